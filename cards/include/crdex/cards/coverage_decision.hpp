@@ -1,0 +1,33 @@
+#pragma once
+// The coverage decision for one order: which outcome applies, why, and the
+// identifiers that make the assertion traceable (CRD coverage-assertion-id).
+
+#include <memory>
+#include <string>
+
+#include "crdex/cards/order_under_review.hpp"
+#include "crdex/config/coverage_outcome.hpp"
+#include "crdex/config/rule_catalog.hpp"
+
+namespace crdex::cards {
+
+struct CoverageDecision {
+  const config::CoverageOutcome* outcome = nullptr;  // points into the catalog or into `synthesized`
+  std::shared_ptr<const config::CoverageOutcome> synthesized;
+  std::string rule_id;             // empty when the payer's default outcome applied
+  std::string coverage_reference;  // "Coverage/<id>" on the EHR's FHIR server
+  std::string assertion_id;        // fresh per assertion (CRD resp-32)
+  std::string date;                // FHIR date of the assertion
+};
+
+// Evaluates `payer`'s rules for `order`: the best matching rule's outcome, or
+// the payer's default outcome when none matches (so a primary hook always
+// gets coverage information, CRD hook-16).
+CoverageDecision decide(const config::RuleCatalog& catalog, const config::PayerRuleSet& payer,
+                        const OrderUnderReview& order, std::string coverage_reference);
+
+// A decision carrying an outcome crdex made up itself (technical failure,
+// inactive coverage) rather than one from the payer's rules.
+CoverageDecision synthesized_decision(config::CoverageOutcome outcome, std::string coverage_reference);
+
+}  // namespace crdex::cards

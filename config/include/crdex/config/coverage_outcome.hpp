@@ -1,0 +1,72 @@
+#pragma once
+// CoverageOutcome: what a payer asserts about one order, in the terms of the
+// Da Vinci CRD coverage-information extension (ext-coverage-information), plus
+// the card the payer wants a clinician to see.
+//
+// Field names follow the extension's sub-extension urls, so a rule author can
+// read the CRD guide and this struct side by side. Codes are validated against
+// the CRD value sets when a rule set is loaded; builders can trust them.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crdex/fhir/coding.hpp"
+
+namespace crdex::config {
+
+// The code system CRD uses for coverage-assertion reasons and detail codes.
+inline constexpr const char* kCrdTempSystem = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp";
+
+struct Reason {
+  fhir::Coding coding;  // may be empty when only text is given
+  std::string text;
+};
+
+// One `detail` sub-extension: a category, a coded name and a typed value.
+struct CoverageDetail {
+  std::string category;  // cat-limitation | cat-decisional | cat-other
+  fhir::Coding code;
+  std::string value_key;   // valueBoolean | valueString | valueUrl | valueQuantity | valuePeriod
+  std::string value_json;  // the value as minified JSON, written through unchanged
+  std::string qualification;
+};
+
+struct CardLink {
+  std::string label;
+  std::string url;  // absolute
+};
+
+// The card a rule asks for. Summary < 140 characters; topic is a code of
+// http://terminology.hl7.org/CodeSystem/cdshooks-card-type.
+struct CardTemplate {
+  std::string summary;
+  std::string detail;  // GitHub-flavoured markdown
+  std::string indicator = "info";
+  std::string topic = "coverage-info";
+  std::vector<CardLink> links;
+};
+
+struct CoverageOutcome {
+  std::string covered;  // covered | not-covered | conditional | indeterminate
+  std::string pa_needed;
+  std::vector<std::string> doc_needed;
+  std::vector<std::string> doc_purpose;
+  std::vector<std::string> info_needed;
+  std::vector<fhir::Coding> billing_codes;
+  std::vector<Reason> reasons;
+  std::vector<CoverageDetail> details;
+  std::vector<std::string> questionnaires;  // canonical URLs
+  std::string satisfied_pa_id;
+  std::string expiry_date;  // FHIR date
+  std::optional<CardTemplate> card;
+};
+
+// The outcome crdex reports when it could not evaluate (CRD resp-43):
+// covered = indeterminate with reason `technical` and an explanation.
+CoverageOutcome technical_failure_outcome(std::string explanation);
+
+// The outcome for a Coverage the payer does not consider active (CRD resp-45).
+CoverageOutcome inactive_coverage_outcome(std::string explanation);
+
+}  // namespace crdex::config

@@ -1,0 +1,63 @@
+#pragma once
+// RuleCatalog: every payer's rules, compiled into an immutable, indexed
+// snapshot. Requests read one snapshot for their whole evaluation; a publish
+// (later: the rule store) builds a new catalog and swaps the pointer, so
+// readers never block and never see half a rule set.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "crdex/config/payer_rule_set.hpp"
+#include "crdex/fhir/coding.hpp"
+#include "crdex/fhir/result.hpp"
+
+namespace crdex::config {
+
+// What a Coverage.payor entry says about the payer.
+struct PayorMention {
+  std::string_view reference;
+  std::string_view identifier_system;
+  std::string_view identifier_value;
+  std::string_view display;
+};
+
+class RuleCatalog {
+ public:
+  // Builds a catalog; fails when two sets share a payer id or could both claim
+  // the same Coverage.payor reference, identifier or display.
+  static fhir::Result<std::shared_ptr<const RuleCatalog>> build(std::vector<PayerRuleSet> rule_sets);
+
+  // Loads every *.json file of a directory (sorted by name) and builds.
+  static fhir::Result<std::shared_ptr<const RuleCatalog>> load_directory(const std::filesystem::path& dir);
+
+  const std::vector<PayerRuleSet>& payers() const { return payers_; }
+
+  // The payer a Coverage.payor entry names, or nullptr.
+  const PayerRuleSet* find_payer(const PayorMention& mention) const;
+
+  // The best rule of `payer` for an order of `resource_type` with `codes`:
+  // highest priority, then earliest declared. nullptr when none matches.
+  const Rule* best_rule(const PayerRuleSet& payer, const std::vector<fhir::Coding>& codes,
+                        std::string_view resource_type) const;
+
+  // Every card topic some rule may produce (discovery lists one option per topic).
+  std::vector<std::string> card_topics() const;
+
+ private:
+  RuleCatalog() = default;
+
+  struct RuleRef {
+    const Rule* rule;
+    size_t declared;
+  };
+  using CodeIndex = std::unordered_map<std::string, std::vector<RuleRef>>;
+
+  std::vector<PayerRuleSet> payers_;
+  std::vector<CodeIndex> code_index_;  // parallel to payers_
+};
+
+}  // namespace crdex::config

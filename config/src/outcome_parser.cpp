@@ -1,0 +1,189 @@
+#include "outcome_parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "value_sets.hpp"
+
+namespace crdex::config::detail {
+
+using fhir::JsonNode;
+
+namespace {
+
+template <size_t N>
+std::string checked_code(const JsonNode& node, const std::array<std::string_view, N>& value_set) {
+  const auto code = node.as_non_empty_string();
+  if (!contains(value_set, code)) {
+    std::string allowed;
+    for (auto c : value_set) allowed.append(allowed.empty() ? "" : ", ").append(c);
+    node.fail("is \"" + std::string(code) + "\"; allowed: " + allowed);
+  }
+  return std::string(code);
+}
+
+template <size_t N>
+std::vector<std::string> checked_codes(const JsonNode& parent, std::string_view key,
+                                       const std::array<std::string_view, N>& value_set) {
+  std::vector<std::string> out;
+  auto node = parent.find(key);
+  if (!node) return out;
+  for (const auto& item : node->items()) out.push_back(checked_code(item, value_set));
+  if (out.empty()) node->fail("must not be an empty array (leave it out instead)");
+  return out;
+}
+
+bool is_fhir_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
+bool is_absolute_url(std::string_view s) { return s.starts_with("https://") || s.starts_with("http://"); }
+
+Reason parse_reason(const JsonNode& node) {
+  reject_unknown_keys(node, {"system", "code", "display", "text"});
+  Reason reason;
+  reason.text = node.string_or_empty("text");
+  if (node.find("code")) reason.coding = parse_coding(node, true);
+  if (reason.coding.code.empty() && reason.text.empty()) node.fail("needs a code, a text, or both");
+  const bool standard = reason.coding.system == kCrdTempSystem && contains(kReasonCodes, reason.coding.code);
+  if (!standard && reason.text.empty())  // crd-ci-q7
+    node.fail("uses a code outside the CRD coverage-assertion reasons, so it needs a \"text\" (crd-ci-q7)");
+  return reason;
+}
+
+CoverageDetail parse_detail(const JsonNode& node) {
+  reject_unknown_keys(node, {"category", "code", "value", "qualification"});
+  CoverageDetail detail;
+  detail.category = checked_code(node.at("category"), kDetailCategories);
+  detail.code = parse_coding(node.at("code").expect_object(), true);
+  const JsonNode value = node.at("value").expect_object();
+  static constexpr std::array<std::string_view, 5> kValueKinds{"boolean", "string", "url", "quantity", "period"};
+  reject_unknown_keys(value, {"boolean", "string", "url", "quantity", "period"});
+  for (auto kind : kValueKinds) {
+    auto v = value.find(kind);
+    if (!v) continue;
+    if (!detail.value_key.empty()) value.fail("must hold exactly one of boolean, string, url, quantity, period");
+    if (kind == "boolean") v->as_bool();
+    if (kind == "string" || kind == "url") v->as_non_empty_string();
+    if (kind == "url" && !is_absolute_url(v->as_string())) v->fail("must be an absolute http(s) URL");
+    if (kind == "quantity" || kind == "period") v->expect_object();
+    std::string key = "value";
+    key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(kind.front()))));
+    key.append(kind.substr(1));
+    detail.value_key = key;
+    detail.value_json = simdjson::minify(v->element());
+  }
+  if (detail.value_key.empty()) value.fail("must hold one of boolean, string, url, quantity, period");
+  detail.qualification = node.string_or_empty("qualification");
+  return detail;
+}
+
+CardTemplate parse_card(const JsonNode& node) {
+  node.expect_object();
+  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "links"});
+  CardTemplate card;
+  card.summary = node.at("summary").as_non_empty_string();
+  if (card.summary.size() >= 140) node.at("summary").fail("must be shorter than 140 characters (CDS Hooks)");
+  card.detail = node.string_or_empty("detail");
+  if (auto indicator = node.find("indicator")) card.indicator = checked_code(*indicator, kIndicators);
+  if (auto topic = node.find("topic")) card.topic = checked_code(*topic, kCardTopics);
+  if (auto links = node.find("links")) {
+    for (const auto& link : links->items()) {
+      reject_unknown_keys(link, {"label", "url"});
+      CardLink out{std::string(link.at("label").as_non_empty_string()),
+                   std::string(link.at("url").as_non_empty_string())};
+      if (!is_absolute_url(out.url)) link.at("url").fail("must be an absolute http(s) URL");
+      card.links.push_back(std::move(out));
+    }
+  }
+  return card;
+}
+
+bool has(const std::vector<std::string>& codes, std::string_view code) {
+  return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// The coverage-information invariants (CRD STU 2.2.1), checked once at load so
+// that nothing crdex emits can break them.
+void check_invariants(const JsonNode& node, const CoverageOutcome& o) {
+  if (!o.questionnaires.empty() && o.doc_needed.empty())
+    node.fail("lists a questionnaire without doc-needed (crd-ci-q1)");
+  if (o.covered == "not-covered" && !o.pa_needed.empty())
+    node.fail("says not-covered, so it must not say pa-needed (crd-ci-q2)");
+  const bool conditional = o.covered == "conditional" || o.pa_needed == "conditional" || has(o.doc_needed, "conditional");
+  if (conditional && o.info_needed.empty())
+    node.fail("is conditional, so it must say which info-needed (crd-ci-q3)");
+  if ((o.pa_needed == "satisfied" || o.pa_needed == "no-auth") && has(o.doc_purpose, "withpa"))
+    node.fail("needs no prior authorization, so doc-purpose cannot be withpa (crd-ci-q4)");
+  if ((o.pa_needed == "satisfied") != !o.satisfied_pa_id.empty())
+    node.fail("must give satisfied-pa-id exactly when pa-needed is satisfied (crd-ci-q5)");
+  if (has(o.info_needed, "OTH") && o.reasons.empty())
+    node.fail("says info-needed OTH, so it needs a reason (crd-ci-q6)");
+  if (!o.doc_purpose.empty() && o.reasons.empty())
+    node.fail("gives a doc-purpose, so it needs a reason (crd-ci-q8)");
+  const bool indeterminate =
+      o.covered == "indeterminate" || o.pa_needed == "indeterminate" || has(o.doc_needed, "indeterminate");
+  if (indeterminate && o.reasons.empty()) node.fail("is indeterminate, so it needs a reason (crd-ci-q9)");
+}
+
+}  // namespace
+
+void reject_unknown_keys(const JsonNode& node, std::initializer_list<std::string_view> allowed) {
+  node.expect_object();
+  for (auto field : node.element().get_object().value_unsafe()) {
+    if (std::find(allowed.begin(), allowed.end(), field.key) != allowed.end()) continue;
+    std::string names;
+    for (auto a : allowed) names.append(names.empty() ? "" : ", ").append(a);
+    throw fhir::JsonShapeError(fhir::child_path(node.path(), field.key),
+                               fhir::child_path(node.path(), field.key) + " is not a known field; known: " + names);
+  }
+}
+
+fhir::Coding parse_coding(const JsonNode& node, bool system_optional) {
+  node.expect_object();
+  fhir::Coding coding;
+  if (system_optional && !node.find("system"))
+    coding.system = kCrdTempSystem;
+  else
+    coding.system = node.at("system").as_non_empty_string();
+  coding.code = node.at("code").as_non_empty_string();
+  coding.display = node.string_or_empty("display");
+  return coding;
+}
+
+CoverageOutcome parse_outcome(const JsonNode& node) {
+  node.expect_object();
+  reject_unknown_keys(node, {"covered", "pa-needed", "doc-needed", "doc-purpose", "info-needed", "billingCode",
+                             "reason", "detail", "questionnaire", "satisfied-pa-id", "expiry-date", "card"});
+  CoverageOutcome o;
+  o.covered = checked_code(node.at("covered"), kCovered);
+  if (auto pa = node.find("pa-needed")) o.pa_needed = checked_code(*pa, kPaNeeded);
+  o.doc_needed = checked_codes(node, "doc-needed", kDocNeeded);
+  o.doc_purpose = checked_codes(node, "doc-purpose", kDocPurpose);
+  o.info_needed = checked_codes(node, "info-needed", kInfoNeeded);
+  if (auto codes = node.find("billingCode"))
+    for (const auto& c : codes->items()) o.billing_codes.push_back(parse_coding(c, false));
+  if (auto reasons = node.find("reason"))
+    for (const auto& r : reasons->items()) o.reasons.push_back(parse_reason(r));
+  if (auto details = node.find("detail"))
+    for (const auto& d : details->items()) o.details.push_back(parse_detail(d));
+  if (auto questionnaires = node.find("questionnaire")) {
+    for (const auto& q : questionnaires->items()) {
+      if (!is_absolute_url(q.as_non_empty_string())) q.fail("must be an absolute canonical URL");
+      o.questionnaires.emplace_back(q.as_string());
+    }
+  }
+  o.satisfied_pa_id = node.string_or_empty("satisfied-pa-id");
+  if (auto expiry = node.find("expiry-date")) {
+    if (!is_fhir_date(expiry->as_string())) expiry->fail("must be a date, YYYY-MM-DD");
+    o.expiry_date = expiry->as_string();
+  }
+  if (auto card = node.find("card")) o.card = parse_card(*card);
+  check_invariants(node, o);
+  return o;
+}
+
+}  // namespace crdex::config::detail

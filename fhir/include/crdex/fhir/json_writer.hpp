@@ -1,0 +1,38 @@
+#pragma once
+// JSON output: RapidJSON's streaming Writer, never its parser (stack.md).
+//
+// Values read with simdjson can be copied through unchanged with write_raw():
+// the element is minified once and handed to the Writer as a raw value, so a
+// resource passed back to the EHR keeps every element it had.
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+
+namespace crdex::fhir {
+
+using JsonBuffer = rapidjson::StringBuffer;
+using JsonWriter = rapidjson::Writer<JsonBuffer>;
+
+inline void write_string(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+inline void write_key(JsonWriter& w, std::string_view s) {
+  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// Writes `name: value` when value is non-empty (CDS Hooks forbids "" values).
+inline void write_optional_string(JsonWriter& w, std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  write_key(w, name);
+  write_string(w, value);
+}
+
+// Copies a parsed JSON value into the output exactly as it was (minified).
+void write_raw(JsonWriter& w, simdjson::dom::element element);
+
+}  // namespace crdex::fhir

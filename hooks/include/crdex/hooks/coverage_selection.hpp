@@ -1,0 +1,27 @@
+#pragma once
+// Finds the member's Coverage in the request's prefetch and the payer it
+// belongs to (CRD hook-13: none, several, or another payer's -> 400).
+
+#include <string>
+
+#include "crdex/config/rule_catalog.hpp"
+#include "crdex/fhir/result.hpp"
+#include "crdex/hooks/hook_request.hpp"
+
+namespace crdex::hooks {
+
+struct SelectedCoverage {
+  std::string reference;  // "Coverage/<id>" on the EHR's FHIR server
+  const config::PayerRuleSet* payer = nullptr;
+  // Non-empty when the Coverage is not active (status, or period ended): every
+  // order is then not-covered with reason no-active-coverage (CRD resp-45).
+  std::string inactive_because;
+};
+
+// The `coverage` prefetch key may hold a Coverage or a Bundle of them. A key
+// that is absent or holds an OperationOutcome means the data could not be
+// obtained: 412 (CDS Hooks), until crdex queries the EHR itself.
+fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const config::RuleCatalog& catalog,
+                                               std::string_view today);
+
+}  // namespace crdex::hooks

@@ -1,0 +1,44 @@
+#pragma once
+// Engine: the one entry point both faces use. crdex-server turns HTTP into
+// these calls; the plugin (libcrdex.so) turns C calls into them. Neither face
+// holds CDS logic of its own.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "crdex/config/rule_catalog.hpp"
+
+namespace crdex::hooks {
+
+// What a service call answers: an HTTP-style status (200, or the 4xx the CDS
+// Hooks and CRD specifications name) and a JSON body — the CDS Hooks response
+// on 200, a FHIR OperationOutcome otherwise.
+struct ServiceResponse {
+  int status = 200;
+  std::string body;
+};
+
+class Engine {
+ public:
+  explicit Engine(std::shared_ptr<const config::RuleCatalog> rules);
+
+  // GET /cds-services.
+  std::string discovery() const;
+
+  // POST /cds-services/{id} with `body`. Never throws: internal failures
+  // become a 500 OperationOutcome whose text reveals nothing internal.
+  ServiceResponse call_service(std::string_view service_id, std::string_view body) const noexcept;
+
+  // Publishes a new rule catalog; calls already running finish on the old one.
+  void replace_rules(std::shared_ptr<const config::RuleCatalog> rules);
+  std::shared_ptr<const config::RuleCatalog> rules() const { return rules_.load(); }
+
+ private:
+  ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
+
+  std::atomic<std::shared_ptr<const config::RuleCatalog>> rules_;
+};
+
+}  // namespace crdex::hooks

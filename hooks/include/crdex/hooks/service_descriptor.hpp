@@ -1,0 +1,43 @@
+#pragma once
+// A CDS service: its discovery entry and the function that finds the resources
+// it gives coverage information for. The descriptor sits beside its handler in
+// src/services/<hook>.cpp; discovery is generated from the registry.
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "crdex/cards/order_under_review.hpp"
+#include "crdex/fhir/result.hpp"
+#include "crdex/hooks/hook_request.hpp"
+
+namespace crdex::hooks {
+
+struct PrefetchTemplate {
+  std::string_view key;
+  std::string_view query;  // CDS Hooks template with the CRD FHIRPath tokens
+};
+
+// Validates the hook's context and returns the resources in scope, each with
+// its codes (for an Appointment based on a ServiceRequest: the ServiceRequest).
+using ScopeFunction = fhir::Result<std::vector<cards::OrderUnderReview>> (*)(const HookRequest&);
+
+struct ServiceDescriptor {
+  std::string_view id;
+  std::string_view hook;
+  std::string_view title;
+  std::string_view description;
+  std::span<const PrefetchTemplate> prefetch;
+  ScopeFunction orders_in_scope;
+};
+
+const ServiceDescriptor& order_sign_service();
+const ServiceDescriptor& appointment_book_service();
+
+// Every service crdex offers, in discovery order.
+std::span<const ServiceDescriptor* const> all_services();
+
+// The service with `id`, or nullptr.
+const ServiceDescriptor* find_service(std::string_view id);
+
+}  // namespace crdex::hooks

@@ -1,0 +1,128 @@
+#include "http_front.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <string_view>
+
+#include "crdex/fhir/operation_outcome.hpp"
+
+namespace crdex::server {
+
+namespace Http = Pistache::Http;
+
+namespace {
+
+constexpr std::string_view kServicesPath = "/cds-services";
+
+struct Answer {
+  int status = 200;
+  std::string body;
+  bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
+  std::optional<Http::Method> allow;
+  bool close = false;
+};
+
+Answer problem(int status, fhir::IssueType type, std::string message) {
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, std::nullopt, false};
+}
+
+Answer from_engine(hooks::ServiceResponse response) {
+  const bool ok = response.status == 200;
+  return {response.status, std::move(response.body), !ok, std::nullopt, false};
+}
+
+// application/json or application/fhir+json, with any parameters (charset).
+bool is_json_media_type(const Http::Request& request) {
+  auto header = request.headers().tryGet<Http::Header::ContentType>();
+  if (!header) return false;
+  std::string media = header->mime().toString();
+  if (auto semicolon = media.find(';'); semicolon != std::string::npos) media.resize(semicolon);
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media == "application/json" || media == "application/fhir+json";
+}
+
+Answer method_not_allowed(Http::Method allowed) {
+  Answer answer = problem(405, fhir::IssueType::not_supported,
+                          std::string("this resource only accepts ") + Http::methodString(allowed));
+  answer.allow = allowed;
+  return answer;
+}
+
+Answer route(const Http::Request& request, const FrontState& state) {
+  std::string_view path = request.resource();
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+
+  if (path == kServicesPath) {
+    if (request.method() != Http::Method::Get) return method_not_allowed(Http::Method::Get);
+    return {200, state.engine->discovery(), false, std::nullopt, false};
+  }
+  if (path.starts_with(kServicesPath) && path.size() > kServicesPath.size() + 1 &&
+      path[kServicesPath.size()] == '/') {
+    const auto service_id = path.substr(kServicesPath.size() + 1);
+    if (service_id.find('/') != std::string_view::npos)
+      return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+    if (request.method() != Http::Method::Post) return method_not_allowed(Http::Method::Post);
+    if (!is_json_media_type(request))
+      return problem(415, fhir::IssueType::not_supported,
+                     "send the hook request as application/json (or application/fhir+json)");
+    if (request.body().size() > state.max_body_bytes)
+      return problem(413, fhir::IssueType::too_costly,
+                     "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
+    return from_engine(state.engine->call_service(service_id, request.body()));
+  }
+  return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+}
+
+}  // namespace
+
+void FrontState::started() {
+  std::lock_guard lock(mutex_);
+  ++in_flight_;
+}
+
+void FrontState::finished() {
+  std::lock_guard lock(mutex_);
+  if (--in_flight_ == 0) idle_.notify_all();
+}
+
+bool FrontState::drain(std::chrono::milliseconds timeout) {
+  draining = true;
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, timeout, [this] { return in_flight_ == 0; });
+}
+
+void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter response) {
+  const auto start = std::chrono::steady_clock::now();
+  state_->started();
+  Answer answer;
+  try {
+    if (state_->draining) {
+      answer = problem(503, fhir::IssueType::transient, "the service is shutting down; retry on another instance");
+      answer.close = true;
+    } else {
+      answer = route(request, *state_);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", Http::methodString(request.method()), request.resource(), e.what());
+    answer = problem(500, fhir::IssueType::exception, "internal error");
+  }
+
+  try {
+    response.headers().add<Http::Header::ContentType>(
+        std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
+    if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
+    if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+    spdlog::info("{} {} {} {}us", Http::methodString(request.method()), request.resource(), answer.status,
+                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
+                     .count());
+    auto state = state_;
+    response.send(static_cast<Http::Code>(answer.status), answer.body)
+        .then([state](ssize_t) { state->finished(); }, [state](std::exception_ptr) { state->finished(); });
+  } catch (const std::exception& e) {
+    spdlog::error("could not answer {} {}: {}", Http::methodString(request.method()), request.resource(), e.what());
+    state_->finished();
+  }
+}
+
+}  // namespace crdex::server

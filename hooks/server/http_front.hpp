@@ -1,0 +1,49 @@
+#pragma once
+// The Pistache front end: routes HTTP requests to the engine and writes its
+// answers. It owns no CDS logic; it checks method, path, media type and size,
+// and counts calls in flight so that shutdown can drain them.
+
+#include <pistache/http.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+
+#include "crdex/hooks/engine.hpp"
+
+namespace crdex::server {
+
+// Shared by every copy of the handler (Pistache clones it per worker thread).
+struct FrontState {
+  std::shared_ptr<hooks::Engine> engine;
+  size_t max_body_bytes = 1 << 20;
+  std::atomic<bool> draining{false};
+
+  void started();
+  void finished();
+  // From now on new calls get 503; waits until no call is in flight (its
+  // answer written) or `timeout` passes. Returns true when all finished.
+  bool drain(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  int in_flight_ = 0;
+};
+
+class HttpFront : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(HttpFront)
+
+  explicit HttpFront(std::shared_ptr<FrontState> state) : state_(std::move(state)) {}
+
+  void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
+
+ private:
+  std::shared_ptr<FrontState> state_;
+};
+
+}  // namespace crdex::server

@@ -1,0 +1,106 @@
+// crdex-server: loads the payer rules, serves CDS Hooks over HTTP, and drains
+// calls in flight on SIGTERM / SIGINT before it exits 0.
+
+#include <pistache/endpoint.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "crdex/config/rule_catalog.hpp"
+#include "crdex/hooks/engine.hpp"
+#include "http_front.hpp"
+#include "server_options.hpp"
+
+namespace {
+
+using crdex::server::ServerOptions;
+
+// Signals are taken by sigwait in main, never by a handler on a random
+// thread, so the blocked set must be in place before any thread starts.
+sigset_t block_termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the process
+  return set;
+}
+
+bool prepare_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    spdlog::critical("--data {}: cannot create the directory ({})", dir.string(), ec.message());
+    return false;
+  }
+  return true;
+}
+
+int serve(const ServerOptions& options, const sigset_t& signals) {
+  auto rules = crdex::config::RuleCatalog::load_directory(options.rules_dir);
+  if (!rules) {
+    spdlog::critical("cannot load payer rules: {}", rules.error().message);
+    return 2;
+  }
+  spdlog::info("loaded rules for {} payer(s) from {}", (*rules)->payers().size(), options.rules_dir.string());
+  if (!prepare_data_dir(options.data_dir)) return 2;
+
+  auto state = std::make_shared<crdex::server::FrontState>();
+  state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value());
+  state->max_body_bytes = options.max_body_bytes;
+
+  Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
+  // Pistache counts the request line and headers against maxRequestSize too;
+  // leave room for them so an over-limit body gets our 413 OperationOutcome.
+  constexpr size_t kHeaderAllowance = 64 * 1024;
+  endpoint.init(Pistache::Http::Endpoint::options()
+                    .threads(options.threads)
+                    .flags(Pistache::Tcp::Options::ReuseAddr)
+                    .maxRequestSize(options.max_body_bytes + kHeaderAllowance)
+                    .headerTimeout(std::chrono::seconds(10))
+                    .bodyTimeout(std::chrono::seconds(30))
+                    .keepaliveTimeout(std::chrono::seconds(60)));
+  endpoint.setHandler(Pistache::Http::make_handler<crdex::server::HttpFront>(state));
+  try {
+    endpoint.bind();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", options.host, options.port, e.what());
+    return 2;
+  }
+  endpoint.serveThreaded();
+
+  const bool ipv6 = options.host.find(':') != std::string::npos;
+  std::cout << "crdex-server listening on http://" << (ipv6 ? "[" : "") << options.host << (ipv6 ? "]" : "") << ":"
+            << static_cast<uint16_t>(endpoint.getPort()) << std::endl;
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {} received: draining calls in flight", signal_number);
+  if (!state->drain(options.drain_timeout))
+    spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
+  endpoint.shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const sigset_t signals = block_termination_signals();
+  auto parsed = crdex::server::parse_server_options(argc, argv);
+  if (!parsed.options) return parsed.exit_code;
+
+  // Logs go to stderr; stdout carries only the "listening on" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("crdex"));
+  spdlog::set_level(spdlog::level::from_str(parsed.options->log_level));
+  try {
+    return serve(*parsed.options, signals);
+  } catch (const std::exception& e) {
+    spdlog::critical("crdex-server failed: {}", e.what());
+    return 1;
+  }
+}

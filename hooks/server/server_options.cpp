@@ -1,0 +1,68 @@
+#include "server_options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <thread>
+
+namespace crdex::server {
+
+namespace {
+
+// "HOST:PORT" -> host, port. IPv6 hosts are written in brackets: [::1]:8080.
+bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    size_t used = 0;
+    const unsigned long value = std::stoul(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || value > 65535) return false;
+    port = static_cast<uint16_t>(value);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ParsedOptions parse_server_options(int argc, char** argv) {
+  ServerOptions options;
+  CLI::App app{
+      "crdex-server: a CDS Hooks service that answers Da Vinci CRD coverage requirements from payer rules.\n"
+      "Serves plain HTTP; in production put nginx (TLS) in front of it."};
+  std::string listen = "127.0.0.1:8080";
+  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
+  app.add_option("--rules", options.rules_dir, "directory of payer rule files (crdex-rules/1 JSON)")
+      ->capture_default_str();
+  app.add_option("--data", options.data_dir, "directory for crdex's own state (created if missing)")
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body accepted (413 beyond)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{256} << 20));
+  app.add_option("--threads", options.threads, "HTTP worker threads (0 = one per core)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
+  int drain_ms = static_cast<int>(options.drain_timeout.count());
+  app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM/SIGINT, how long to wait for calls in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
+  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, app.exit(e)};
+  }
+  if (!split_listen(listen, options.host, options.port)) {
+    std::cerr << "--listen: expected HOST:PORT, got \"" << listen << "\"\n";
+    return {std::nullopt, 2};
+  }
+  options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return {options, 0};
+}
+
+}  // namespace crdex::server

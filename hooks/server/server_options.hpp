@@ -1,0 +1,32 @@
+#pragma once
+// crdex-server's command line.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace crdex::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port
+  std::filesystem::path rules_dir = "examples/rules";
+  std::filesystem::path data_dir = "crdex-data";
+  size_t max_body_bytes = 1 << 20;
+  int threads = 0;  // 0 = one per core
+  std::chrono::milliseconds drain_timeout{10'000};
+  std::string log_level = "info";
+};
+
+// Parses argv. On --help or a usage error it prints and returns the exit code
+// to end with; otherwise the options.
+struct ParsedOptions {
+  std::optional<ServerOptions> options;
+  int exit_code = 0;
+};
+ParsedOptions parse_server_options(int argc, char** argv);
+
+}  // namespace crdex::server

@@ -1,0 +1,151 @@
+#include "crdex/fhir/json_node.hpp"
+#include "crdex/hooks/coverage_selection.hpp"
+
+#include <vector>
+
+#include "crdex/fhir/reference.hpp"
+
+namespace crdex::hooks {
+
+namespace {
+
+using simdjson::dom::element;
+
+fhir::Error error(int status, fhir::IssueType type, std::string message) {
+  return fhir::Error{status, type, std::move(message), "prefetch.coverage"};
+}
+
+std::string_view resource_type_of(element resource) {
+  std::string_view type;
+  fhir::read_into(resource["resourceType"], type);
+  return type;
+}
+
+struct CoverageCandidate {
+  element resource;
+  std::string reference;
+  const config::PayerRuleSet* payer = nullptr;
+};
+
+// How Coverage.payor names the payer, for messages.
+std::string describe_payors(element coverage) {
+  std::string out;
+  simdjson::dom::array payors;
+  if (coverage["payor"].get(payors) != simdjson::SUCCESS) return "no payor";
+  for (element payor : payors) {
+    std::string_view text;
+    if (payor["display"].get(text) != simdjson::SUCCESS && payor["reference"].get(text) != simdjson::SUCCESS &&
+        payor["identifier"]["value"].get(text) != simdjson::SUCCESS)
+      text = "(unnamed)";
+    out.append(out.empty() ? "" : ", ").append(text);
+  }
+  return out.empty() ? "no payor" : out;
+}
+
+fhir::Result<const config::PayerRuleSet*> payer_of(element coverage, const config::RuleCatalog& catalog) {
+  const config::PayerRuleSet* found = nullptr;
+  simdjson::dom::array payors;
+  if (coverage["payor"].get(payors) != simdjson::SUCCESS) return found;
+  for (element payor : payors) {
+    config::PayorMention mention;
+    fhir::read_into(payor["reference"], mention.reference);
+    fhir::read_into(payor["identifier"]["system"], mention.identifier_system);
+    fhir::read_into(payor["identifier"]["value"], mention.identifier_value);
+    fhir::read_into(payor["display"], mention.display);
+    const config::PayerRuleSet* payer = catalog.find_payer(mention);
+    if (!payer) continue;
+    if (found && found != payer)
+      return error(400, fhir::IssueType::business_rule,
+                   "the Coverage names two payers this service serves (" + found->payer_name + ", " +
+                       payer->payer_name + ")");
+    found = payer;
+  }
+  return found;
+}
+
+std::string coverage_reference(element coverage, std::string_view full_url) {
+  std::string_view id;
+  if (coverage["id"].get(id) == simdjson::SUCCESS && !id.empty()) return fhir::relative_reference("Coverage", id);
+  const auto parts = fhir::parse_reference(full_url);
+  if (parts.valid() && parts.type == "Coverage") return fhir::relative_reference("Coverage", parts.id);
+  return {};
+}
+
+std::string inactive_reason(element coverage, std::string_view today) {
+  std::string_view status, end;
+  if (coverage["status"].get(status) == simdjson::SUCCESS && status != "active")
+    return "The Coverage status is \"" + std::string(status) + "\".";
+  // A date or dateTime compares correctly as text against YYYY-MM-DD on its date part.
+  if (coverage["period"]["end"].get(end) == simdjson::SUCCESS && end.size() >= 10 && end.substr(0, 10) < today)
+    return "The Coverage ended on " + std::string(end.substr(0, 10)) + ".";
+  return {};
+}
+
+}  // namespace
+
+fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const config::RuleCatalog& catalog,
+                                               std::string_view today) {
+  std::optional<fhir::JsonNode> key;
+  if (request.prefetch) key = request.prefetch->find("coverage");
+  if (!key)
+    return error(412, fhir::IssueType::not_found,
+                 "prefetch.coverage is missing: this service needs the member's Coverage (see the prefetch "
+                 "templates in GET /cds-services) and does not query the EHR's FHIR server for it");
+  if (key->is_null())
+    return error(400, fhir::IssueType::business_rule,
+                 "prefetch.coverage is null: the patient has no Coverage for a payer this service serves");
+  if (!key->is_object()) return error(400, fhir::IssueType::structure, "prefetch.coverage must be a FHIR resource");
+
+  const element value = key->element();
+  const auto type = resource_type_of(value);
+  std::vector<std::pair<element, std::string_view>> coverages;  // resource, fullUrl
+  if (type == "OperationOutcome") {
+    return error(412, fhir::IssueType::not_found,
+                 "prefetch.coverage holds an OperationOutcome: the EHR could not provide the member's Coverage");
+  } else if (type == "Coverage") {
+    coverages.emplace_back(value, std::string_view{});
+  } else if (type == "Bundle") {
+    simdjson::dom::array entries;
+    if (value["entry"].get(entries) == simdjson::SUCCESS) {
+      for (element entry : entries) {
+        element resource;
+        if (entry["resource"].get(resource) != simdjson::SUCCESS || resource_type_of(resource) != "Coverage")
+          continue;
+        std::string_view full_url;
+        fhir::read_into(entry["fullUrl"], full_url);
+        coverages.emplace_back(resource, full_url);
+      }
+    }
+  } else {
+    return error(400, fhir::IssueType::structure, "prefetch.coverage must be a Coverage or a Bundle of Coverages");
+  }
+  if (coverages.empty())
+    return error(400, fhir::IssueType::business_rule,
+                 "prefetch.coverage holds no Coverage: the patient has no coverage this service can assess");
+
+  std::vector<CoverageCandidate> ours;
+  std::string others;
+  for (const auto& [resource, full_url] : coverages) {
+    auto payer = payer_of(resource, catalog);
+    if (!payer) return payer.error();
+    if (!*payer) {
+      others.append(others.empty() ? "" : "; ").append(describe_payors(resource));
+      continue;
+    }
+    ours.push_back({resource, coverage_reference(resource, full_url), *payer});
+  }
+  if (ours.empty())
+    return error(400, fhir::IssueType::business_rule,
+                 "no Coverage belongs to a payer this service serves (payor: " + others + ")");
+  if (ours.size() > 1)
+    return error(400, fhir::IssueType::business_rule,
+                 "prefetch.coverage holds " + std::to_string(ours.size()) +
+                     " Coverages for payers this service serves; send only the one relevant to these orders "
+                     "(CRD dev-29)");
+  if (ours.front().reference.empty())
+    return error(400, fhir::IssueType::required, "the Coverage has no id to refer to in coverage information");
+
+  return SelectedCoverage{ours.front().reference, ours.front().payer, inactive_reason(ours.front().resource, today)};
+}
+
+}  // namespace crdex::hooks

@@ -1,0 +1,130 @@
+#include "discovery.hpp"
+
+#include <string_view>
+
+#include "crdex/fhir/json_writer.hpp"
+#include "crdex/hooks/crd_configuration.hpp"
+#include "crdex/hooks/service_descriptor.hpp"
+
+namespace crdex::hooks::detail {
+
+namespace {
+
+using fhir::JsonWriter;
+using fhir::write_key;
+using fhir::write_string;
+
+// The CRD version this build implements (davinci-crd.version, dev-1).
+constexpr std::string_view kCrdVersion = "2.2";
+
+struct OptionText {
+  std::string_view code;
+  std::string_view name;
+  std::string_view description;
+};
+
+// Names and descriptions for the card-type options (codes from CRD Response Types).
+constexpr OptionText kOptionTexts[] = {
+    {"coverage-info", "Coverage Information",
+     "Whether the order is covered, needs prior authorization, or needs documentation (system action and "
+     "prior-authorization cards)"},
+    {"guideline", "Guidelines", "Payer guidelines and policies that apply to the order"},
+    {"claim", "Claim Guidance", "What to do so that the claim for the order is paid"},
+    {"insurance", "Insurance Updates", "Changes to the patient's coverage records"},
+    {"limits", "Limits", "Quantity or frequency limits of the patient's coverage"},
+    {"network", "Network Information", "In-network providers and locations for the order"},
+    {"appropriate-use", "Appropriate use", "Whether appropriate-use documentation is needed"},
+    {"cost", "Cost Information", "What the order is expected to cost the patient"},
+    {"therapy-alternatives-opt", "Optional Therapy Alternatives", "Alternatives with better coverage or lower cost"},
+    {"therapy-alternatives-req", "Required Therapy Alternatives",
+     "Alternatives the payer requires to be tried first"},
+    {"clinical-reminder", "Clinical Reminders", "Care the payer's records show is due"},
+    {"duplicate-therapy", "Duplicate Therapy", "Orders that repeat care already given or scheduled"},
+    {"contraindication", "Contraindication", "Contraindications the payer's records show"},
+    {"off-guideline", "Off Guideline", "Orders that depart from a best-practice guideline"},
+    {"unsolicited-determ", "Unsolicited Determination", "Authorization decisions made without a request"},
+};
+
+void write_boolean_option(JsonWriter& w, std::string_view code) {
+  std::string_view name = code, description = "Cards of this type";
+  for (const auto& text : kOptionTexts) {
+    if (text.code == code) {
+      name = text.name;
+      description = text.description;
+    }
+  }
+  w.StartObject();
+  write_key(w, "code");
+  write_string(w, code);
+  write_key(w, "type");
+  write_string(w, "boolean");
+  write_key(w, "name");
+  write_string(w, name);
+  write_key(w, "description");
+  write_string(w, description);
+  write_key(w, "default");
+  w.Bool(true);
+  w.EndObject();
+}
+
+void write_service(JsonWriter& w, const ServiceDescriptor& service, const std::vector<std::string>& topics) {
+  w.StartObject();
+  write_key(w, "hook");
+  write_string(w, service.hook);
+  write_key(w, "id");
+  write_string(w, service.id);
+  write_key(w, "title");
+  write_string(w, service.title);
+  write_key(w, "description");
+  write_string(w, service.description);
+  write_key(w, "prefetch");
+  w.StartObject();
+  for (const auto& entry : service.prefetch) {
+    write_key(w, entry.key);
+    write_string(w, entry.query);
+  }
+  w.EndObject();
+  write_key(w, "extension");
+  w.StartObject();
+  write_key(w, "davinci-crd.version");
+  w.StartArray();
+  write_string(w, kCrdVersion);
+  w.EndArray();
+  write_key(w, "davinci-crd.configuration-options");
+  w.StartArray();
+  write_boolean_option(w, "coverage-info");
+  for (const auto& topic : topics)
+    if (topic != "coverage-info") write_boolean_option(w, topic);
+  w.StartObject();
+  write_key(w, "code");
+  write_string(w, "max-cards");
+  write_key(w, "type");
+  write_string(w, "integer");
+  write_key(w, "name");
+  write_string(w, "Maximum cards");
+  write_key(w, "description");
+  write_string(w, "The most cards one response returns; prior-authorization cards come first");
+  write_key(w, "default");
+  w.Int(kDefaultMaxCards);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string discovery_json(const config::RuleCatalog& rules) {
+  const auto topics = rules.card_topics();
+  fhir::JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  write_key(w, "services");
+  w.StartArray();
+  for (const ServiceDescriptor* service : all_services()) write_service(w, *service, topics);
+  w.EndArray();
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace crdex::hooks::detail

@@ -1,0 +1,71 @@
+#include "crdex/hooks/engine.hpp"
+
+#include <exception>
+
+#include "coverage_response.hpp"
+#include "crdex/fhir/identifiers.hpp"
+#include "crdex/fhir/operation_outcome.hpp"
+#include "crdex/hooks/coverage_selection.hpp"
+#include "crdex/hooks/hook_request.hpp"
+#include "crdex/hooks/service_descriptor.hpp"
+#include "discovery.hpp"
+
+namespace crdex::hooks {
+
+namespace {
+
+ServiceResponse failure(const fhir::Error& error) { return {error.http_status, fhir::operation_outcome_json(error)}; }
+
+// One parser per thread: simdjson reuses its buffers, so steady-state parsing
+// allocates nothing.
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const config::RuleCatalog> rules) : rules_(std::move(rules)) {}
+
+std::string Engine::discovery() const { return detail::discovery_json(*rules_.load()); }
+
+void Engine::replace_rules(std::shared_ptr<const config::RuleCatalog> rules) { rules_.store(std::move(rules)); }
+
+ServiceResponse Engine::call_service(std::string_view service_id, std::string_view body) const noexcept {
+  try {
+    return evaluate(service_id, body);
+  } catch (const std::exception&) {
+    // Details stay out of the answer: they may describe internals.
+  } catch (...) {
+  }
+  try {
+    return failure({500, fhir::IssueType::exception, "internal error while evaluating the hook", ""});
+  } catch (...) {
+    return {500, {}};
+  }
+}
+
+ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view body) const {
+  const ServiceDescriptor* service = find_service(service_id);
+  if (!service)
+    return failure({404, fhir::IssueType::not_found, "no CDS service \"" + std::string(service_id) + "\"", ""});
+
+  simdjson::dom::element root;
+  if (auto error = thread_parser().parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS)
+    return failure({400, fhir::IssueType::structure,
+                    std::string("the request body is not valid JSON: ") + simdjson::error_message(error), ""});
+
+  auto request = read_hook_request(root, service->hook);
+  if (!request) return failure(request.error());
+  auto orders = service->orders_in_scope(*request);
+  if (!orders) return failure(orders.error());
+
+  // One snapshot for the whole call, even if rules are replaced meanwhile.
+  const auto rules = rules_.load();
+  auto coverage = select_coverage(*request, *rules, fhir::today_utc_date());
+  if (!coverage) return failure(coverage.error());
+
+  return {200, detail::coverage_response_json(*orders, *coverage, *rules, request->configuration)};
+}
+
+}  // namespace crdex::hooks

@@ -1,0 +1,52 @@
+#include "crdex/hooks/hook_request.hpp"
+
+namespace crdex::hooks {
+
+using fhir::JsonNode;
+
+namespace {
+
+fhir::Error invalid(const fhir::JsonShapeError& e) {
+  return fhir::Error{400, fhir::IssueType::invalid, e.what(), e.path};
+}
+
+}  // namespace
+
+fhir::Result<HookRequest> read_hook_request(simdjson::dom::element root, std::string_view service_hook) {
+  if (!root.is_object())
+    return fhir::Error{400, fhir::IssueType::structure, "the request body must be a JSON object", ""};
+  try {
+    const JsonNode request(root, "");
+    const auto hook = request.at("hook").as_non_empty_string();
+    if (hook != service_hook) {
+      return fhir::Error{400, fhir::IssueType::value,
+                         "hook is \"" + std::string(hook) + "\" but this service answers \"" +
+                             std::string(service_hook) + "\"",
+                         "hook"};
+    }
+    const auto hook_instance = request.at("hookInstance").as_non_empty_string();
+    const JsonNode context = request.at("context");
+    context.expect_object();
+
+    std::string_view fhir_server;
+    if (auto server = request.find("fhirServer")) fhir_server = server->as_non_empty_string();
+    std::string_view access_token;
+    if (auto authorization = request.find("fhirAuthorization")) {
+      authorization->expect_object();
+      // CDS Hooks: fhirAuthorization is only usable together with fhirServer.
+      if (fhir_server.empty())
+        return fhir::Error{400, fhir::IssueType::required, "fhirServer is required when fhirAuthorization is sent",
+                           "fhirServer"};
+      access_token = authorization->string_or_empty("access_token");
+    }
+    std::optional<JsonNode> prefetch;
+    if (auto node = request.find("prefetch"); node && !node->is_null()) prefetch = node->expect_object();
+
+    return HookRequest{hook, hook_instance, fhir_server, access_token, context, prefetch,
+                       read_crd_configuration(root)};
+  } catch (const fhir::JsonShapeError& e) {
+    return invalid(e);
+  }
+}
+
+}  // namespace crdex::hooks
