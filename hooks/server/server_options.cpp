@@ -32,7 +32,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       "crdex-server: a CDS Hooks service that answers Da Vinci CRD coverage requirements from payer rules.\n"
       "Serves plain HTTP; in production put nginx (TLS) in front of it."};
   std::string listen = "127.0.0.1:8080";
-  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
+  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--rules", options.rules_dir, "directory of payer rule files (crdex-rules/1 JSON)")
       ->capture_default_str();
   app.add_option("--data", options.data_dir, "directory for crdex's own state (created if missing)")
@@ -54,7 +56,8 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return {std::nullopt, app.exit(e)};
+    // --help prints and ends with 0; every usage error ends with 2.
+    return {std::nullopt, app.exit(e) == 0 ? 0 : 2};
   }
   if (!split_listen(listen, options.host, options.port)) {
     std::cerr << "--listen: expected HOST:PORT, got \"" << listen << "\"\n";

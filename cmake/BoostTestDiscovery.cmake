@@ -1,0 +1,20 @@
+# crdex_discover_boost_tests(<target>)
+#
+# Registers one CTest test per Boost.Test case of <target>, so that CTest names
+# the failing case. After each build the test binary is asked for its cases
+# (--list_content, which prints to stderr) and a CTest include file is written;
+# CTest reads it when it runs. The same approach as gtest_discover_tests.
+set(_crdex_boost_discovery_script ${CMAKE_CURRENT_LIST_DIR}/BoostTestListToCTest.cmake)
+
+function(crdex_discover_boost_tests target)
+  set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_tests.cmake")
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND ${CMAKE_COMMAND}
+      -D "TEST_EXECUTABLE=$<TARGET_FILE:${target}>"
+      -D "TEST_PREFIX=${target}"
+      -D "CTEST_FILE=${ctest_file}"
+      -D "WORKING_DIR=${CMAKE_CURRENT_BINARY_DIR}"
+      -P "${_crdex_boost_discovery_script}"
+    VERBATIM)
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${ctest_file}")
+endfunction()

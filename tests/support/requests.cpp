@@ -1,0 +1,46 @@
+#include "support/requests.hpp"
+
+#include <stdexcept>
+
+#include "support/fixtures.hpp"
+#include "support/json_checks.hpp"
+
+namespace crdex::test {
+
+std::string ig_coverage_bundle() {
+  Json request(read_fixture("crd-ig/CRDServiceRequest.json"));
+  return minified(request.root()["prefetch"]["coverage"].value());
+}
+
+std::string coverage(const std::string& id, const std::string& payor, const std::string& status) {
+  return R"({"resourceType":"Coverage","id":")" + id + R"(","status":")" + status +
+         R"(","beneficiary":{"reference":"Patient/123"},"payor":)" + payor + "}";
+}
+
+std::string order_sign_request(const std::string& draft_orders_entries, const std::string& prefetch,
+                               const std::string& extension) {
+  std::string body = R"({"hook":"order-sign","hookInstance":"d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "fhirServer":"http://ehr.example.org/fhir",
+    "fhirAuthorization":{"access_token":"token","token_type":"Bearer","expires_in":300,
+      "scope":"user/Patient.read","subject":"crdex"},
+    "context":{"userId":"Practitioner/example","patientId":"123","encounterId":"987",
+      "draftOrders":{"resourceType":"Bundle","type":"collection","entry":[)" +
+                     draft_orders_entries + "]}}";
+  if (!prefetch.empty()) body += R"(,"prefetch":)" + prefetch;
+  if (!extension.empty()) body += R"(,"extension":)" + extension;
+  return body + "}";
+}
+
+std::string service_request_entry(const std::string& id, const std::string& system, const std::string& code) {
+  return R"({"resource":{"resourceType":"ServiceRequest","id":")" + id +
+         R"(","status":"draft","intent":"original-order","code":{"coding":[{"system":")" + system +
+         R"(","code":")" + code + R"("}]},"subject":{"reference":"Patient/123"}}})";
+}
+
+std::string with_prefetch(const std::string& request, const std::string& prefetch) {
+  const auto open = request.find('{');
+  if (open == std::string::npos) throw std::invalid_argument("not a JSON object");
+  return request.substr(0, open + 1) + R"("prefetch":)" + prefetch + "," + request.substr(open + 1);
+}
+
+}  // namespace crdex::test

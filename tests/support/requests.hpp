@@ -1,0 +1,26 @@
+#pragma once
+// Hook request bodies for tests: the CRD guide's examples, and small requests
+// built from parts so that each test shows exactly what it varies.
+
+#include <string>
+
+namespace crdex::test {
+
+// The Coverage of the CRD guide's example requests (payer: Acme Health Plan).
+std::string ig_coverage_bundle();
+
+// A Coverage naming its payer with `payor` (a JSON array text).
+std::string coverage(const std::string& id, const std::string& payor, const std::string& status = "active");
+
+// An order-sign request with the given context members (JSON object text, the
+// draftOrders Bundle included), prefetch object and root extension object.
+std::string order_sign_request(const std::string& draft_orders_entries, const std::string& prefetch,
+                               const std::string& extension = "");
+
+// A draft ServiceRequest entry coded with `system`/`code`.
+std::string service_request_entry(const std::string& id, const std::string& system, const std::string& code);
+
+// Adds `"prefetch": <prefetch>` to a request that has none.
+std::string with_prefetch(const std::string& request, const std::string& prefetch);
+
+}  // namespace crdex::test

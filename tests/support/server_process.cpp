@@ -1,0 +1,144 @@
+#include "support/server_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "support/fixtures.hpp"
+
+extern char** environ;
+
+namespace crdex::test {
+
+namespace {
+
+constexpr auto kSafetyTimeout = std::chrono::seconds(60);
+
+// Reads what is available on fd (non-blocking) into out; false at EOF.
+bool drain_fd(int fd, std::string& out) {
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      out.append(buffer, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) return false;
+    return errno == EAGAIN || errno == EINTR;
+  }
+}
+
+ExitStatus decode(int status) {
+  if (WIFEXITED(status)) return {true, WEXITSTATUS(status)};
+  return {false, WIFSIGNALED(status) ? WTERMSIG(status) : -1};
+}
+
+}  // namespace
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string rules_dir, bool expect_ready) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "crdex-server-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  data_dir_ = pattern;
+  if (rules_dir.empty()) rules_dir = example_rules_dir().string();
+
+  std::vector<std::string> args{server_executable().string(), "--listen", "127.0.0.1:0", "--rules", rules_dir,
+                                "--data", data_dir_ + "/data", "--threads", "2"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  stdout_fd_ = out_pipe[0];
+  stderr_fd_ = err_pipe[0];
+  fcntl(stdout_fd_, F_SETFL, O_NONBLOCK);
+  fcntl(stderr_fd_, F_SETFL, O_NONBLOCK);
+  if (spawned != 0) {
+    pid_ = -1;
+    throw std::runtime_error("cannot start " + args[0]);
+  }
+  if (!expect_ready) return;
+
+  // Wait for the one stdout line that says the server is ready.
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + kSafetyTimeout;
+  while (out.find('\n') == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw std::runtime_error("crdex-server did not report readiness: " + stderr_text());
+    pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+    poll(fds, 2, static_cast<int>(left.count()));
+    drain_fd(stderr_fd_, stderr_);
+    if (!drain_fd(stdout_fd_, out) && out.find('\n') == std::string::npos)
+      throw std::runtime_error("crdex-server exited before it was ready: " + stderr_text());
+  }
+  first_line_ = out.substr(0, out.find('\n'));
+  const std::string marker = "listening on ";
+  const auto at = first_line_.find(marker);
+  if (at == std::string::npos) throw std::runtime_error("unexpected first line: " + first_line_);
+  base_url_ = first_line_.substr(at + marker.size());
+}
+
+ExitStatus ServerProcess::wait_for_exit(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return {};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string ignored;
+  for (;;) {
+    int status = 0;
+    const pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      pid_ = -1;
+      drain_fd(stderr_fd_, stderr_);
+      return decode(status);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    // Block until the child writes or closes its pipes (it closes them on exit).
+    pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+    poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100)));
+    drain_fd(stderr_fd_, stderr_);
+    drain_fd(stdout_fd_, ignored);
+  }
+}
+
+ExitStatus ServerProcess::stop(int signal) {
+  if (pid_ <= 0) return {};
+  kill(pid_, signal);
+  return wait_for_exit(kSafetyTimeout);
+}
+
+std::string ServerProcess::stderr_text() {
+  if (stderr_fd_ >= 0) drain_fd(stderr_fd_, stderr_);
+  return stderr_;
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    if (wait_for_exit(kSafetyTimeout).code == -1 && pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  if (stderr_fd_ >= 0) close(stderr_fd_);
+  std::error_code ignored;
+  std::filesystem::remove_all(data_dir_, ignored);
+}
+
+}  // namespace crdex::test

@@ -1,0 +1,50 @@
+#pragma once
+// A real crdex-server child process on 127.0.0.1:0. The constructor returns
+// once the server has printed its "listening on" line; the destructor stops it
+// with SIGTERM (SIGKILL only if it does not exit within the safety time-out).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace crdex::test {
+
+struct ExitStatus {
+  bool exited = false;  // false: killed by a signal or still running
+  int code = -1;
+};
+
+class ServerProcess {
+ public:
+  // `extra_args` are appended to --listen/--rules/--data. When `expect_ready`
+  // is false the process is expected to exit on its own (bad options).
+  explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string rules_dir = {},
+                         bool expect_ready = true);
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  const std::string& base_url() const { return base_url_; }  // http://127.0.0.1:PORT
+  const std::string& first_stdout_line() const { return first_line_; }
+
+  // Sends `signal` and waits (bounded) for the exit.
+  ExitStatus stop(int signal);
+  // Waits (bounded) for the process to end by itself.
+  ExitStatus wait_for_exit(std::chrono::seconds timeout = std::chrono::seconds(60));
+  // Everything the process wrote to stderr so far (after it ended: all of it).
+  std::string stderr_text();
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::string data_dir_;
+  std::string base_url_;
+  std::string first_line_;
+  std::string stderr_;
+};
+
+}  // namespace crdex::test
