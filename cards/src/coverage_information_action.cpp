@@ -111,7 +111,7 @@ void write_extension_array(JsonWriter& w, simdjson::dom::array* existing, const 
 void write_updated_resource(JsonWriter& w, const OrderUnderReview& order, const CoverageDecision& decision) {
   w.StartObject();
   bool written = false;
-  for (auto field : order.resource.get_object().value_unsafe()) {
+  for (auto field : order.resource.get_object()) {
     if (field.key == "extension") {
       simdjson::dom::array existing;
       if (field.value.get(existing) != simdjson::SUCCESS) continue;  // malformed: replaced by ours

@@ -14,14 +14,14 @@ using simdjson::dom::element;
 void collect_path(element node, std::span<const std::string_view> path, std::vector<fhir::Coding>& out) {
   if (path.empty()) {
     if (node.is_array()) {
-      for (element item : node.get_array().value_unsafe()) fhir::append_codings(item, out);
+      for (element item : node.get_array()) fhir::append_codings(item, out);
     } else {
       fhir::append_codings(node, out);
     }
     return;
   }
   if (node.is_array()) {
-    for (element item : node.get_array().value_unsafe()) collect_path(item, path, out);
+    for (element item : node.get_array()) collect_path(item, path, out);
     return;
   }
   element child;

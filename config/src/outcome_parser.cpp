@@ -133,7 +133,7 @@ void check_invariants(const JsonNode& node, const CoverageOutcome& o) {
 
 void reject_unknown_keys(const JsonNode& node, std::initializer_list<std::string_view> allowed) {
   node.expect_object();
-  for (auto field : node.element().get_object().value_unsafe()) {
+  for (auto field : node.element().get_object()) {
     if (std::find(allowed.begin(), allowed.end(), field.key) != allowed.end()) continue;
     std::string names;
     for (auto a : allowed) names.append(names.empty() ? "" : ", ").append(a);

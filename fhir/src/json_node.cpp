@@ -66,7 +66,7 @@ std::vector<JsonNode> JsonNode::items() const {
   if (!element_.is_array()) fail("must be a JSON array");
   std::vector<JsonNode> out;
   size_t index = 0;
-  for (simdjson::dom::element item : element_.get_array().value_unsafe()) {
+  for (simdjson::dom::element item : element_.get_array()) {
     out.emplace_back(item, path_ + "[" + std::to_string(index++) + "]");
   }
   return out;

@@ -29,7 +29,7 @@ config::CoverageOutcome covered_no_auth() {
 // `updated` adds nothing but `extension`.
 void check_only_extension_differs(simdjson::dom::element original, simdjson::dom::element updated) {
   size_t original_members = 0;
-  for (auto field : original.get_object().value_unsafe()) {
+  for (auto field : original.get_object()) {
     ++original_members;
     if (field.key == "extension") continue;
     simdjson::dom::element same;
@@ -37,7 +37,7 @@ void check_only_extension_differs(simdjson::dom::element original, simdjson::dom
     BOOST_TEST(test::minified(same) == test::minified(field.value), "changed " << field.key);
   }
   size_t updated_members = 0;
-  for (auto field : updated.get_object().value_unsafe()) {
+  for (auto field : updated.get_object()) {
     ++updated_members;
     simdjson::dom::element before;
     if (field.key != "extension")
@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_SUITE(cards_coverage_information)
 
 BOOST_AUTO_TEST_CASE(CRD14_update_changes_only_the_coverage_information_extension) {
   test::Json request(test::read_fixture("crd-ig/CRDServiceRequest.json"));
-  for (auto entry : request.root()["context"]["draftOrders"]["entry"].get_array().value_unsafe()) {
+  for (auto entry : request.root()["context"]["draftOrders"]["entry"].get_array()) {
     auto resource = entry["resource"].value();
     const auto order = cards::read_order("ServiceRequest", std::string_view(resource["id"]), resource);
     const auto decision = cards::synthesized_decision(covered_no_auth(), "Coverage/COV1");

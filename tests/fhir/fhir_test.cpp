@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(codings_include_crd_billing_options) {
 BOOST_AUTO_TEST_CASE(non_object_concepts_contribute_nothing) {
   test::Json value(R"(["77061", 12, null])");
   std::vector<fhir::Coding> codes;
-  for (auto item : value.root().get_array().value_unsafe()) fhir::append_codings(item, codes);
+  for (auto item : value.root().get_array()) fhir::append_codings(item, codes);
   BOOST_TEST(codes.empty());
 }
 

@@ -12,7 +12,7 @@ BOOST_FIXTURE_TEST_SUITE(hooks_discovery, test::EngineFixture)
 BOOST_AUTO_TEST_CASE(CH01_CH02_services_for_order_sign_and_appointment_book) {
   test::Json discovery(engine.discovery());
   std::set<std::string> hooks;
-  for (auto service : discovery.root()["services"].get_array().value()) {
+  for (auto service : discovery.root()["services"].get_array()) {
     for (const char* field : {"hook", "id", "title", "description"})
       BOOST_TEST(!std::string_view(service[field]).empty(), field);
     hooks.insert(std::string(std::string_view(service["hook"])));
@@ -25,13 +25,13 @@ BOOST_AUTO_TEST_CASE(CRD42_prefetch_templates_are_the_crd_standard_ones) {
   // The CRD guide's own discovery document is the reference for the templates.
   test::Json guide(test::read_fixture("crd-ig/CRDServices.json"));
   test::Json ours(engine.discovery());
-  for (auto service : ours.root()["services"].get_array().value()) {
+  for (auto service : ours.root()["services"].get_array()) {
     const std::string_view hook = service["hook"];
     simdjson::dom::element guide_service;
-    for (auto candidate : guide.root()["services"].get_array().value())
+    for (auto candidate : guide.root()["services"].get_array())
       if (std::string_view(candidate["hook"]) == hook) guide_service = candidate;
     size_t keys = 0;
-    for (auto field : service["prefetch"].get_object().value()) {
+    for (auto field : service["prefetch"].get_object()) {
       ++keys;
       BOOST_TEST(std::string_view(field.value) == std::string_view(guide_service["prefetch"][field.key]),
                  hook << " " << field.key);
@@ -42,8 +42,8 @@ BOOST_AUTO_TEST_CASE(CRD42_prefetch_templates_are_the_crd_standard_ones) {
 
 BOOST_AUTO_TEST_CASE(CH14_prefetch_tokens_are_delimited_and_rooted_in_context_or_prior_keys) {
   test::Json ours(engine.discovery());
-  for (auto service : ours.root()["services"].get_array().value()) {
-    for (auto field : service["prefetch"].get_object().value()) {
+  for (auto service : ours.root()["services"].get_array()) {
+    for (auto field : service["prefetch"].get_object()) {
       std::string_view query = field.value;
       size_t at = 0;
       while ((at = query.find("{{", at)) != std::string_view::npos) {
@@ -59,12 +59,12 @@ BOOST_AUTO_TEST_CASE(CH14_prefetch_tokens_are_delimited_and_rooted_in_context_or
 
 BOOST_AUTO_TEST_CASE(CRD02_CRD03_CRD04_CRD05_version_and_configuration_options) {
   test::Json discovery(engine.discovery());
-  for (auto service : discovery.root()["services"].get_array().value()) {
+  for (auto service : discovery.root()["services"].get_array()) {
     auto versions = service["extension"]["davinci-crd.version"].get_array().value();
     BOOST_TEST(std::string_view(versions.at(0)) == "2.2");
     std::set<std::string_view> codes, names, descriptions;
     size_t count = 0;
-    for (auto option : service["extension"]["davinci-crd.configuration-options"].get_array().value()) {
+    for (auto option : service["extension"]["davinci-crd.configuration-options"].get_array()) {
       ++count;
       codes.insert(option["code"]);
       names.insert(option["name"]);

@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(CH04_CH06_ig_order_sign_example_gets_coverage_information) 
   for (size_t i = 0; i < 2; ++i) {
     auto updated = actions.at(i)["resource"].value();
     auto before = orders.at(i)["resource"].value();
-    for (auto field : before.get_object().value())
+    for (auto field : before.get_object())
       BOOST_TEST(test::minified(updated[field.key].value()) == test::minified(field.value), field.key);
     BOOST_TEST(std::string_view(updated["extension"].at(0)["url"]) ==
                "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information");
@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(CH04_CH06_ig_order_sign_example_gets_coverage_information) 
   // 1357 (contrast mammography) needs prior authorization: the card says so.
   BOOST_TEST(test::coverage_information_code(actions.at(0)["resource"].value(), "pa-needed") == "auth-needed");
   bool pa_card = false;
-  for (auto card : answer.root()["cards"].get_array().value()) {
+  for (auto card : answer.root()["cards"].get_array()) {
     const std::string_view summary = card["summary"];
     if (summary.find("Prior authorization") != std::string_view::npos) pa_card = true;
     BOOST_TEST(std::string_view(card["source"]["label"]) == "Acme Health Plan");

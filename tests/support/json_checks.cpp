@@ -16,13 +16,13 @@ void walk(simdjson::dom::element e, const std::string& path, std::vector<std::st
       break;
     case simdjson::dom::element_type::ARRAY: {
       size_t i = 0;
-      for (auto item : e.get_array().value_unsafe()) walk(item, path + "[" + std::to_string(i++) + "]", out);
+      for (auto item : e.get_array()) walk(item, path + "[" + std::to_string(i++) + "]", out);
       if (i == 0 && path != "cards") out.push_back(path + " = []");
       break;
     }
     case simdjson::dom::element_type::OBJECT: {
       size_t n = 0;
-      for (auto field : e.get_object().value_unsafe()) {
+      for (auto field : e.get_object()) {
         ++n;
         walk(field.value, path.empty() ? std::string(field.key) : path + "." + std::string(field.key), out);
       }
@@ -54,8 +54,8 @@ std::vector<std::pair<std::string, std::string>> coverage_information_parts(simd
   for (auto extension : extensions) {
     std::string_view url;
     if (extension["url"].get(url) != simdjson::SUCCESS || url != kCoverageInformationUrl) continue;
-    for (auto sub : extension["extension"].get_array().value_unsafe()) {
-      for (auto field : sub.get_object().value_unsafe()) {
+    for (auto sub : extension["extension"].get_array()) {
+      for (auto field : sub.get_object()) {
         if (field.key == "url") continue;
         parts.emplace_back(std::string(sub["url"].get_string().value_unsafe()), simdjson::minify(field.value));
       }

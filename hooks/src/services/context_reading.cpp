@@ -52,7 +52,7 @@ bool is_match(simdjson::dom::element resource, std::string_view type, std::strin
 std::optional<simdjson::dom::element> find_in_prefetch(const HookRequest& request, std::string_view type,
                                                        std::string_view id) {
   if (!request.prefetch) return std::nullopt;
-  for (auto field : request.prefetch->element().get_object().value_unsafe()) {
+  for (auto field : request.prefetch->element().get_object()) {
     if (!field.value.is_object()) continue;
     if (is_match(field.value, type, id)) return field.value;
     simdjson::dom::array entries;
