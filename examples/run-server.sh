@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds crdex-server (release) and runs it on
+# 127.0.0.1:8080 with the example payer rules; state goes to build/crdex-data.
+# Extra arguments are passed to crdex-server (e.g. --listen 127.0.0.1:9090).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+.ci/install-deps
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)"
+exec build/release/bin/crdex-server --listen 127.0.0.1:8080 --rules examples/rules --data build/crdex-data "$@"
