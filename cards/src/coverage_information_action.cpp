@@ -109,18 +109,22 @@ void write_extension_array(JsonWriter& w, simdjson::dom::array* existing, const 
 }
 
 void write_updated_resource(JsonWriter& w, const OrderUnderReview& order, const CoverageDecision& decision) {
-  w.StartObject();
+  const auto resource = order.resource.get_object().value_unsafe();
+  simdjson::dom::array existing;
+  const bool has_extensions = resource["extension"].get(existing) == simdjson::SUCCESS;
+  // Ours joins the resource's own extension array where it stands; a resource
+  // without one gets it in FHIR's place, after id/meta/text/contained.
   bool written = false;
-  for (auto field : order.resource.get_object()) {
+  w.StartObject();
+  for (auto field : resource) {
     if (field.key == "extension") {
-      simdjson::dom::array existing;
-      if (field.value.get(existing) != simdjson::SUCCESS) continue;  // malformed: replaced by ours
+      if (!has_extensions) continue;  // not an array: invalid FHIR, replaced by ours below
       write_key(w, field.key);
       write_extension_array(w, &existing, decision);
       written = true;
       continue;
     }
-    if (!written && !precedes_extension(field.key)) {
+    if (!written && !has_extensions && !precedes_extension(field.key)) {
       write_key(w, "extension");
       write_extension_array(w, nullptr, decision);
       written = true;

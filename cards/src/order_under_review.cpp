@@ -68,7 +68,10 @@ std::string describe(element resource, const std::vector<fhir::Coding>& codes, s
 }  // namespace
 
 OrderUnderReview read_order(std::string_view resource_type, std::string_view id, element resource) {
-  OrderUnderReview order{resource_type, id, resource, {}, {}};
+  OrderUnderReview order;
+  order.resource_type = resource_type;
+  order.id = id;
+  order.resource = resource;
   auto& codes = order.codes;
   if (resource_type == "ServiceRequest") {
     collect(resource, {"code"}, codes);

@@ -17,6 +17,9 @@ namespace {
 // that order alone (CRD resp-43).
 cards::CoverageDecision decide_one(const cards::OrderUnderReview& order, const SelectedCoverage& coverage,
                                    const config::RuleCatalog& rules) {
+  if (!order.unassessable_because.empty())
+    return cards::synthesized_decision(config::technical_failure_outcome(order.unassessable_because),
+                                       coverage.reference);
   if (!coverage.inactive_because.empty())
     return cards::synthesized_decision(config::inactive_coverage_outcome(coverage.inactive_because),
                                        coverage.reference);

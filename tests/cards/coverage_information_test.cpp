@@ -104,6 +104,25 @@ BOOST_AUTO_TEST_CASE(earlier_coverage_information_for_the_same_coverage_is_repla
   BOOST_TEST(std::string_view(extensions.at(2)["extension"].at(1)["valueCode"]) == "covered");
 }
 
+BOOST_AUTO_TEST_CASE(extension_array_late_in_the_resource_is_extended_in_place) {
+  test::Json order_json(R"({"resourceType":"ServiceRequest","id":"1","status":"draft",
+      "extension":[{"url":"http://example.org/ehr-flag","valueBoolean":true}]})");
+  const auto order = cards::read_order("ServiceRequest", "1", order_json.root());
+  const auto text = action_json(order, cards::synthesized_decision(covered_no_auth(), "Coverage/COV1"));
+  BOOST_TEST(text.find("\"extension\"") == text.rfind("\"extension\":[{\"url\":\"http://example.org/ehr-flag\""));
+  test::Json action(text);
+  BOOST_TEST(action.root()["resource"]["extension"].get_array().value().size() == 2u);
+  check_only_extension_differs(order_json.root(), action.root()["resource"].value());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_extension_member_is_replaced_by_ours) {
+  test::Json order_json(R"({"resourceType":"ServiceRequest","id":"1","status":"draft","extension":"oops"})");
+  const auto order = cards::read_order("ServiceRequest", "1", order_json.root());
+  test::Json action(action_json(order, cards::synthesized_decision(covered_no_auth(), "Coverage/COV1")));
+  BOOST_TEST(action.root()["resource"]["extension"].get_array().value().size() == 1u);
+  BOOST_TEST(test::minified(action.root()["resource"].value()).find("oops") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(CRD19_technical_failure_is_indeterminate_with_reason_technical) {
   test::Json order_json(R"({"resourceType":"DeviceRequest","id":"d1"})");
   const auto order = cards::read_order("DeviceRequest", "d1", order_json.root());

@@ -150,6 +150,46 @@ BOOST_AUTO_TEST_CASE(CH17_CH19_missing_null_and_unobtainable_coverage) {
   BOOST_TEST(call(kService, test::order_sign_request(entry, outcome)).status == 412);
 }
 
+BOOST_AUTO_TEST_CASE(medication_by_reference_is_read_from_prefetch_or_contained) {
+  const std::string bluestone = test::coverage("C2", R"([{"display":"Bluestone Health"}])");
+  const std::string by_reference = R"({"resource":{"resourceType":"MedicationRequest","id":"m1","status":"draft",
+      "intent":"order","medicationReference":{"reference":"Medication/med1"},"subject":{"reference":"Patient/123"}}})";
+  const std::string medications = R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":
+      {"resourceType":"Medication","id":"med1","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm",
+       "code":"1049502","display":"12 HR Oxycodone Hydrochloride 10 MG Extended Release Oral Tablet [OxyContin]"}]}}}]})";
+  const auto answer = call(kService, test::order_sign_request(
+                                         by_reference, R"({"coverage":)" + bluestone + R"(,"medications":)" +
+                                                           medications + "}"));
+  BOOST_TEST_REQUIRE(answer.status == 200, answer.text);
+  auto resource = answer.root()["systemActions"].at(0)["resource"].value();
+  BOOST_TEST(test::coverage_information_code(resource, "covered") == "not-covered");
+  BOOST_TEST(std::string_view(answer.root()["cards"].at(0)["detail"]).find("OxyContin") != std::string_view::npos);
+
+  const std::string contained = R"({"resource":{"resourceType":"MedicationRequest","id":"m2","status":"draft",
+      "contained":[{"resourceType":"Medication","id":"x","code":{"coding":[{"system":
+        "http://www.nlm.nih.gov/research/umls/rxnorm","code":"1049502"}]}}],
+      "intent":"order","medicationReference":{"reference":"#x"},"subject":{"reference":"Patient/123"}}})";
+  const auto from_contained = call(kService, test::order_sign_request(contained, R"({"coverage":)" + bluestone + "}"));
+  BOOST_TEST(test::coverage_information_code(from_contained.root()["systemActions"].at(0)["resource"].value(),
+                                             "covered") == "not-covered");
+}
+
+BOOST_AUTO_TEST_CASE(CRD19_order_whose_medication_is_unavailable_is_indeterminate_technical) {
+  const std::string by_reference = R"({"resource":{"resourceType":"MedicationRequest","id":"m1","status":"draft",
+      "intent":"order","medicationReference":{"reference":"Medication/unknown"},"subject":{"reference":"Patient/123"}}})";
+  const auto answer = call(kService, acme_request(by_reference + "," + test::service_request_entry("s", kCpt, "77061")));
+  BOOST_TEST_REQUIRE(answer.status == 200, answer.text);
+  auto actions = answer.root()["systemActions"].get_array().value();
+  BOOST_TEST_REQUIRE(actions.size() == 2u);
+  auto medication_request = actions.at(0)["resource"].value();
+  BOOST_TEST(test::coverage_information_code(medication_request, "covered") == "indeterminate");
+  const auto reason = test::coverage_information_code(medication_request, "reason");
+  BOOST_TEST(reason.find(R"("code":"technical")") != std::string::npos);
+  BOOST_TEST(reason.find("Medication/unknown") != std::string::npos);
+  // The other order still gets its answer.
+  BOOST_TEST(test::coverage_information_code(actions.at(1)["resource"].value(), "pa-needed") == "auth-needed");
+}
+
 BOOST_AUTO_TEST_CASE(CRD21_inactive_coverage_is_not_covered_with_reason) {
   const auto cancelled = test::coverage("C1", kAcmePayor, "cancelled");
   const auto answer = call(kService, test::order_sign_request(test::service_request_entry("x", kCpt, "77061"),

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "crdex/fhir/reference.hpp"
+
 namespace crdex::hooks::detail {
 
 using fhir::JsonNode;
@@ -63,6 +65,58 @@ std::optional<simdjson::dom::element> find_in_prefetch(const HookRequest& reques
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+std::optional<simdjson::dom::element> find_contained(simdjson::dom::element resource, std::string_view id) {
+  simdjson::dom::array contained;
+  if (resource["contained"].get(contained) != simdjson::SUCCESS) return std::nullopt;
+  for (simdjson::dom::element candidate : contained) {
+    std::string_view candidate_id;
+    if (candidate["id"].get(candidate_id) == simdjson::SUCCESS && candidate_id == id) return candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void add_referenced_codes(const HookRequest& request, const JsonNode& resource, cards::OrderUnderReview& order) {
+  std::string_view reference_member, target_type, code_member;
+  if (order.resource_type == "MedicationRequest") {
+    reference_member = "medicationReference", target_type = "Medication", code_member = "code";
+  } else if (order.resource_type == "DeviceRequest") {
+    reference_member = "codeReference", target_type = "Device", code_member = "type";
+  } else {
+    return;
+  }
+  auto reference_node = resource.find(reference_member);
+  if (!reference_node || reference_node->is_null()) return;
+  const auto reference = reference_node->expect_object().string_or_empty("reference");
+  if (reference.empty()) return;  // identifier or display only: nothing to resolve
+
+  std::optional<simdjson::dom::element> target;
+  if (reference.front() == '#') {
+    target = find_contained(resource.element(), reference.substr(1));
+  } else if (const auto parts = fhir::parse_reference(reference); parts.type == target_type) {
+    target = find_in_prefetch(request, target_type, parts.id);
+  }
+  if (!target) {
+    order.unassessable_because = std::string(order.resource_type) + "/" + std::string(order.id) + " refers to " +
+                                 std::string(reference) + ", which the request does not include, so what is " +
+                                 "ordered is unknown";
+    return;
+  }
+  simdjson::dom::element code;
+  if ((*target)[code_member].get(code) != simdjson::SUCCESS) return;
+  const auto before = order.codes.size();
+  fhir::append_codings(code, order.codes);
+  if (order.codes.size() > before && order.description == order.resource_type) {
+    std::string_view text;
+    order.description = !order.codes[before].display.empty() ? order.codes[before].display
+                         : fhir::read_into(code["text"], text) ? std::string(text)
+                                                               : order.codes[before].code;
+  }
 }
 
 }  // namespace crdex::hooks::detail

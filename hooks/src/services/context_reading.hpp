@@ -38,4 +38,11 @@ void add_unique(std::vector<cards::OrderUnderReview>& orders, cards::OrderUnderR
 std::optional<simdjson::dom::element> find_in_prefetch(const HookRequest& request, std::string_view type,
                                                        std::string_view id);
 
+// For orders coded by reference (MedicationRequest.medicationReference,
+// DeviceRequest.codeReference) adds the codes of the referenced Medication or
+// Device, found among the order's contained resources or in prefetch. When it
+// cannot be found the order is marked unassessable, with the reason.
+void add_referenced_codes(const HookRequest& request, const fhir::JsonNode& resource,
+                          cards::OrderUnderReview& order);
+
 }  // namespace crdex::hooks::detail

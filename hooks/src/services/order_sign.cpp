@@ -74,7 +74,9 @@ fhir::Result<std::vector<cards::OrderUnderReview>> order_sign_scope(const HookRe
       if (one_of(kPreR4OrderTypes, key.type))
         resource.at("resourceType").fail("is \"" + std::string(key.type) + "\", not a FHIR R4 order type");
       if (!one_of(kOrderTypes, key.type)) continue;  // not an order CRD assesses
-      detail::add_unique(orders, cards::read_order(key.type, key.id, resource.element()));
+      auto order = cards::read_order(key.type, key.id, resource.element());
+      detail::add_referenced_codes(request, resource, order);
+      detail::add_unique(orders, std::move(order));
     }
     return orders;
   } catch (const fhir::JsonShapeError& e) {

@@ -19,6 +19,10 @@ struct OrderUnderReview {
   simdjson::dom::element resource;  // the whole resource, as the EHR sent it
   std::vector<fhir::Coding> codes;  // what the payer's rules match on
   std::string description;          // human words for cards ("Portable oxygen system")
+  // Set when the order's codes could not be determined (e.g. a referenced
+  // Medication the request does not include): the order is then reported
+  // `indeterminate` with reason `technical` and this explanation (CRD resp-43).
+  std::string unassessable_because;
 };
 
 // Reads the codes and a description of an order, by resource type:
