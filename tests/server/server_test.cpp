@@ -14,6 +14,17 @@ namespace {
 struct RunningServer {
   test::ServerProcess server{{"--max-body-bytes", "65536"}};
   std::string url(const std::string& path) const { return server.base_url() + path; }
+
+  // Posts a CRD guide example that has no prefetch, with the guide's Coverage
+  // added, and returns the resource of the first system action.
+  test::Json updated_resource(const std::string& fixture, const std::string& service) const {
+    const auto body =
+        test::with_prefetch(test::read_fixture(fixture), R"({"coverage":)" + test::ig_coverage_bundle() + "}");
+    const auto response = test::http_post(url("/cds-services/" + service), body);
+    BOOST_TEST_REQUIRE(response.status == 200, response.body);
+    test::Json answer(response.body);
+    return test::Json(test::minified(answer.root()["systemActions"].at(0)["resource"].value()));
+  }
 };
 }  // namespace
 
@@ -70,25 +81,15 @@ BOOST_AUTO_TEST_CASE(fhir_json_media_type_is_accepted) {
 }
 
 BOOST_AUTO_TEST_CASE(HK04_ig_appointment_book_example_with_coverage) {
-  const auto body = test::with_prefetch(test::read_fixture("crd-ig/CRDServiceRequest4.json"),
-                                        R"({"coverage":)" + test::ig_coverage_bundle() + "}");
-  const auto response = test::http_post(url("/cds-services/crdex-appointment-book"), body);
-  BOOST_TEST_REQUIRE(response.status == 200, response.body);
-  test::Json answer(response.body);
-  auto resource = answer.root()["systemActions"].at(0)["resource"].value();
-  BOOST_TEST(std::string_view(resource["resourceType"]) == "Appointment");
-  BOOST_TEST(test::coverage_information_code(resource, "covered") == "covered");
+  const auto resource = updated_resource("crd-ig/CRDServiceRequest4.json", "crdex-appointment-book");
+  BOOST_TEST(std::string_view(resource.root()["resourceType"]) == "Appointment");
+  BOOST_TEST(test::coverage_information_code(resource.root(), "covered") == "covered");
 }
 
 BOOST_AUTO_TEST_CASE(ig_communication_request_example_gets_the_default_outcome) {
-  const auto body = test::with_prefetch(test::read_fixture("crd-ig/CRDServiceRequest3.json"),
-                                        R"({"coverage":)" + test::ig_coverage_bundle() + "}");
-  const auto response = test::http_post(url("/cds-services/crdex-order-sign"), body);
-  BOOST_TEST_REQUIRE(response.status == 200, response.body);
-  test::Json answer(response.body);
-  auto resource = answer.root()["systemActions"].at(0)["resource"].value();
-  BOOST_TEST(std::string_view(resource["resourceType"]) == "CommunicationRequest");
-  BOOST_TEST(test::coverage_information_code(resource, "pa-needed") == "no-auth");
+  const auto resource = updated_resource("crd-ig/CRDServiceRequest3.json", "crdex-order-sign");
+  BOOST_TEST(std::string_view(resource.root()["resourceType"]) == "CommunicationRequest");
+  BOOST_TEST(test::coverage_information_code(resource.root(), "pa-needed") == "no-auth");
 }
 
 BOOST_AUTO_TEST_CASE(keep_alive_connection_serves_many_calls) {
