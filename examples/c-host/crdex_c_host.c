@@ -1,0 +1,147 @@
+/* A minimal C host for libcrdex.so: loads the plugin with dlopen, negotiates
+ * the ABI, creates an engine over a rules directory, evaluates one order-sign
+ * request and prints the cards (then the whole CDS Hooks response with -v).
+ *
+ *   crdex-c-host [-v] <path/to/libcrdex.so> <rules dir> <request.json>
+ *
+ * Exit status: 0 evaluated, 1 the engine refused the request, 2 usage or
+ * loading problems. Build: cc -I<prefix>/include crdex_c_host.c -ldl */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crdex/crdex.h"
+
+/* The functions this host uses, found by name: a host that wants to run
+ * against several plugin versions checks each lookup. */
+struct crdex_functions {
+  crdex_status (*init)(uint32_t);
+  crdex_status (*shutdown)(void);
+  const char* (*last_error_message)(void);
+  crdex_status (*engine_create)(const crdex_host*, const char*, size_t, crdex_engine**);
+  void (*engine_destroy)(crdex_engine*);
+  crdex_status (*engine_evaluate)(const crdex_engine*, const char*, size_t, const char*, size_t, crdex_result**);
+  int (*result_http_status)(const crdex_result*);
+  const char* (*result_json)(const crdex_result*, size_t*);
+  const char* (*result_message)(const crdex_result*);
+  void (*result_free)(crdex_result*);
+};
+
+static int find(void* plugin, const char* name, void** out) {
+  *out = dlsym(plugin, name);
+  if (!*out) fprintf(stderr, "crdex-c-host: the plugin lacks %s: not a libcrdex.so of ABI 1\n", name);
+  return *out != NULL;
+}
+
+static int load_functions(void* plugin, struct crdex_functions* f) {
+  /* Each pointer is filled through a void* (POSIX guarantees the round trip). */
+  return find(plugin, "crdex_init", (void**)&f->init) && find(plugin, "crdex_shutdown", (void**)&f->shutdown) &&
+         find(plugin, "crdex_last_error_message", (void**)&f->last_error_message) &&
+         find(plugin, "crdex_engine_create", (void**)&f->engine_create) &&
+         find(plugin, "crdex_engine_destroy", (void**)&f->engine_destroy) &&
+         find(plugin, "crdex_engine_evaluate", (void**)&f->engine_evaluate) &&
+         find(plugin, "crdex_result_http_status", (void**)&f->result_http_status) &&
+         find(plugin, "crdex_result_json", (void**)&f->result_json) &&
+         find(plugin, "crdex_result_message", (void**)&f->result_message) &&
+         find(plugin, "crdex_result_free", (void**)&f->result_free);
+}
+
+static char* read_file(const char* path, size_t* length) {
+  FILE* file = fopen(path, "rb");
+  if (!file) return NULL;
+  size_t capacity = 1 << 16, used = 0, got;
+  char* text = malloc(capacity);
+  while (text && (got = fread(text + used, 1, capacity - used, file)) > 0) {
+    used += got;
+    if (used == capacity) text = realloc(text, capacity *= 2);
+  }
+  fclose(file);
+  *length = used;
+  return text;
+}
+
+static void log_line(void* user_data, crdex_log_level level, const char* message, size_t length) {
+  (void)user_data;
+  fprintf(stderr, "crdex [%d] %.*s\n", (int)level, (int)length, message);
+}
+
+/* Prints "card: [indicator] summary" per card. A real host parses the JSON
+ * with its own JSON library; this example stays dependency-free and relies on
+ * the response being compact JSON, as crdex writes it. */
+static void print_cards(const char* response) {
+  const char* at = strstr(response, "\"cards\":[");
+  const char* stop = at ? strstr(at, "\"systemActions\"") : NULL;
+  while (at && (at = strstr(at, "\"summary\":\"")) != NULL && (!stop || at < stop)) {
+    const char* summary = at + strlen("\"summary\":\"");
+    const char* summary_end = strchr(summary, '"');
+    const char* indicator = summary_end ? strstr(summary_end, "\"indicator\":\"") : NULL;
+    if (!summary_end || !indicator) break;
+    indicator += strlen("\"indicator\":\"");
+    const char* indicator_end = strchr(indicator, '"');
+    printf("card: [%.*s] %.*s\n", (int)(indicator_end - indicator), indicator, (int)(summary_end - summary), summary);
+    at = summary_end;
+  }
+}
+
+int main(int argc, char** argv) {
+  int verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
+  if (argc != 4 + verbose) {
+    fprintf(stderr, "usage: crdex-c-host [-v] <libcrdex.so> <rules dir> <request.json>\n");
+    return 2;
+  }
+  const char* plugin_path = argv[1 + verbose];
+  const char* rules_dir = argv[2 + verbose];
+  const char* request_path = argv[3 + verbose];
+
+  void* plugin = dlopen(plugin_path, RTLD_NOW | RTLD_LOCAL);
+  if (!plugin) {
+    fprintf(stderr, "crdex-c-host: %s\n", dlerror());
+    return 2;
+  }
+  struct crdex_functions crdex;
+  if (!load_functions(plugin, &crdex)) {
+    dlclose(plugin);
+    return 2;
+  }
+  if (crdex.init(CRDEX_ABI_VERSION) != CRDEX_OK) {
+    fprintf(stderr, "crdex-c-host: the plugin refused ABI %u: %s\n", (unsigned)CRDEX_ABI_VERSION,
+            crdex.last_error_message());
+    dlclose(plugin);
+    return 2;
+  }
+
+  int exit_code = 2;
+  size_t request_length = 0;
+  char* request = read_file(request_path, &request_length);
+  char config[4096];
+  /* A rules path with quotes or backslashes would need JSON escaping. */
+  snprintf(config, sizeof config, "{\"rules_dir\":\"%s\"}", rules_dir);
+  crdex_host host = {sizeof(crdex_host), CRDEX_HOST_VERSION, NULL, log_line, NULL};
+  crdex_engine* engine = NULL;
+  if (!request) {
+    fprintf(stderr, "crdex-c-host: cannot read %s\n", request_path);
+  } else if (crdex.engine_create(&host, config, strlen(config), &engine) != CRDEX_OK) {
+    fprintf(stderr, "crdex-c-host: %s\n", crdex.last_error_message());
+  } else {
+    crdex_result* result = NULL;
+    const char service[] = "crdex-order-sign";
+    crdex.engine_evaluate(engine, service, strlen(service), request, request_length, &result);
+    const char* response = crdex.result_json(result, NULL);
+    if (response) {
+      printf("HTTP %d\n", crdex.result_http_status(result));
+      print_cards(response);
+      if (verbose) printf("%s\n", response);
+      exit_code = 0;
+    } else {
+      fprintf(stderr, "crdex-c-host: HTTP %d: %s\n", crdex.result_http_status(result), crdex.result_message(result));
+      exit_code = result ? 1 : 2;
+    }
+    crdex.result_free(result);
+  }
+  crdex.engine_destroy(engine);
+  crdex.shutdown();
+  free(request);
+  dlclose(plugin);
+  return exit_code;
+}
