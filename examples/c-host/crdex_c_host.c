@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (crdex.init(CRDEX_ABI_VERSION) != CRDEX_OK) {
-    fprintf(stderr, "crdex-c-host: the plugin refused ABI %u: %s\n", (unsigned)CRDEX_ABI_VERSION,
-            crdex.last_error_message());
+    fprintf(stderr, "crdex-c-host: the plugin refused ABI %d.%d: %s\n", CRDEX_ABI_VERSION_MAJOR,
+            CRDEX_ABI_VERSION_MINOR, crdex.last_error_message());
     dlclose(plugin);
     return 2;
   }

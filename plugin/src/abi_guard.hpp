@@ -7,15 +7,18 @@
 // escapes into a status plus a message.
 
 #include <new>
-#include <string>
 #include <string_view>
 
 #include "crdex/crdex.h"
 
 namespace crdex::plugin {
 
-// The calling thread's explanation of its last failed call ("" after success).
-std::string& last_error();
+// The calling thread's explanation of its last failed call ("" after success),
+// NUL-terminated. A fixed thread-local buffer, not a std::string: a
+// thread_local with a destructor pins the library in memory (dlclose could
+// not unload it while any thread that called it lives).
+const char* last_error();
+void clear_last_error() noexcept;
 
 // Records why a call failed and returns `status`, so a body can
 // `return fail(CRDEX_E_..., "...")`.
@@ -25,7 +28,7 @@ crdex_status fail(crdex_status status, std::string_view message) noexcept;
 template <class Body>
 crdex_status guard(Body&& body) noexcept {
   try {
-    last_error().clear();
+    clear_last_error();
     return body();
   } catch (const std::bad_alloc&) {
     return fail(CRDEX_E_NO_MEMORY, "out of memory");

@@ -28,7 +28,7 @@ CRDEX_API int crdex_feature_available(crdex_feature feature) noexcept {
 }
 
 CRDEX_API const char* crdex_last_error_message(void) noexcept {
-  return guard_value<const char*>("", [] { return last_error().c_str(); });
+  return last_error();
 }
 
 CRDEX_API const char* crdex_status_name(crdex_status status) noexcept {

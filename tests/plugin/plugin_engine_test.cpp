@@ -2,10 +2,12 @@
 // in-process, the statuses the server would give for bad requests, discovery,
 // rule replacement and reload, logging, and the library's life cycle
 // (repeated dlopen/dlclose, no threads left behind).
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "plugin/plugin_fixture.hpp"
@@ -152,6 +154,40 @@ BOOST_AUTO_TEST_CASE(PLUGIN_host_log_callback_hears_creation_and_failures) {
   BOOST_TEST_REQUIRE(log.lines.size() == 2u);
   BOOST_TEST(log.lines[1].first == CRDEX_LOG_ERROR);
   BOOST_TEST(log.lines[1].second.find("rules not replaced") != std::string::npos);
+  crdex.engine_destroy(engine);
+}
+
+BOOST_AUTO_TEST_CASE(PLUGIN_evaluations_run_concurrently_with_rule_replacement) {
+  crdex_engine* engine = example_engine();
+  const std::string request = order_sign_request();
+  const std::string original = rules_dir_config(example_rules_dir());
+  const std::string replacement = R"({"rule_sets":[)" + acme_rules_with_summary("Replaced summary") + "]}";
+  // Boost.Test assertions are not thread-safe: workers count, the test checks.
+  std::atomic<int> evaluated{0}, failed{0}, answered_by_neither{0};
+  std::vector<std::thread> workers;
+  for (int worker = 0; worker < 4; ++worker)
+    workers.emplace_back([&] {
+      for (int call = 0; call < 100; ++call) {
+        crdex_result* raw = nullptr;
+        if (crdex.engine_evaluate(engine, kOrderSign, 16, request.data(), request.size(), &raw) != CRDEX_OK) ++failed;
+        const std::string answer = json(own(raw));
+        // Each call sees one whole rule set, the old or the new, never a mix.
+        const bool old_rules = answer.find(kAcmeSummary) != std::string::npos;
+        const bool new_rules = answer.find("Replaced summary") != std::string::npos;
+        if (old_rules == new_rules) ++answered_by_neither;
+        ++evaluated;
+      }
+    });
+  int replaced = 0;
+  for (int round = 0; round < 20; ++round) {
+    const std::string& config = round % 2 ? original : replacement;
+    replaced += crdex.engine_replace_rules(engine, config.data(), config.size()) == CRDEX_OK;
+  }
+  for (auto& worker : workers) worker.join();
+  BOOST_TEST(replaced == 20);
+  BOOST_TEST(evaluated == 400);
+  BOOST_TEST(failed == 0);
+  BOOST_TEST(answered_by_neither == 0);
   crdex.engine_destroy(engine);
 }
 
