@@ -2,6 +2,7 @@
 // in-process, the statuses the server would give for bad requests, discovery,
 // rule replacement and reload, logging, and the library's life cycle
 // (repeated dlopen/dlclose, no threads left behind).
+#include <algorithm>
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -10,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "crdex/config/rule_catalog.hpp"
+#include "crdex/hooks/engine.hpp"
 #include "plugin/plugin_fixture.hpp"
 #include "support/json_checks.hpp"
 
@@ -26,6 +29,14 @@ std::string acme_rules_with_summary(const std::string& summary) {
   const auto at = rules.find(kAcmeSummary);
   BOOST_TEST_REQUIRE(at != std::string::npos);
   return rules.replace(at, kAcmeSummary.size(), summary);
+}
+
+// The engine crdex-server runs, built directly over the same example rules:
+// the plugin must answer exactly what it answers.
+crdex::hooks::Engine direct_engine() {
+  auto rules = crdex::config::RuleCatalog::load_directory(example_rules_dir());
+  BOOST_TEST_REQUIRE(rules.ok());
+  return crdex::hooks::Engine(std::move(rules).value());
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
@@ -83,6 +94,11 @@ BOOST_AUTO_TEST_CASE(HK01_plugin_gives_the_servers_status_and_operation_outcome_
   BOOST_TEST(crdex.result_status(no_context.get()) == CRDEX_E_BAD_REQUEST);
   BOOST_TEST(!std::string(crdex.result_message(no_context.get())).empty());
 
+  // Byte for byte what the server's engine answers.
+  const auto server_answer = direct_engine().call_service(kOrderSign, R"({"hook": "order-sign", )");
+  BOOST_TEST(crdex.result_http_status(not_json.get()) == server_answer.status);
+  BOOST_TEST(outcome(not_json) == server_answer.body);
+
   const auto unknown = evaluate(engine, "no-such-service", order_sign_request());
   BOOST_TEST(crdex.result_status(unknown.get()) == CRDEX_E_NOT_FOUND);
   BOOST_TEST(crdex.result_http_status(unknown.get()) == 404);
@@ -90,15 +106,17 @@ BOOST_AUTO_TEST_CASE(HK01_plugin_gives_the_servers_status_and_operation_outcome_
   crdex.engine_destroy(engine);
 }
 
-BOOST_AUTO_TEST_CASE(CH01_plugin_discovery_lists_the_services) {
+BOOST_AUTO_TEST_CASE(CH01_plugin_discovery_is_the_servers_discovery) {
   crdex_engine* engine = example_engine();
   crdex_result* raw = nullptr;
   BOOST_TEST_REQUIRE(crdex.engine_discovery(engine, &raw) == CRDEX_OK);
   const auto result = own(raw);
+  BOOST_TEST(crdex.result_http_status(result.get()) == 200);
+  BOOST_TEST(json(result) == direct_engine().discovery());
   const Json discovery(json(result));
   std::vector<std::string> ids;
   for (auto service : discovery.root()["services"].get_array()) ids.emplace_back(std::string_view(service["id"]));
-  BOOST_TEST((ids == std::vector<std::string>{"crdex-order-sign", "crdex-appointment-book"}));
+  BOOST_TEST((std::find(ids.begin(), ids.end(), kOrderSign) != ids.end()));
   crdex.engine_destroy(engine);
 }
 
@@ -148,7 +166,7 @@ BOOST_AUTO_TEST_CASE(PLUGIN_host_log_callback_hears_creation_and_failures) {
   crdex_engine* engine = this->engine(rules_dir_config(example_rules_dir()), &host);
   BOOST_TEST_REQUIRE(log.lines.size() == 1u);
   BOOST_TEST(log.lines[0].first == CRDEX_LOG_INFO);
-  BOOST_TEST(log.lines[0].second == "engine created with 2 payer rule set(s)");
+  BOOST_TEST(log.lines[0].second.find("engine created with ") == 0u, log.lines[0].second);
 
   BOOST_TEST(crdex.engine_replace_rules(engine, "{}", 2) == CRDEX_E_CONFIG);
   BOOST_TEST_REQUIRE(log.lines.size() == 2u);
