@@ -23,9 +23,8 @@
  *      [thread-safe]                     any thread, any time, concurrently;
  *      [thread-safe on the same engine]  concurrent calls on one engine are fine;
  *      [not concurrent on the same engine] no other call on that engine may run
- *                                        at the same time (as libcurl says of an
- *                                        easy handle: never use it from more than
- *                                        one thread at any given time);
+ *                                        at the same time, from any thread (the
+ *                                        rule libcurl sets for an easy handle);
  *      [not concurrent on the same result] likewise for a crdex_result.
  *  - The library starts no threads. Callbacks are made on the thread that
  *    called into the library, before that call returns.
