@@ -67,9 +67,10 @@ BOOST_AUTO_TEST_CASE(CH04_CRD11_plugin_evaluates_the_guide_order_sign_example) {
   BOOST_TEST_REQUIRE(actions.size() == 2u);
   BOOST_TEST(coverage_information_code(actions.at(0)["resource"].value(), "pa-needed") == "auth-needed");
   BOOST_TEST(coverage_information_code(actions.at(1)["resource"].value(), "covered") == "conditional");
-  auto cards = answer.root()["cards"].get_array().value();
-  BOOST_TEST_REQUIRE(cards.size() >= 1u);
-  BOOST_TEST(std::string_view(cards.at(0)["summary"]) == kAcmeSummary);
+  bool pa_card = false;  // 1357 needs prior authorization: the payer's card says so
+  for (auto card : answer.root()["cards"].get_array())
+    pa_card = pa_card || std::string_view(card["summary"]) == kAcmeSummary;
+  BOOST_TEST(pa_card);
   BOOST_TEST(empty_values(answer.root()).empty());
   crdex.engine_destroy(engine);
 }
