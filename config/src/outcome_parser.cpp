@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "crdex/config/coverage_invariants.hpp"
 #include "value_sets.hpp"
 
 namespace crdex::config::detail {
@@ -102,31 +103,10 @@ CardTemplate parse_card(const JsonNode& node) {
   return card;
 }
 
-bool has(const std::vector<std::string>& codes, std::string_view code) {
-  return std::find(codes.begin(), codes.end(), code) != codes.end();
-}
-
-// The coverage-information invariants (CRD STU 2.2.1), checked once at load so
-// that nothing crdex emits can break them.
+// The coverage-information invariants, checked once at load so that nothing
+// crdex emits can break them.
 void check_invariants(const JsonNode& node, const CoverageOutcome& o) {
-  if (!o.questionnaires.empty() && o.doc_needed.empty())
-    node.fail("lists a questionnaire without doc-needed (crd-ci-q1)");
-  if (o.covered == "not-covered" && !o.pa_needed.empty())
-    node.fail("says not-covered, so it must not say pa-needed (crd-ci-q2)");
-  const bool conditional = o.covered == "conditional" || o.pa_needed == "conditional" || has(o.doc_needed, "conditional");
-  if (conditional && o.info_needed.empty())
-    node.fail("is conditional, so it must say which info-needed (crd-ci-q3)");
-  if ((o.pa_needed == "satisfied" || o.pa_needed == "no-auth") && has(o.doc_purpose, "withpa"))
-    node.fail("needs no prior authorization, so doc-purpose cannot be withpa (crd-ci-q4)");
-  if ((o.pa_needed == "satisfied") != !o.satisfied_pa_id.empty())
-    node.fail("must give satisfied-pa-id exactly when pa-needed is satisfied (crd-ci-q5)");
-  if (has(o.info_needed, "OTH") && o.reasons.empty())
-    node.fail("says info-needed OTH, so it needs a reason (crd-ci-q6)");
-  if (!o.doc_purpose.empty() && o.reasons.empty())
-    node.fail("gives a doc-purpose, so it needs a reason (crd-ci-q8)");
-  const bool indeterminate =
-      o.covered == "indeterminate" || o.pa_needed == "indeterminate" || has(o.doc_needed, "indeterminate");
-  if (indeterminate && o.reasons.empty()) node.fail("is indeterminate, so it needs a reason (crd-ci-q9)");
+  if (auto violation = find_invariant_violation(o)) node.fail(*violation);
 }
 
 }  // namespace
