@@ -43,4 +43,11 @@ std::string with_prefetch(const std::string& request, const std::string& prefetc
   return request.substr(0, open + 1) + R"("prefetch":)" + prefetch + "," + request.substr(open + 1);
 }
 
+std::string with_prefetch_key(const std::string& request, const std::string& key, const std::string& value) {
+  const auto prefetch = request.find("\"prefetch\"");
+  const auto open = prefetch == std::string::npos ? prefetch : request.find('{', prefetch);
+  if (open == std::string::npos) throw std::invalid_argument("the request has no prefetch object");
+  return request.substr(0, open + 1) + "\"" + key + "\":" + value + "," + request.substr(open + 1);
+}
+
 }  // namespace crdex::test

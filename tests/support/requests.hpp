@@ -23,4 +23,7 @@ std::string service_request_entry(const std::string& id, const std::string& syst
 // Adds `"prefetch": <prefetch>` to a request that has none.
 std::string with_prefetch(const std::string& request, const std::string& prefetch);
 
+// Adds `"key": value` to the prefetch object of a request that has one.
+std::string with_prefetch_key(const std::string& request, const std::string& key, const std::string& value);
+
 }  // namespace crdex::test
