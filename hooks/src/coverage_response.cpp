@@ -57,11 +57,11 @@ std::string coverage_response_json(const std::vector<cards::OrderUnderReview>& o
   std::vector<cards::Card> cards;
   for (const auto& order : orders) {
     decisions.push_back(decide_one(order, coverage, rules, role));
-    auto card = cards::card_for(*coverage.payer, order, decisions.back());
-    if (!card) continue;
-    const bool wanted = card->topic == "coverage-info" ? configuration.coverage_info
-                                                       : configuration.card_type_enabled(card->topic);
-    if (wanted) cards.push_back(std::move(*card));
+    for (auto& card : cards::cards_for(*coverage.payer, order, decisions.back())) {
+      const bool wanted = card.topic == "coverage-info" ? configuration.coverage_info
+                                                        : configuration.card_type_enabled(card.topic);
+      if (wanted) cards.push_back(std::move(card));
+    }
   }
   order_and_trim(cards, configuration);
 
