@@ -238,6 +238,9 @@ CoverageOutcome parse_outcome(const JsonNode& node) {
   if (auto companions = node.find("companions")) o.companions = parse_companions(*companions);
   if (auto form = node.find("form")) o.form = parse_form(*form);
   if (auto smart_app = node.find("smartApp")) o.smart_app = parse_smart_app(*smart_app);
+  if (o.form && !o.questionnaires.empty())
+    node.at("form").fail("asks for a form task while the outcome already sends the clinician to DTR "
+                         "(questionnaire); use one or the other (CRD resp-59)");
   check_invariants(node, o);
   return o;
 }

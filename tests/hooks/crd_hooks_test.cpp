@@ -12,11 +12,7 @@ namespace {
 
 const std::string kCpt = "http://www.ama-assn.org/go/cpt";
 
-std::string replace_first(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  if (at == std::string::npos) throw std::invalid_argument("not found: " + from);
-  return text.replace(at, from.size(), to);
-}
+using test::replace_first;
 
 // order-select over two draft orders (contrast mammography 77061, screening 77067).
 std::string order_select_request(const std::string& selections) {
@@ -25,24 +21,6 @@ std::string order_select_request(const std::string& selections) {
                                        R"({"coverage":)" + test::ig_coverage_bundle() + "}");
   body = replace_first(body, "\"order-sign\"", "\"order-select\"");
   return replace_first(body, "\"draftOrders\"", "\"selections\":" + selections + ",\"draftOrders\"");
-}
-
-std::string medication_request(const std::string& id, const std::string& rxnorm) {
-  return R"({"resourceType":"MedicationRequest","id":")" + id +
-         R"(","status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"system":
-         "http://www.nlm.nih.gov/research/umls/rxnorm","code":")" + rxnorm +
-         R"("}]},"subject":{"reference":"Patient/123"}})";
-}
-
-// The guide's order-dispatch example, with coverage information switched on and
-// the dispatched MedicationRequests in prefetch (the example leaves them out).
-std::string order_dispatch_request() {
-  auto body = test::read_fixture("crd-ig/CRDServiceRequest2.json");
-  body = replace_first(body, "\"coverage-info\": false", "\"coverage-info\": true");
-  return test::with_prefetch_key(body, "medicationRequests",
-                                 R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":)" +
-                                     medication_request("1111", "197806") + R"(},{"resource":)" +
-                                     medication_request("2222", "1049502") + "}]}");
 }
 
 std::string encounter_request(const std::string& hook, const std::string& prefetch_extra) {
@@ -92,7 +70,7 @@ BOOST_AUTO_TEST_CASE(CRD26_secondary_hook_never_asks_for_clinical_documentation)
 }
 
 BOOST_AUTO_TEST_CASE(HK03_order_dispatch_updates_the_dispatched_orders) {
-  const auto answer = call("crdex-order-dispatch", order_dispatch_request());
+  const auto answer = call("crdex-order-dispatch", test::order_dispatch_request());
   BOOST_TEST_REQUIRE(answer.status == 200, answer.text);
   auto actions = answer.root()["systemActions"].get_array().value();
   BOOST_TEST_REQUIRE(actions.size() == 2u);
@@ -108,13 +86,13 @@ BOOST_AUTO_TEST_CASE(HK03_ig_order_dispatch_example_without_the_orders_is_412) {
 }
 
 BOOST_AUTO_TEST_CASE(HK03_order_dispatch_context_is_checked) {
-  BOOST_TEST(call("crdex-order-dispatch", replace_first(order_dispatch_request(), "\"performer\"", "\"x\""))
+  BOOST_TEST(call("crdex-order-dispatch", replace_first(test::order_dispatch_request(), "\"performer\"", "\"x\""))
                  .expression() == "context.performer");
-  const auto unlinked = replace_first(order_dispatch_request(), "MedicationRequest/1111\"\n", "MedicationRequest/9\"\n");
+  const auto unlinked = replace_first(test::order_dispatch_request(), "MedicationRequest/1111\"\n", "MedicationRequest/9\"\n");
   const auto answer = call("crdex-order-dispatch", unlinked);
   BOOST_TEST(answer.status == 400);
   BOOST_TEST(answer.expression() == "context.fulfillmentTasks[0]");
-  const auto not_an_order = replace_first(order_dispatch_request(), "\"MedicationRequest/2222\"", "\"Patient/123\"");
+  const auto not_an_order = replace_first(test::order_dispatch_request(), "\"MedicationRequest/2222\"", "\"Patient/123\"");
   BOOST_TEST(call("crdex-order-dispatch", not_an_order).expression() == "context.dispatchedOrders[1]");
 }
 

@@ -38,8 +38,12 @@ BOOST_AUTO_TEST_CASE(CH04_CRD11_CRD13_ig_example_gets_one_update_per_order) {
   BOOST_TEST(test::coverage_information_code(actions.at(0)["resource"].value(), "coverage") ==
              R"({"reference":"Coverage/COV1"})");
   BOOST_TEST(test::empty_values(answer.root()).empty());
-  // The example asks for at most 5 cards; both prior-authorization cards fit.
-  BOOST_TEST(answer.root()["cards"].get_array().value().size() == 2u);
+  // The example asks for at most 5 cards: two prior-authorization cards, then
+  // the oxygen rule's purchase alternative and its companion oximetry order.
+  auto cards = answer.root()["cards"].get_array().value();
+  BOOST_TEST_REQUIRE(cards.size() == 4u);
+  BOOST_TEST(std::string_view(cards.at(2)["source"]["topic"]["code"]) == "therapy-alternatives-opt");
+  BOOST_TEST(std::string_view(cards.at(3)["source"]["topic"]["code"]) == "clinical-reminder");
 }
 
 BOOST_AUTO_TEST_CASE(CRD48_assertion_ids_are_distinct_per_order) {
