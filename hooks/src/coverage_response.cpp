@@ -73,10 +73,15 @@ std::string coverage_response_json(const std::vector<cards::OrderUnderReview>& o
   for (const auto& card : cards) cards::write_card(w, card);
   w.EndArray();
   // CDS Hooks forbids an empty array: systemActions is left out when there is none.
-  if (configuration.coverage_info && !orders.empty()) {
+  // An order that already carries the same coverage information gets no update (resp-35).
+  std::vector<size_t> updates;
+  if (configuration.coverage_info)
+    for (size_t i = 0; i < orders.size(); ++i)
+      if (!cards::already_carries(orders[i], decisions[i])) updates.push_back(i);
+  if (!updates.empty()) {
     fhir::write_key(w, "systemActions");
     w.StartArray();
-    for (size_t i = 0; i < orders.size(); ++i) cards::write_coverage_information_action(w, orders[i], decisions[i]);
+    for (size_t i : updates) cards::write_coverage_information_action(w, orders[i], decisions[i]);
     w.EndArray();
   }
   w.EndObject();

@@ -238,6 +238,22 @@ BOOST_AUTO_TEST_CASE(CRD07_CRD08_CH21_unknown_or_odd_settings_and_extensions_are
   BOOST_TEST(odd.root()["systemActions"].get_array().value().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(CRD13_resent_order_with_the_same_coverage_information_gets_no_update) {
+  const auto first = call(kService, acme_request(test::service_request_entry("a", kCpt, "77067")));
+  BOOST_TEST_REQUIRE(first.status == 200);
+  // The EHR applied the update and signs the order again, unchanged.
+  const auto updated = test::minified(first.root()["systemActions"].at(0)["resource"].value());
+  const auto again = call(kService, acme_request(R"({"resource":)" + updated + "}"));
+  BOOST_TEST_REQUIRE(again.status == 200, again.text);
+  simdjson::dom::element actions;
+  BOOST_TEST(again.root()["systemActions"].get(actions) != simdjson::SUCCESS);
+  // If the payer now says something else, the update comes back.
+  auto changed = updated;
+  changed.replace(changed.find(R"("valueCode":"no-auth")"), 21, R"("valueCode":"auth-needed")");
+  const auto differs = call(kService, acme_request(R"({"resource":)" + changed + "}"));
+  BOOST_TEST(differs.root()["systemActions"].get_array().value().size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(duplicate_orders_get_one_update) {
   const auto entry = test::service_request_entry("a", kCpt, "77061");
   const auto answer = call(kService, acme_request(entry + "," + entry));
