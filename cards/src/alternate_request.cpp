@@ -29,7 +29,7 @@ std::string order_with_code(const OrderUnderReview& order, const fhir::Coding& c
   fhir::JsonWriter w(buffer);
   w.StartObject();
   bool written = false;
-  for (auto field : order.resource.get_object().value_unsafe()) {
+  for (auto field : order.resource.get_object()) {
     if (field.key == element || (!reference.empty() && field.key == reference)) {
       if (!written) {
         fhir::write_key(w, element);
