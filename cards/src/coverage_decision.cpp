@@ -1,5 +1,8 @@
 #include "crdex/cards/coverage_decision.hpp"
 
+#include <algorithm>
+
+#include "crdex/config/coverage_invariants.hpp"
 #include "crdex/fhir/identifiers.hpp"
 
 namespace crdex::cards {
@@ -27,6 +30,36 @@ CoverageDecision synthesized_decision(config::CoverageOutcome outcome, std::stri
   decision.assertion_id = fhir::random_uuid();
   decision.date = fhir::today_utc_date();
   return decision;
+}
+
+namespace {
+// Keeps the identifiers of `decision` and puts `outcome` in place of its own.
+CoverageDecision with_outcome(CoverageDecision decision, config::CoverageOutcome outcome) {
+  decision.synthesized = std::make_shared<const config::CoverageOutcome>(std::move(outcome));
+  decision.outcome = decision.synthesized.get();
+  return decision;
+}
+}  // namespace
+
+CoverageDecision for_secondary_hook(CoverageDecision decision) {
+  const auto& docs = decision.outcome->doc_needed;
+  const auto is_withheld = [](const std::string& code) { return code == "clinical" || code == "admin"; };
+  if (std::none_of(docs.begin(), docs.end(), is_withheld)) return decision;
+  config::CoverageOutcome limited = *decision.outcome;
+  std::erase_if(limited.doc_needed, is_withheld);
+  if (limited.doc_needed.empty()) {
+    limited.questionnaires.clear();
+    limited.doc_purpose.clear();
+  }
+  return with_outcome(std::move(decision), std::move(limited));
+}
+
+CoverageDecision with_invariants_checked(CoverageDecision decision) {
+  auto violation = config::find_invariant_violation(*decision.outcome);
+  if (!violation) return decision;
+  return with_outcome(std::move(decision),
+                      config::technical_failure_outcome("crdex could not state this coverage information "
+                                                        "consistently: the assertion " + *violation));
 }
 
 }  // namespace crdex::cards

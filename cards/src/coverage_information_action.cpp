@@ -139,7 +139,43 @@ void write_updated_resource(JsonWriter& w, const OrderUnderReview& order, const 
   w.EndObject();
 }
 
+// The statements of a coverage-information extension, as (url, value JSON)
+// pairs, sorted, without the parts that differ on every assertion.
+std::vector<std::pair<std::string, std::string>> statements(simdjson::dom::element extension) {
+  std::vector<std::pair<std::string, std::string>> out;
+  simdjson::dom::array subs;
+  if (extension["extension"].get(subs) != simdjson::SUCCESS) return out;
+  for (simdjson::dom::element sub : subs) {
+    std::string_view url;
+    if (sub["url"].get(url) != simdjson::SUCCESS || url == "date" || url == "coverage-assertion-id") continue;
+    std::string value;
+    for (auto field : sub.get_object())
+      if (field.key != "url") value += std::string(field.key) + "=" + simdjson::minify(field.value);
+    out.emplace_back(std::string(url), std::move(value));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
+
+bool already_carries(const OrderUnderReview& order, const CoverageDecision& decision) {
+  simdjson::dom::array existing;
+  if (order.resource["extension"].get(existing) != simdjson::SUCCESS) return false;
+  for (simdjson::dom::element extension : existing) {
+    if (!is_same_coverage_information(extension, decision.coverage_reference)) continue;
+    // Rare (the EHR re-sends an order it was already told about): render ours
+    // and compare statement by statement.
+    fhir::JsonBuffer buffer;
+    fhir::JsonWriter w(buffer);
+    write_coverage_information_extension(w, decision);
+    simdjson::dom::parser parser;
+    simdjson::dom::element ours;
+    if (parser.parse(buffer.GetString(), buffer.GetSize()).get(ours) != simdjson::SUCCESS) return false;
+    return statements(ours) == statements(extension);
+  }
+  return false;
+}
 
 void write_coverage_information_extension(JsonWriter& w, const CoverageDecision& decision) {
   const config::CoverageOutcome& o = *decision.outcome;

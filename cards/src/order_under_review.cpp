@@ -3,6 +3,8 @@
 #include <initializer_list>
 #include <span>
 
+#include "crdex/fhir/json_node.hpp"
+
 namespace crdex::cards {
 
 namespace {
@@ -89,6 +91,12 @@ OrderUnderReview read_order(std::string_view resource_type, std::string_view id,
   } else if (resource_type == "CommunicationRequest") {
     collect_communication_payload(resource, codes);
     collect(resource, {"category"}, codes);
+  } else if (resource_type == "Encounter") {
+    collect(resource, {"type"}, codes);
+    collect(resource, {"serviceType"}, codes);
+    std::string_view system, code;
+    if (fhir::read_into(resource["class"]["system"], system) && fhir::read_into(resource["class"]["code"], code))
+      codes.push_back({std::string(system), std::string(code), {}});
   } else if (resource_type == "Appointment") {
     collect(resource, {"serviceType"}, codes);
     collect(resource, {"appointmentType"}, codes);

@@ -2,6 +2,17 @@
 
 namespace crdex::config {
 
+std::vector<std::string> CoverageOutcome::card_topics() const {
+  std::vector<std::string> topics;
+  if (card) topics.push_back(card->topic);
+  if (alternatives) topics.push_back(alternatives->topic);
+  if (companions) topics.push_back(companions->topic);
+  if (form) topics.push_back(form->topic);
+  if (smart_app) topics.push_back(smart_app->topic);
+  if (pa_needed == "auth-needed" && !card) topics.emplace_back("coverage-info");
+  return topics;
+}
+
 CoverageOutcome technical_failure_outcome(std::string explanation) {
   CoverageOutcome outcome;
   outcome.covered = "indeterminate";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "crdex/config/coverage_invariants.hpp"
 #include "value_sets.hpp"
 
 namespace crdex::config::detail {
@@ -81,15 +82,21 @@ CoverageDetail parse_detail(const JsonNode& node) {
   return detail;
 }
 
-CardTemplate parse_card(const JsonNode& node) {
-  node.expect_object();
-  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "links"});
-  CardTemplate card;
+// Fields every card template shares: summary (< 140), detail, indicator, topic.
+template <class Template>
+void parse_card_text(const JsonNode& node, Template& card) {
   card.summary = node.at("summary").as_non_empty_string();
   if (card.summary.size() >= 140) node.at("summary").fail("must be shorter than 140 characters (CDS Hooks)");
   card.detail = node.string_or_empty("detail");
   if (auto indicator = node.find("indicator")) card.indicator = checked_code(*indicator, kIndicators);
   if (auto topic = node.find("topic")) card.topic = checked_code(*topic, kCardTopics);
+}
+
+CardTemplate parse_card(const JsonNode& node) {
+  node.expect_object();
+  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "links"});
+  CardTemplate card;
+  parse_card_text(node, card);
   if (auto links = node.find("links")) {
     for (const auto& link : links->items()) {
       reject_unknown_keys(link, {"label", "url"});
@@ -102,31 +109,75 @@ CardTemplate parse_card(const JsonNode& node) {
   return card;
 }
 
-bool has(const std::vector<std::string>& codes, std::string_view code) {
-  return std::find(codes.begin(), codes.end(), code) != codes.end();
+AlternativesTemplate parse_alternatives(const JsonNode& node) {
+  node.expect_object();
+  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "options"});
+  AlternativesTemplate t;
+  parse_card_text(node, t);
+  if (t.topic != "therapy-alternatives-opt" && t.topic != "therapy-alternatives-req")
+    node.at("topic").fail("must be therapy-alternatives-opt or therapy-alternatives-req");
+  for (const auto& option : node.at("options").items()) {
+    reject_unknown_keys(option, {"label", "code"});
+    t.options.push_back({std::string(option.at("label").as_non_empty_string()),
+                         parse_coding(option.at("code"), false)});
+  }
+  if (t.options.empty()) node.at("options").fail("must offer at least one alternative");
+  return t;
 }
 
-// The coverage-information invariants (CRD STU 2.2.1), checked once at load so
-// that nothing crdex emits can break them.
+CompanionsTemplate parse_companions(const JsonNode& node) {
+  node.expect_object();
+  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "orders"});
+  CompanionsTemplate t;
+  parse_card_text(node, t);
+  for (const auto& order : node.at("orders").items()) {
+    reject_unknown_keys(order, {"label", "resourceType", "code"});
+    CompanionOrder companion{std::string(order.at("label").as_non_empty_string()), "ServiceRequest",
+                             parse_coding(order.at("code"), false)};
+    if (auto type = order.find("resourceType")) {
+      companion.resource_type = type->as_non_empty_string();
+      if (companion.resource_type != "ServiceRequest" && companion.resource_type != "DeviceRequest" &&
+          companion.resource_type != "MedicationRequest")
+        type->fail("must be ServiceRequest, DeviceRequest or MedicationRequest");
+    }
+    t.orders.push_back(std::move(companion));
+  }
+  if (t.orders.empty()) node.at("orders").fail("must name at least one order");
+  return t;
+}
+
+FormTemplate parse_form(const JsonNode& node) {
+  node.expect_object();
+  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "label", "questionnaire", "afterCompletion"});
+  FormTemplate t;
+  parse_card_text(node, t);
+  t.label = node.at("label").as_non_empty_string();
+  t.questionnaire = node.at("questionnaire").as_non_empty_string();
+  if (!is_absolute_url(t.questionnaire)) node.at("questionnaire").fail("must be an absolute canonical URL");
+  if (auto after = node.find("afterCompletion")) {
+    static constexpr std::array<std::string_view, 3> kAfterCompletion{"prior-auth-include", "initial-claim-include",
+                                                                      "all-claims-include"};
+    t.after_completion = checked_code(*after, kAfterCompletion);
+  }
+  return t;
+}
+
+SmartAppTemplate parse_smart_app(const JsonNode& node) {
+  node.expect_object();
+  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "label", "url", "appContext"});
+  SmartAppTemplate t;
+  parse_card_text(node, t);
+  t.label = node.at("label").as_non_empty_string();
+  t.url = node.at("url").as_non_empty_string();
+  if (!is_absolute_url(t.url)) node.at("url").fail("must be an absolute http(s) URL");
+  t.app_context = node.string_or_empty("appContext");
+  return t;
+}
+
+// The coverage-information invariants, checked once at load so that nothing
+// crdex emits can break them.
 void check_invariants(const JsonNode& node, const CoverageOutcome& o) {
-  if (!o.questionnaires.empty() && o.doc_needed.empty())
-    node.fail("lists a questionnaire without doc-needed (crd-ci-q1)");
-  if (o.covered == "not-covered" && !o.pa_needed.empty())
-    node.fail("says not-covered, so it must not say pa-needed (crd-ci-q2)");
-  const bool conditional = o.covered == "conditional" || o.pa_needed == "conditional" || has(o.doc_needed, "conditional");
-  if (conditional && o.info_needed.empty())
-    node.fail("is conditional, so it must say which info-needed (crd-ci-q3)");
-  if ((o.pa_needed == "satisfied" || o.pa_needed == "no-auth") && has(o.doc_purpose, "withpa"))
-    node.fail("needs no prior authorization, so doc-purpose cannot be withpa (crd-ci-q4)");
-  if ((o.pa_needed == "satisfied") != !o.satisfied_pa_id.empty())
-    node.fail("must give satisfied-pa-id exactly when pa-needed is satisfied (crd-ci-q5)");
-  if (has(o.info_needed, "OTH") && o.reasons.empty())
-    node.fail("says info-needed OTH, so it needs a reason (crd-ci-q6)");
-  if (!o.doc_purpose.empty() && o.reasons.empty())
-    node.fail("gives a doc-purpose, so it needs a reason (crd-ci-q8)");
-  const bool indeterminate =
-      o.covered == "indeterminate" || o.pa_needed == "indeterminate" || has(o.doc_needed, "indeterminate");
-  if (indeterminate && o.reasons.empty()) node.fail("is indeterminate, so it needs a reason (crd-ci-q9)");
+  if (auto violation = find_invariant_violation(o)) node.fail(*violation);
 }
 
 }  // namespace
@@ -157,7 +208,8 @@ fhir::Coding parse_coding(const JsonNode& node, bool system_optional) {
 CoverageOutcome parse_outcome(const JsonNode& node) {
   node.expect_object();
   reject_unknown_keys(node, {"covered", "pa-needed", "doc-needed", "doc-purpose", "info-needed", "billingCode",
-                             "reason", "detail", "questionnaire", "satisfied-pa-id", "expiry-date", "card"});
+                             "reason", "detail", "questionnaire", "satisfied-pa-id", "expiry-date", "card",
+                             "alternatives", "companions", "form", "smartApp"});
   CoverageOutcome o;
   o.covered = checked_code(node.at("covered"), kCovered);
   if (auto pa = node.find("pa-needed")) o.pa_needed = checked_code(*pa, kPaNeeded);
@@ -182,6 +234,13 @@ CoverageOutcome parse_outcome(const JsonNode& node) {
     o.expiry_date = expiry->as_string();
   }
   if (auto card = node.find("card")) o.card = parse_card(*card);
+  if (auto alternatives = node.find("alternatives")) o.alternatives = parse_alternatives(*alternatives);
+  if (auto companions = node.find("companions")) o.companions = parse_companions(*companions);
+  if (auto form = node.find("form")) o.form = parse_form(*form);
+  if (auto smart_app = node.find("smartApp")) o.smart_app = parse_smart_app(*smart_app);
+  if (o.form && !o.questionnaires.empty())
+    node.at("form").fail("asks for a form task while the outcome already sends the clinician to DTR "
+                         "(questionnaire); use one or the other (CRD resp-59)");
   check_invariants(node, o);
   return o;
 }

@@ -130,9 +130,9 @@ const Rule* RuleCatalog::best_rule(const PayerRuleSet& payer, const std::vector<
 std::vector<std::string> RuleCatalog::card_topics() const {
   std::set<std::string> topics;
   for (const auto& payer : payers_) {
-    if (payer.default_outcome.card) topics.insert(payer.default_outcome.card->topic);
+    for (auto& topic : payer.default_outcome.card_topics()) topics.insert(std::move(topic));
     for (const auto& rule : payer.rules)
-      if (rule.outcome.card) topics.insert(rule.outcome.card->topic);
+      for (auto& topic : rule.outcome.card_topics()) topics.insert(std::move(topic));
   }
   return {topics.begin(), topics.end()};
 }

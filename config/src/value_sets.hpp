@@ -32,9 +32,9 @@ inline constexpr std::array<std::string_view, 15> kCardTopics{
     "network",       "appropriate-use",    "cost",            "therapy-alternatives-opt",
     "therapy-alternatives-req", "clinical-reminder", "duplicate-therapy", "contraindication",
     "guideline",     "off-guideline"};
-// Order and appointment resource types CRD evaluates.
-inline constexpr std::array<std::string_view, 7> kOrderTypes{
-    "ServiceRequest", "DeviceRequest",      "MedicationRequest",   "NutritionOrder",
-    "VisionPrescription", "CommunicationRequest", "Appointment"};
+// Resource types CRD gives coverage information on (the extension's contexts).
+inline constexpr std::array<std::string_view, 8> kOrderTypes{
+    "ServiceRequest",     "DeviceRequest",        "MedicationRequest", "NutritionOrder",
+    "VisionPrescription", "CommunicationRequest", "Appointment",       "Encounter"};
 
 }  // namespace crdex::config::detail

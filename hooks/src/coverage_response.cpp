@@ -15,8 +15,8 @@ namespace {
 // One order's decision. A failure while evaluating one order must not cost the
 // others their answers: it becomes `indeterminate` + reason `technical` for
 // that order alone (CRD resp-43).
-cards::CoverageDecision decide_one(const cards::OrderUnderReview& order, const SelectedCoverage& coverage,
-                                   const config::RuleCatalog& rules) {
+cards::CoverageDecision evaluate_one(const cards::OrderUnderReview& order, const SelectedCoverage& coverage,
+                                     const config::RuleCatalog& rules) {
   if (!order.unassessable_because.empty())
     return cards::synthesized_decision(config::technical_failure_outcome(order.unassessable_because),
                                        coverage.reference);
@@ -32,6 +32,13 @@ cards::CoverageDecision decide_one(const cards::OrderUnderReview& order, const S
   }
 }
 
+cards::CoverageDecision decide_one(const cards::OrderUnderReview& order, const SelectedCoverage& coverage,
+                                   const config::RuleCatalog& rules, HookRole role) {
+  auto decision = evaluate_one(order, coverage, rules);
+  if (role == HookRole::secondary) decision = cards::for_secondary_hook(std::move(decision));
+  return cards::with_invariants_checked(std::move(decision));
+}
+
 // Prior-authorization cards first, then the rest in order; at most max_cards.
 void order_and_trim(std::vector<cards::Card>& cards, const CrdConfiguration& configuration) {
   std::stable_sort(cards.begin(), cards.end(), [](const cards::Card& a, const cards::Card& b) {
@@ -44,17 +51,17 @@ void order_and_trim(std::vector<cards::Card>& cards, const CrdConfiguration& con
 
 std::string coverage_response_json(const std::vector<cards::OrderUnderReview>& orders,
                                    const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   const CrdConfiguration& configuration) {
+                                   const CrdConfiguration& configuration, HookRole role) {
   std::vector<cards::CoverageDecision> decisions;
   decisions.reserve(orders.size());
   std::vector<cards::Card> cards;
   for (const auto& order : orders) {
-    decisions.push_back(decide_one(order, coverage, rules));
-    auto card = cards::card_for(*coverage.payer, order, decisions.back());
-    if (!card) continue;
-    const bool wanted = card->topic == "coverage-info" ? configuration.coverage_info
-                                                       : configuration.card_type_enabled(card->topic);
-    if (wanted) cards.push_back(std::move(*card));
+    decisions.push_back(decide_one(order, coverage, rules, role));
+    for (auto& card : cards::cards_for(*coverage.payer, order, decisions.back())) {
+      const bool wanted = card.topic == "coverage-info" ? configuration.coverage_info
+                                                        : configuration.card_type_enabled(card.topic);
+      if (wanted) cards.push_back(std::move(card));
+    }
   }
   order_and_trim(cards, configuration);
 
@@ -66,10 +73,15 @@ std::string coverage_response_json(const std::vector<cards::OrderUnderReview>& o
   for (const auto& card : cards) cards::write_card(w, card);
   w.EndArray();
   // CDS Hooks forbids an empty array: systemActions is left out when there is none.
-  if (configuration.coverage_info && !orders.empty()) {
+  // An order that already carries the same coverage information gets no update (resp-35).
+  std::vector<size_t> updates;
+  if (configuration.coverage_info)
+    for (size_t i = 0; i < orders.size(); ++i)
+      if (!cards::already_carries(orders[i], decisions[i])) updates.push_back(i);
+  if (!updates.empty()) {
     fhir::write_key(w, "systemActions");
     w.StartArray();
-    for (size_t i = 0; i < orders.size(); ++i) cards::write_coverage_information_action(w, orders[i], decisions[i]);
+    for (size_t i : updates) cards::write_coverage_information_action(w, orders[i], decisions[i]);
     w.EndArray();
   }
   w.EndObject();

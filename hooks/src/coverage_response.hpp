@@ -10,11 +10,12 @@
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/hooks/coverage_selection.hpp"
 #include "crdex/hooks/crd_configuration.hpp"
+#include "crdex/hooks/service_descriptor.hpp"
 
 namespace crdex::hooks::detail {
 
 std::string coverage_response_json(const std::vector<cards::OrderUnderReview>& orders,
                                    const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   const CrdConfiguration& configuration);
+                                   const CrdConfiguration& configuration, HookRole role);
 
 }  // namespace crdex::hooks::detail

@@ -14,9 +14,6 @@ using fhir::JsonWriter;
 using fhir::write_key;
 using fhir::write_string;
 
-// The CRD version this build implements (davinci-crd.version, dev-1).
-constexpr std::string_view kCrdVersion = "2.2";
-
 struct OptionText {
   std::string_view code;
   std::string_view name;

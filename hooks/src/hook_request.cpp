@@ -39,6 +39,16 @@ fhir::Result<HookRequest> read_hook_request(simdjson::dom::element root, std::st
                            "fhirServer"};
       access_token = authorization->string_or_empty("access_token");
     }
+    // CRD dev-3: a client that names a CRD version gets that version or an error.
+    if (auto extension = request.find("extension"); extension && extension->is_object()) {
+      if (auto requested = extension->find("davinci-crd.requestedVersion");
+          requested && requested->as_string() != kCrdVersion) {
+        return fhir::Error{400, fhir::IssueType::not_supported,
+                           "davinci-crd.requestedVersion \"" + std::string(requested->as_string()) +
+                               "\" is not supported; supported versions: " + std::string(kCrdVersion),
+                           "extension.davinci-crd.requestedVersion"};
+      }
+    }
     std::optional<JsonNode> prefetch;
     if (auto node = request.find("prefetch"); node && !node->is_null()) prefetch = node->expect_object();
 

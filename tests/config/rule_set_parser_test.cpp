@@ -142,6 +142,44 @@ BOOST_AUTO_TEST_CASE(cards_are_checked_against_cds_hooks_limits) {
              "$.rules[0].then.card.topic");
 }
 
+BOOST_AUTO_TEST_CASE(response_type_templates_are_read_and_checked) {
+  auto set = config::parse_rule_set(rule_set_with_outcome(R"({"covered":"covered",
+      "alternatives":{"summary":"Cheaper option","topic":"therapy-alternatives-req",
+        "options":[{"label":"Generic","code":{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"1"}}]},
+      "companions":{"summary":"Add a test","orders":[{"label":"Oximetry","resourceType":"ServiceRequest",
+        "code":{"system":"http://www.ama-assn.org/go/cpt","code":"94762"}}]},
+      "form":{"summary":"Fill the form","label":"Worksheet","questionnaire":"http://example.org/Questionnaire/w",
+        "afterCompletion":"all-claims-include"},
+      "smartApp":{"summary":"Open the app","label":"Finder","url":"https://apps.example.org/launch",
+        "appContext":"x=1","topic":"network"}})"),
+                                    "payer.json");
+  BOOST_TEST_REQUIRE(set.ok(), (set.ok() ? "" : set.error().message));
+  const auto& o = set->rules.at(0).outcome;
+  BOOST_TEST(o.alternatives->topic == "therapy-alternatives-req");
+  BOOST_TEST(o.companions->topic == "clinical-reminder");
+  BOOST_TEST(o.form->after_completion == "all-claims-include");
+  BOOST_TEST(o.smart_app->app_context == "x=1");
+  const auto topics = o.card_topics();
+  BOOST_TEST(topics.size() == 4u);
+
+  BOOST_TEST(error_path_of(rule_set_with_outcome(R"({"covered":"covered","alternatives":{"summary":"s",
+      "topic":"guideline","options":[{"label":"l","code":{"system":"s","code":"c"}}]}})")) ==
+             "$.rules[0].then.alternatives.topic");
+  BOOST_TEST(error_path_of(rule_set_with_outcome(R"({"covered":"covered","companions":{"summary":"s",
+      "orders":[{"label":"l","resourceType":"Patient","code":{"system":"s","code":"c"}}]}})")) ==
+             "$.rules[0].then.companions.orders[0].resourceType");
+  BOOST_TEST(error_path_of(rule_set_with_outcome(R"({"covered":"covered","smartApp":{"summary":"s","label":"l",
+      "url":"launch.html"}})")) == "$.rules[0].then.smartApp.url");
+}
+
+BOOST_AUTO_TEST_CASE(CRD35_form_task_is_refused_where_dtr_applies) {
+  const auto json = rule_set_with_outcome(R"({"covered":"covered","pa-needed":"auth-needed",
+      "doc-needed":["clinical"],"questionnaire":["http://example.org/Questionnaire/q"],
+      "form":{"summary":"s","label":"l","questionnaire":"http://example.org/Questionnaire/q"}})");
+  BOOST_TEST(error_path_of(json) == "$.rules[0].then.form");
+  BOOST_TEST(mentions(error_of(json), "resp-59"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // Each coverage-information invariant refuses the outcome that breaks it.

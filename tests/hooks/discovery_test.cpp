@@ -9,7 +9,7 @@ using namespace crdex;
 
 BOOST_FIXTURE_TEST_SUITE(hooks_discovery, test::EngineFixture)
 
-BOOST_AUTO_TEST_CASE(CH01_CH02_services_for_order_sign_and_appointment_book) {
+BOOST_AUTO_TEST_CASE(CH01_CH02_CRD01_a_service_for_each_of_the_six_crd_hooks) {
   test::Json discovery(engine.discovery());
   std::set<std::string> hooks;
   for (auto service : discovery.root()["services"].get_array()) {
@@ -17,7 +17,8 @@ BOOST_AUTO_TEST_CASE(CH01_CH02_services_for_order_sign_and_appointment_book) {
       BOOST_TEST(!std::string_view(service[field]).empty(), field);
     hooks.insert(std::string(std::string_view(service["hook"])));
   }
-  BOOST_TEST((hooks == std::set<std::string>{"order-sign", "appointment-book"}));
+  BOOST_TEST((hooks == std::set<std::string>{"order-sign", "order-select", "order-dispatch", "appointment-book",
+                                             "encounter-start", "encounter-discharge"}));
   BOOST_TEST(test::empty_values(discovery.root()).empty());
 }
 

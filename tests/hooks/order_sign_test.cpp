@@ -38,8 +38,12 @@ BOOST_AUTO_TEST_CASE(CH04_CRD11_CRD13_ig_example_gets_one_update_per_order) {
   BOOST_TEST(test::coverage_information_code(actions.at(0)["resource"].value(), "coverage") ==
              R"({"reference":"Coverage/COV1"})");
   BOOST_TEST(test::empty_values(answer.root()).empty());
-  // The example asks for at most 5 cards; both prior-authorization cards fit.
-  BOOST_TEST(answer.root()["cards"].get_array().value().size() == 2u);
+  // The example asks for at most 5 cards: two prior-authorization cards, then
+  // the oxygen rule's purchase alternative and its companion oximetry order.
+  auto cards = answer.root()["cards"].get_array().value();
+  BOOST_TEST_REQUIRE(cards.size() == 4u);
+  BOOST_TEST(std::string_view(cards.at(2)["source"]["topic"]["code"]) == "therapy-alternatives-opt");
+  BOOST_TEST(std::string_view(cards.at(3)["source"]["topic"]["code"]) == "clinical-reminder");
 }
 
 BOOST_AUTO_TEST_CASE(CRD48_assertion_ids_are_distinct_per_order) {
@@ -232,6 +236,22 @@ BOOST_AUTO_TEST_CASE(CRD07_CRD08_CH21_unknown_or_odd_settings_and_extensions_are
   BOOST_TEST_REQUIRE(odd.status == 200);
   BOOST_TEST(odd.root()["cards"].get_array().value().size() == plain.root()["cards"].get_array().value().size());
   BOOST_TEST(odd.root()["systemActions"].get_array().value().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(CRD13_resent_order_with_the_same_coverage_information_gets_no_update) {
+  const auto first = call(kService, acme_request(test::service_request_entry("a", kCpt, "77067")));
+  BOOST_TEST_REQUIRE(first.status == 200);
+  // The EHR applied the update and signs the order again, unchanged.
+  const auto updated = test::minified(first.root()["systemActions"].at(0)["resource"].value());
+  const auto again = call(kService, acme_request(R"({"resource":)" + updated + "}"));
+  BOOST_TEST_REQUIRE(again.status == 200, again.text);
+  simdjson::dom::element actions;
+  BOOST_TEST(again.root()["systemActions"].get(actions) != simdjson::SUCCESS);
+  // If the payer now says something else, the update comes back.
+  auto changed = updated;
+  changed.replace(changed.find(R"("valueCode":"no-auth")"), 21, R"("valueCode":"auth-needed")");
+  const auto differs = call(kService, acme_request(R"({"resource":)" + changed + "}"));
+  BOOST_TEST(differs.root()["systemActions"].get_array().value().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_orders_get_one_update) {

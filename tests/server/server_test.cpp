@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(CH01_discovery_is_json_with_services) {
   BOOST_TEST(response.status == 200);
   BOOST_TEST(response.header("content-type").starts_with("application/json"));
   test::Json discovery(response.body);
-  BOOST_TEST(discovery.root()["services"].get_array().value().size() == 2u);
+  BOOST_TEST(discovery.root()["services"].get_array().value().size() == 6u);
 }
 
 BOOST_AUTO_TEST_CASE(CH04_CH06_ig_order_sign_example_gets_coverage_information) {

@@ -43,4 +43,33 @@ std::string with_prefetch(const std::string& request, const std::string& prefetc
   return request.substr(0, open + 1) + R"("prefetch":)" + prefetch + "," + request.substr(open + 1);
 }
 
+std::string with_prefetch_key(const std::string& request, const std::string& key, const std::string& value) {
+  const auto prefetch = request.find("\"prefetch\"");
+  const auto open = prefetch == std::string::npos ? prefetch : request.find('{', prefetch);
+  if (open == std::string::npos) throw std::invalid_argument("the request has no prefetch object");
+  return request.substr(0, open + 1) + "\"" + key + "\":" + value + "," + request.substr(open + 1);
+}
+
+std::string replace_first(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  if (at == std::string::npos) throw std::invalid_argument("not found: " + from);
+  return text.replace(at, from.size(), to);
+}
+
+std::string medication_request(const std::string& id, const std::string& rxnorm) {
+  return R"({"resourceType":"MedicationRequest","id":")" + id +
+         R"(","status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"system":
+         "http://www.nlm.nih.gov/research/umls/rxnorm","code":")" + rxnorm +
+         R"("}]},"subject":{"reference":"Patient/123"}})";
+}
+
+std::string order_dispatch_request() {
+  auto body = read_fixture("crd-ig/CRDServiceRequest2.json");
+  body = replace_first(body, "\"coverage-info\": false", "\"coverage-info\": true");
+  return with_prefetch_key(body, "medicationRequests",
+                           R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":)" +
+                               medication_request("1111", "197806") + R"(},{"resource":)" +
+                               medication_request("2222", "1049502") + "}]}");
+}
+
 }  // namespace crdex::test

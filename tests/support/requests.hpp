@@ -23,4 +23,18 @@ std::string service_request_entry(const std::string& id, const std::string& syst
 // Adds `"prefetch": <prefetch>` to a request that has none.
 std::string with_prefetch(const std::string& request, const std::string& prefetch);
 
+// Adds `"key": value` to the prefetch object of a request that has one.
+std::string with_prefetch_key(const std::string& request, const std::string& key, const std::string& value);
+
+// `text` with the first `from` replaced by `to` (throws when absent).
+std::string replace_first(std::string text, const std::string& from, const std::string& to);
+
+// A MedicationRequest coded with RxNorm `rxnorm`.
+std::string medication_request(const std::string& id, const std::string& rxnorm);
+
+// The guide's order-dispatch example (CRDServiceRequest2.json) with coverage
+// information switched on and the dispatched MedicationRequests in prefetch
+// (the example leaves them out).
+std::string order_dispatch_request();
+
 }  // namespace crdex::test

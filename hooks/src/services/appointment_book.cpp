@@ -109,6 +109,7 @@ const ServiceDescriptor kAppointmentBook{
     "covers it and whether prior authorization or documentation is needed (Da Vinci CRD coverage information).",
     kPrefetch,
     appointment_book_scope,
+    HookRole::primary,
 };
 
 }  // namespace

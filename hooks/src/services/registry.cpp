@@ -5,7 +5,9 @@
 namespace crdex::hooks {
 
 std::span<const ServiceDescriptor* const> all_services() {
-  static const std::array<const ServiceDescriptor*, 2> services{&order_sign_service(), &appointment_book_service()};
+  static const std::array<const ServiceDescriptor*, 6> services{
+      &order_sign_service(),       &order_select_service(),    &order_dispatch_service(),
+      &appointment_book_service(), &encounter_start_service(), &encounter_discharge_service()};
   return services;
 }
 

@@ -2,10 +2,13 @@
 // guide's order-sign request (2 draft orders, prefetch included), called the
 // way a host calls it: dlopen'ed, through the C ABI, result freed each time.
 //
-//   crdex_plugin_eval_bench <libcrdex.so> <rules dir> <request.json> [iterations] [threads]
+//   crdex_bench_plugin [iterations] [threads]
 //
-// Prints per-request mean / p50 / p99 and per-draft-order mean, single thread
-// first, then (if threads > 1) total throughput with that many host threads.
+// Uses the libcrdex.so built beside it, examples/rules and
+// examples/requests/order-sign.json (paths fixed at compile time). Prints
+// "name value unit" lines, as every crdex_bench_* does for tests/bench/run.sh:
+// per-request mean / p50 / p99 and per-draft-order mean on one host thread,
+// then (threads > 1) the total throughput of that many host threads.
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -57,17 +60,13 @@ double micros(Clock::duration d) { return std::chrono::duration<double, std::mic
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: %s <libcrdex.so> <rules dir> <request.json> [iterations] [threads]\n", argv[0]);
-    return 2;
-  }
-  const int iterations = argc > 4 ? std::stoi(argv[4]) : 20000;
-  const int threads = argc > 5 ? std::stoi(argv[5]) : 1;
+  const int iterations = argc > 1 ? std::stoi(argv[1]) : 20000;
+  const int threads = argc > 2 ? std::stoi(argv[2]) : 2;
   std::stringstream text;
-  text << std::ifstream(argv[3], std::ios::binary).rdbuf();
+  text << std::ifstream(CRDEX_SOURCE_DIR "/examples/requests/order-sign.json", std::ios::binary).rdbuf();
   const std::string request = text.str();
 
-  void* library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  void* library = dlopen(CRDEX_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
   if (!library) {
     std::fprintf(stderr, "%s\n", dlerror());
     return 2;
@@ -81,7 +80,7 @@ int main(int argc, char** argv) {
   find(library, "crdex_result_free", api.result_free);
   find(library, "crdex_last_error_message", api.last_error);
 
-  const std::string config = std::string(R"({"rules_dir":")") + argv[2] + R"("})";
+  const std::string config = R"({"rules_dir":")" CRDEX_SOURCE_DIR R"(/examples/rules"})";
   crdex_engine* engine = nullptr;
   if (api.init(CRDEX_ABI_VERSION) != CRDEX_OK ||
       api.create(nullptr, config.data(), config.size(), &engine) != CRDEX_OK) {
@@ -105,10 +104,10 @@ int main(int argc, char** argv) {
   const double total = micros(Clock::now() - start);
   std::sort(samples.begin(), samples.end());
   const double mean = total / iterations;
-  std::printf("single thread, %d requests of %zu bytes (%d draft orders)\n", iterations, request.size(), kDraftOrders);
-  std::printf("  per request: mean %.1f us, p50 %.1f us, p99 %.1f us\n", mean, samples[samples.size() / 2],
-              samples[samples.size() * 99 / 100]);
-  std::printf("  per draft order: mean %.1f us\n", mean / kDraftOrders);
+  std::printf("plugin.order_sign.ig_example.mean %.1f us/request\n", mean);
+  std::printf("plugin.order_sign.ig_example.p50 %.1f us/request\n", samples[samples.size() / 2]);
+  std::printf("plugin.order_sign.ig_example.p99 %.1f us/request\n", samples[samples.size() * 99 / 100]);
+  std::printf("plugin.order_sign.ig_example.per_order %.1f us/order\n", mean / kDraftOrders);
 
   if (threads > 1) {
     std::vector<std::thread> workers;
@@ -119,7 +118,7 @@ int main(int argc, char** argv) {
       });
     for (auto& worker : workers) worker.join();
     const double seconds = micros(Clock::now() - parallel_start) / 1e6;
-    std::printf("%d host threads on one engine: %.0f requests/s\n", threads, threads * iterations / seconds);
+    std::printf("plugin.order_sign.ig_example.threads_%d %.0f req/s\n", threads, threads * iterations / seconds);
   }
 
   api.destroy(engine);

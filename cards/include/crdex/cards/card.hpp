@@ -1,9 +1,11 @@
 #pragma once
-// Cards a clinician sees beside the coverage information: the payer's own card
-// for a rule, or the prior-authorization notice crdex raises when a rule needs
-// authorization and gives no card of its own.
+// Cards a clinician sees beside the coverage information (CRD response types):
+// Instructions and External Reference (the rule's `card`), the prior-
+// authorization notice crdex raises on its own, Propose Alternate Request,
+// Identify Additional Orders, Request Form Completion and Launch SMART
+// Application. All builders are pure: a payer, an order and a decision in,
+// cards out.
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,26 @@ namespace crdex::cards {
 
 inline constexpr const char* kCardTypeSystem = "http://terminology.hl7.org/CodeSystem/cdshooks-card-type";
 
+struct Link {
+  std::string label;
+  std::string url;
+  std::string type = "absolute";  // absolute | smart
+  std::string app_context;        // only for smart links
+};
+
+struct Action {
+  std::string type;  // create | update | delete
+  std::string description;
+  std::string resource_json;  // the whole resource for create / update (minified JSON)
+  std::string resource_id;    // "Type/id" for delete
+};
+
+struct Suggestion {
+  std::string uuid;
+  std::string label;
+  std::vector<Action> actions;
+};
+
 struct Card {
   std::string uuid;
   std::string summary;
@@ -23,13 +45,17 @@ struct Card {
   std::string indicator;
   std::string topic;         // cdshooks-card-type code
   std::string source_label;  // the payer's name (CRD resp-4)
-  std::vector<config::CardLink> links;
+  std::vector<Link> links;
+  std::vector<Suggestion> suggestions;
+  std::string selection_behavior;   // at-most-one | any, when there are suggestions
   std::string associated_resource;  // "ServiceRequest/123" (CRD dev-25)
 };
 
-// The card `decision` calls for on `order`, if any.
-std::optional<Card> card_for(const config::PayerRuleSet& payer, const OrderUnderReview& order,
-                             const CoverageDecision& decision);
+// Every card `decision` calls for on `order`, in this order: the rule's card
+// (or the prior-authorization notice), alternatives, additional orders, form
+// completion, SMART app.
+std::vector<Card> cards_for(const config::PayerRuleSet& payer, const OrderUnderReview& order,
+                            const CoverageDecision& decision);
 
 // Writes a card as CDS Hooks 2.0 JSON with the CRD extensions.
 void write_card(fhir::JsonWriter& w, const Card& card);

@@ -30,4 +30,16 @@ CoverageDecision decide(const config::RuleCatalog& catalog, const config::PayerR
 // inactive coverage) rather than one from the payer's rules.
 CoverageDecision synthesized_decision(config::CoverageOutcome outcome, std::string coverage_reference);
 
+// For a secondary hook (order-select, encounter-start, encounter-discharge):
+// clinical and administrative documentation is never asked for (CRD hook-19).
+// When no documentation need remains, the questionnaires and documentation
+// purposes that went with it are dropped too (crd-ci-q1).
+CoverageDecision for_secondary_hook(CoverageDecision decision);
+
+// The last check before an assertion is written: an outcome that breaks a
+// coverage-information invariant is replaced by indeterminate + technical
+// (never sent malformed). Rule sets are checked when loaded, so this only
+// fires on a defect in crdex itself.
+CoverageDecision with_invariants_checked(CoverageDecision decision);
+
 }  // namespace crdex::cards

@@ -17,6 +17,11 @@ inline constexpr std::string_view kCoverageInformationUrl =
 void write_coverage_information_action(fhir::JsonWriter& w, const OrderUnderReview& order,
                                        const CoverageDecision& decision);
 
+// True when the order already carries coverage information for the decision's
+// Coverage that says exactly what the decision says (its date and assertion id
+// aside): then no update is sent (CRD resp-35).
+bool already_carries(const OrderUnderReview& order, const CoverageDecision& decision);
+
 // Writes the extension object itself (used by the action and by tests).
 void write_coverage_information_extension(fhir::JsonWriter& w, const CoverageDecision& decision);
 

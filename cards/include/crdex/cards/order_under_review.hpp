@@ -29,7 +29,8 @@ struct OrderUnderReview {
 // ServiceRequest.code, DeviceRequest.codeCodeableConcept,
 // MedicationRequest.medicationCodeableConcept, NutritionOrder diet/formula/
 // supplement types, VisionPrescription lens products, CommunicationRequest
-// payload codes, Appointment.serviceType — each with its CRD billing options.
+// payload codes, Appointment.serviceType, Encounter type/serviceType/class —
+// each with its CRD billing options.
 OrderUnderReview read_order(std::string_view resource_type, std::string_view id, simdjson::dom::element resource);
 
 }  // namespace crdex::cards

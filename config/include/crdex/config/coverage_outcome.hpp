@@ -47,6 +47,55 @@ struct CardTemplate {
   std::vector<CardLink> links;
 };
 
+// Propose Alternate Request (CRD): orders the payer prefers, one suggestion each.
+struct AlternativeOption {
+  std::string label;
+  fhir::Coding code;
+};
+struct AlternativesTemplate {
+  std::string summary;
+  std::string detail;
+  std::string indicator = "info";
+  std::string topic = "therapy-alternatives-opt";  // or therapy-alternatives-req
+  std::vector<AlternativeOption> options;
+};
+
+// Identify Additional Orders (CRD): companion or prerequisite orders to add.
+struct CompanionOrder {
+  std::string label;
+  std::string resource_type = "ServiceRequest";  // ServiceRequest | DeviceRequest | MedicationRequest
+  fhir::Coding code;
+};
+struct CompanionsTemplate {
+  std::string summary;
+  std::string detail;
+  std::string indicator = "info";
+  std::string topic = "clinical-reminder";
+  std::vector<CompanionOrder> orders;
+};
+
+// Request Form Completion (CRD): a Task asking someone to fill in a form.
+struct FormTemplate {
+  std::string summary;
+  std::string detail;
+  std::string indicator = "info";
+  std::string topic = "coverage-info";
+  std::string label;
+  std::string questionnaire;                         // canonical URL
+  std::string after_completion = "prior-auth-include";  // CRD after-completion action
+};
+
+// Launch SMART Application (CRD): a link the EHR launches as a SMART app.
+struct SmartAppTemplate {
+  std::string summary;
+  std::string detail;
+  std::string indicator = "info";
+  std::string topic = "coverage-info";
+  std::string label;
+  std::string url;          // the app's launch URL (absolute)
+  std::string app_context;  // passed to the app in the token response
+};
+
 struct CoverageOutcome {
   std::string covered;  // covered | not-covered | conditional | indeterminate
   std::string pa_needed;
@@ -59,7 +108,14 @@ struct CoverageOutcome {
   std::vector<std::string> questionnaires;  // canonical URLs
   std::string satisfied_pa_id;
   std::string expiry_date;  // FHIR date
-  std::optional<CardTemplate> card;
+  std::optional<CardTemplate> card;  // Instructions, or External Reference when it has links
+  std::optional<AlternativesTemplate> alternatives;
+  std::optional<CompanionsTemplate> companions;
+  std::optional<FormTemplate> form;
+  std::optional<SmartAppTemplate> smart_app;
+
+  // The card topics this outcome can produce (for discovery's options).
+  std::vector<std::string> card_topics() const;
 };
 
 // The outcome crdex reports when it could not evaluate (CRD resp-43):

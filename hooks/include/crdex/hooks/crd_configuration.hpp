@@ -14,6 +14,10 @@ namespace crdex::hooks {
 
 inline constexpr int kDefaultMaxCards = 10;
 
+// The Da Vinci CRD version this build implements: discovery's
+// davinci-crd.version and the only davinci-crd.requestedVersion accepted.
+inline constexpr std::string_view kCrdVersion = "2.2";
+
 struct CrdConfiguration {
   bool coverage_info = true;
   int max_cards = kDefaultMaxCards;

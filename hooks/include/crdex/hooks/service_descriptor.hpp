@@ -22,6 +22,12 @@ struct PrefetchTemplate {
 // its codes (for an Appointment based on a ServiceRequest: the ServiceRequest).
 using ScopeFunction = fhir::Result<std::vector<cards::OrderUnderReview>> (*)(const HookRequest&);
 
+// CRD's primary hooks (order-sign, order-dispatch, appointment-book) always
+// answer with coverage information (hook-16); secondary hooks (order-select,
+// encounter-start, encounter-discharge) never ask for clinical or
+// administrative documentation (hook-19).
+enum class HookRole { primary, secondary };
+
 struct ServiceDescriptor {
   std::string_view id;
   std::string_view hook;
@@ -29,10 +35,15 @@ struct ServiceDescriptor {
   std::string_view description;
   std::span<const PrefetchTemplate> prefetch;
   ScopeFunction orders_in_scope;
+  HookRole role;
 };
 
 const ServiceDescriptor& order_sign_service();
+const ServiceDescriptor& order_select_service();
+const ServiceDescriptor& order_dispatch_service();
 const ServiceDescriptor& appointment_book_service();
+const ServiceDescriptor& encounter_start_service();
+const ServiceDescriptor& encounter_discharge_service();
 
 // Every service crdex offers, in discovery order.
 std::span<const ServiceDescriptor* const> all_services();

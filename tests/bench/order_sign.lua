@@ -1,0 +1,17 @@
+-- wrk script: POSTs one hook request body (BODY_FILE) over kept-alive
+-- connections and prints p50 / p99 / p99.9 latency in microseconds.
+local path = os.getenv("BODY_FILE")
+local file = assert(io.open(path, "rb"))
+wrk.method = "POST"
+wrk.body = file:read("*a")
+file:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Connection"] = "keep-alive"
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d errors=%d duration_us=%d p50_us=%d p99_us=%d p999_us=%d\n",
+    summary.requests,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status +
+      summary.errors.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
+end

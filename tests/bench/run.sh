@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints one table (see docs/benchmarks.md).
+# Usage: tests/bench/run.sh [SECONDS_PER_HTTP_RUN]   (default 10)
+# Builds the `bench` preset (Release), installs wrk if missing, starts
+# crdex-server and the bare-Pistache floor on 127.0.0.1 ephemeral ports and
+# stops them when done.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-10}
+
+.ci/install-deps >/dev/null
+if ! command -v wrk >/dev/null; then
+  as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+cmake --preset bench >/dev/null
+cmake --build --preset bench -j "$(nproc)" >/dev/null
+bin=build/bench/bin
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# Starts a server that prints "... listening on http://HOST:PORT"; sets $url.
+start() {
+  local out="$work/$1.out"; shift
+  "$@" >"$out" 2>"$out.err" &
+  pids+=($!)
+  for _ in $(seq 1 300); do
+    url=$(grep -o 'http://[0-9.:]*' "$out" 2>/dev/null || true)
+    [ -n "$url" ] && return 0
+    read -r -t 0.1 <> <(:) || true
+  done
+  echo "server did not start: $*" >&2; cat "$out.err" >&2; exit 1
+}
+
+body=examples/requests/order-sign.json
+start crdex "$bin/crdex-server" --listen 127.0.0.1:0 --rules examples/rules --data "$work/data" --log-level warn --threads 2
+crdex_url="$url/cds-services/crdex-order-sign"
+curl -s -H 'Content-Type: application/json' --data-binary @"$body" "$crdex_url" >"$work/answer.json"
+start floor "$bin/crdex_bench_floor" "$work/answer.json" 2
+floor_url="$url/"
+
+wrk_run() {  # url -> "RESULT ..." line
+  BODY_FILE="$body" wrk -t1 -c32 -d"${seconds}s" --timeout 10s -s tests/bench/order_sign.lua "$1" | grep '^RESULT'
+}
+field() { sed -E "s/.*$1=([0-9]+).*/\1/" <<<"$2"; }
+floor=$(wrk_run "$floor_url")
+crdex=$(wrk_run "$crdex_url")
+rps() { awk -v r="$(field requests "$1")" -v d="$(field duration_us "$1")" 'BEGIN { printf "%.0f", r / (d / 1e6) }'; }
+floor_rps=$(rps "$floor"); crdex_rps=$(rps "$crdex")
+
+echo "crdex benchmarks — $(date -u +%Y-%m-%dT%H:%MZ) — $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+printf '%-44s %14s %s\n' "figure" "value" "unit"
+row() { printf '%-44s %14s %s\n' "$1" "$2" "$3"; }
+row "http.floor.throughput" "$floor_rps" "req/s"
+row "http.floor.p50 / p99 / p99.9" "$(field p50_us "$floor") / $(field p99_us "$floor") / $(field p999_us "$floor")" "us"
+row "http.order_sign.throughput" "$crdex_rps" "req/s"
+row "http.order_sign.p50 / p99 / p99.9" "$(field p50_us "$crdex") / $(field p99_us "$crdex") / $(field p999_us "$crdex")" "us"
+row "http.order_sign.errors" "$(field errors "$crdex")" "requests"
+row "http.order_sign / floor" "$(awk -v a="$crdex_rps" -v b="$floor_rps" 'BEGIN { printf "%.2f", a / b }')" "ratio"
+"$bin/crdex_bench_engine" | while read -r name value unit; do row "$name" "$(printf '%.0f' "$value")" "$unit"; done
+# Benchmarks other components add (each prints "name value unit" lines).
+for extra in "$bin"/crdex_bench_*; do
+  case "$(basename "$extra")" in crdex_bench_engine|crdex_bench_floor) continue ;; esac
+  "$extra" | while read -r name value unit; do row "$name" "$value" "$unit"; done
+done
