@@ -118,9 +118,15 @@ void add_referenced_codes(const HookRequest& request, const JsonNode& resource, 
     order.unassessable_because = std::string(order.resource_type) + "/" + std::string(order.id) + " refers to " +
                                  std::string(reference) + ", which the request does not include, so what is " +
                                  "ordered is unknown";
-    if (request.filled && !request.filled->problems.empty())
-      order.unassessable_because += " (crdex could not fetch it from the EHR's FHIR server: " +
-                                    request.filled->problems.begin()->second + ")";
+    // Say why when crdex tried to fetch it (a problem starts with its query).
+    if (request.filled) {
+      for (const auto& [key, problem] : request.filled->problems) {
+        if (!problem.starts_with(std::string(target_type) + "?") && !problem.starts_with(std::string(target_type) + "/"))
+          continue;
+        order.unassessable_because += " (crdex could not fetch it from the EHR's FHIR server: " + problem + ")";
+        break;
+      }
+    }
     return;
   }
   simdjson::dom::element code;
