@@ -4,7 +4,9 @@
 //   fhir-server listening on http://127.0.0.1:PORT
 // once ready. FHIR lives under /fhir; test controls under /$admin:
 //   POST /$admin/seed    a Bundle (or one resource): each resource stored as is, ids kept
-//   POST /$admin/config  {"pageSize": N}: searches without _count return N per page
+//   POST /$admin/config  {"pageSize": N}: searches without _count return N per page;
+//                        {"cacheReads": true}: a GET answered once is answered again from
+//                        memory (benchmarks: takes the router's own time out of the figures)
 //   POST /$admin/fault   {"delayMs": N, "status": 500, "reset": true, "match": "Medication?"}
 //                        applies to FHIR requests whose path+query contains `match` (all if absent);
 //                        {} clears it
@@ -36,6 +38,8 @@ let repo = new MemoryRepository();
 let requestLog = [];
 let fault = {};
 let pageSize = 0;
+let cacheReads = false;
+const answered = new Map();
 
 function send(res, status, body) {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -61,8 +65,11 @@ async function seed(resource) {
 async function admin(req, res, path, body) {
   if (req.method === 'POST' && path === '/$admin/seed') return send(res, 200, { seeded: await seed(JSON.parse(body)) });
   if (req.method === 'POST' && path === '/$admin/config') {
-    pageSize = JSON.parse(body).pageSize ?? 0;
-    return send(res, 200, { pageSize });
+    const config = JSON.parse(body);
+    pageSize = config.pageSize ?? 0;
+    cacheReads = config.cacheReads ?? false;
+    answered.clear();
+    return send(res, 200, { pageSize, cacheReads });
   }
   if (req.method === 'POST' && path === '/$admin/fault') {
     fault = JSON.parse(body || '{}');
@@ -74,6 +81,8 @@ async function admin(req, res, path, body) {
     requestLog = [];
     fault = {};
     pageSize = 0;
+    cacheReads = false;
+    answered.clear();
     return send(res, 200, {});
   }
   return send(res, 404, { error: `no admin route ${req.method} ${path}` });
@@ -109,6 +118,7 @@ function qualifyBareReferences(relative) {
 }
 
 async function fhir(req, res, pathAndQuery, body) {
+  if (cacheReads && req.method === 'GET' && answered.has(pathAndQuery)) return send(res, 200, answered.get(pathAndQuery));
   const base = `http://${req.headers.host}/fhir/`;
   let relative = pathAndQuery.slice('/fhir/'.length);
   if (pageSize > 0 && req.method === 'GET' && !/[?&]_count=/.test(relative) && /^[A-Za-z]+\?/.test(relative))
@@ -120,6 +130,7 @@ async function fhir(req, res, pathAndQuery, body) {
   const status = getStatus(outcome);
   if (status >= 400 || !resource) return send(res, status, outcome);
   addPageLinks(resource, base, relative);
+  if (cacheReads && req.method === 'GET') answered.set(pathAndQuery, resource);
   return send(res, status, resource);
 }
 

@@ -107,6 +107,8 @@ void FhirServerProcess::set_page_size(int page_size) const {
   admin("/$admin/config", R"({"pageSize":)" + std::to_string(page_size) + "}");
 }
 
+void FhirServerProcess::admin_config(const std::string& config_json) const { admin("/$admin/config", config_json); }
+
 void FhirServerProcess::set_fault(const std::string& fault_json) const { admin("/$admin/fault", fault_json); }
 
 std::string FhirServerProcess::request_log() const {

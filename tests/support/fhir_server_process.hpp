@@ -24,6 +24,8 @@ class FhirServerProcess {
   void seed(const std::string& resource_or_bundle) const;
   // Searches without _count answer `page_size` entries per page (0: all).
   void set_page_size(int page_size) const;
+  // Any /$admin/config body, e.g. {"cacheReads":true} (see server.mjs).
+  void admin_config(const std::string& config_json) const;
   // {"delayMs":N,"status":500,"reset":true,"match":"Medication?"}; "{}" clears.
   void set_fault(const std::string& fault_json) const;
   // Every FHIR request so far: [{"method","url","authorization"}] as JSON text.

@@ -29,6 +29,8 @@ struct ThreadMulti {
   ThreadMulti() {
     init_curl_once();
     handle = curl_multi_init();
+    // Room for every parallel connection of a fill, kept between calls.
+    if (handle) curl_multi_setopt(handle, CURLMOPT_MAXCONNECTS, 32L);
   }
   ~ThreadMulti() {
     if (handle) curl_multi_cleanup(handle);

@@ -85,7 +85,7 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
   const auto is_pending = [&](std::string_view key) {
     return std::find(pending.begin(), pending.end(), key) != pending.end();
   };
-  while (!pending.empty()) {
+  for (int round_number = 1; !pending.empty(); ++round_number) {
     // This round: keys whose %dependencies are all settled (sent, fetched or failed).
     std::vector<std::string_view> round;
     for (auto key : pending) {
@@ -120,7 +120,7 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
     }
     auto answers = fhir::run_direct_queries(server, round_queries, query_options);
     for (size_t i = 0; i < answers.size(); ++i) {
-      filled.queries.push_back(round_queries[i]);
+      filled.queries.push_back({round_keys[i], round_queries[i], round_number});
       if (!answers[i].ok()) {
         filled.problems.emplace(round_keys[i], round_queries[i] + ": " + answers[i].problem);
         continue;

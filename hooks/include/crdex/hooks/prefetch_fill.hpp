@@ -36,8 +36,14 @@ struct FilledPrefetch {
   std::map<std::string, simdjson::dom::element, std::less<>> values;
   // Keys that could not be fetched, with the reason (safe to show).
   std::map<std::string, std::string, std::less<>> problems;
-  // The queries sent (relative to fhirServer), in order; for tests and logs.
-  std::vector<std::string> queries;
+  // The queries sent (relative to fhirServer), in order. Queries of one round
+  // ran in parallel; a round starts when the keys it reads are settled.
+  struct SentQuery {
+    std::string key;
+    std::string query;
+    int round = 0;
+  };
+  std::vector<SentQuery> queries;
   std::vector<std::unique_ptr<simdjson::dom::document>> documents;
 
   std::optional<simdjson::dom::element> value(std::string_view key) const;
