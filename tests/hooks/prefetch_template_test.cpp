@@ -6,6 +6,8 @@
 
 #include <map>
 
+#include "crdex/hooks/hook_request.hpp"
+#include "crdex/hooks/prefetch_fill.hpp"
 #include "crdex/hooks/prefetch_template.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
 #include "support/fixtures.hpp"
@@ -187,6 +189,25 @@ BOOST_AUTO_TEST_CASE(dependencies_are_the_percent_keys_in_order) {
   BOOST_TEST(keys[0] == "practitionerRoles");
   BOOST_TEST(keys[1] == "encounter");
   BOOST_TEST(hooks::prefetch_template_dependencies("Patient/{{context.patientId}}").empty());
+}
+
+BOOST_AUTO_TEST_CASE(CH15_CH17_CH18_keys_to_fill_are_the_absent_and_the_operation_outcomes) {
+  test::Json json(R"({"hook":"order-sign","hookInstance":"h1","context":{"userId":"Practitioner/1","patientId":"1",
+    "draftOrders":{"resourceType":"Bundle","entry":[]}},"prefetch":{"patient":{"resourceType":"Patient","id":"1"},
+    "encounter":null,"coverage":{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"timeout"}]},
+    "devices":{"resourceType":"Bundle","type":"searchset","total":0}}})");
+  auto request = hooks::read_hook_request(json.root(), "order-sign");
+  BOOST_TEST_REQUIRE(request.ok());
+  const auto keys = hooks::prefetch_keys_to_fill(*request, hooks::order_sign_service().prefetch);
+  const std::vector<std::string_view> expected{"coverage", "medications", "practitionerRoles", "practitioners",
+                                               "organizations", "locations"};
+  BOOST_TEST(keys == expected, boost::test_tools::per_element());
+
+  // Without fhirServer and token nothing is sent, and each key says why.
+  const auto filled = hooks::fill_prefetch(*request, hooks::order_sign_service().prefetch, keys, {});
+  BOOST_TEST(filled.queries.empty());
+  BOOST_TEST(filled.values.empty());
+  BOOST_TEST(filled.problem("coverage").find("fhirAuthorization") != std::string_view::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
