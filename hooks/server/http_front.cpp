@@ -49,7 +49,9 @@ Answer method_not_allowed(Http::Method allowed) {
   return answer;
 }
 
-Answer route(const Http::Request& request, const FrontState& state) {
+// A service call that may query the EHR's FHIR server is not run here: its
+// service id goes to `deferred_service` and a query worker runs it.
+Answer route(const Http::Request& request, const FrontState& state, std::string& deferred_service) {
   std::string_view path = request.resource();
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
 
@@ -69,9 +71,32 @@ Answer route(const Http::Request& request, const FrontState& state) {
     if (request.body().size() > state.max_body_bytes)
       return problem(413, fhir::IssueType::too_costly,
                      "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
+    // Only a request with a token can make crdex query the EHR's FHIR server.
+    if (state.query_workers && request.body().find("\"fhirAuthorization\"") != std::string::npos) {
+      deferred_service = service_id;
+      return {};
+    }
     return from_engine(state.engine->call_service(service_id, request.body()));
   }
   return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+}
+
+void send_answer(Http::ResponseWriter& response, const Answer& answer, Http::Method method, const std::string& resource,
+                 std::chrono::steady_clock::time_point start, const std::shared_ptr<FrontState>& state) {
+  try {
+    response.headers().add<Http::Header::ContentType>(
+        std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
+    if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
+    if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+    spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status,
+                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
+                     .count());
+    response.send(static_cast<Http::Code>(answer.status), answer.body)
+        .then([state](ssize_t) { state->finished(); }, [state](std::exception_ptr) { state->finished(); });
+  } catch (const std::exception& e) {
+    spdlog::error("could not answer {} {}: {}", Http::methodString(method), resource, e.what());
+    state->finished();
+  }
 }
 
 }  // namespace
@@ -96,33 +121,34 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
   const auto start = std::chrono::steady_clock::now();
   state_->started();
   Answer answer;
+  std::string deferred_service;
   try {
     if (state_->draining) {
       answer = problem(503, fhir::IssueType::transient, "the service is shutting down; retry on another instance");
       answer.close = true;
     } else {
-      answer = route(request, *state_);
+      answer = route(request, *state_, deferred_service);
     }
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", Http::methodString(request.method()), request.resource(), e.what());
     answer = problem(500, fhir::IssueType::exception, "internal error");
   }
 
-  try {
-    response.headers().add<Http::Header::ContentType>(
-        std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
-    if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
-    if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
-    spdlog::info("{} {} {} {}us", Http::methodString(request.method()), request.resource(), answer.status,
-                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
-                     .count());
-    auto state = state_;
-    response.send(static_cast<Http::Code>(answer.status), answer.body)
-        .then([state](ssize_t) { state->finished(); }, [state](std::exception_ptr) { state->finished(); });
-  } catch (const std::exception& e) {
-    spdlog::error("could not answer {} {}: {}", Http::methodString(request.method()), request.resource(), e.what());
-    state_->finished();
+  if (!deferred_service.empty()) {
+    // The call may wait on the EHR's FHIR server: a query worker evaluates it
+    // and answers; this event thread goes back to its other connections.
+    auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
+    auto task = [state = state_, writer, service = std::move(deferred_service), body = request.body(),
+                 method = request.method(), resource = request.resource(), start] {
+      send_answer(*writer, from_engine(state->engine->call_service(service, body)), method, resource, start, state);
+    };
+    if (state_->query_workers->submit(std::move(task))) return;
+    answer = problem(503, fhir::IssueType::transient, "the service is shutting down; retry on another instance");
+    answer.close = true;
+    send_answer(*writer, answer, request.method(), request.resource(), start, state_);
+    return;
   }
+  send_answer(response, answer, request.method(), request.resource(), start, state_);
 }
 
 }  // namespace crdex::server

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "crdex/hooks/engine.hpp"
+#include "worker_pool.hpp"
 
 namespace crdex::server {
 
@@ -20,6 +21,9 @@ namespace crdex::server {
 struct FrontState {
   std::shared_ptr<hooks::Engine> engine;
   size_t max_body_bytes = 1 << 20;
+  // Hook calls that may query the EHR's FHIR server run here, off the event
+  // threads; nullptr runs every call inline.
+  std::shared_ptr<WorkerPool> query_workers;
   std::atomic<bool> draining{false};
 
   void started();

@@ -50,8 +50,9 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!prepare_data_dir(options.data_dir)) return 2;
 
   auto state = std::make_shared<crdex::server::FrontState>();
-  state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value());
+  state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value(), options.fill);
   state->max_body_bytes = options.max_body_bytes;
+  state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
   // Pistache counts the request line and headers against maxRequestSize too;
@@ -82,6 +83,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   spdlog::info("signal {} received: draining calls in flight", signal_number);
   if (!state->drain(options.drain_timeout))
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
+  state->query_workers->stop();  // answers its queued calls before the endpoint goes
   endpoint.shutdown();
   spdlog::info("stopped");
   return 0;

@@ -53,6 +53,20 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
+  int fill_ms = static_cast<int>(options.fill.budget.count());
+  app.add_option("--prefetch-timeout-ms", fill_ms,
+                 "how long fetching missing prefetch from the EHR's FHIR server may take per call")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60'000));
+  app.add_option("--fhir-max-pages", options.fill.max_pages, "pages followed per search (Bundle.link next)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  app.add_flag("--fhir-allow-http", options.fill.allow_plain_http,
+               "send access tokens over plain http to non-loopback FHIR servers (never in production)");
+  app.add_option("--query-workers", options.query_workers, "threads for calls that query the EHR's FHIR server")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,6 +78,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     return {std::nullopt, 2};
   }
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  options.fill.budget = std::chrono::milliseconds(fill_ms);
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return {options, 0};
 }

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "crdex/hooks/prefetch_fill.hpp"
+
 namespace crdex::server {
 
 struct ServerOptions {
@@ -19,6 +21,9 @@ struct ServerOptions {
   int threads = 0;  // 0 = one per core
   std::chrono::milliseconds drain_timeout{10'000};
   std::string log_level = "info";
+  // Direct Query: fetching prefetch the EHR did not send.
+  hooks::PrefetchFillOptions fill;
+  int query_workers = 8;  // threads for calls that may wait on the EHR's FHIR server
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "crdex/fhir/reference.hpp"
+#include "crdex/hooks/prefetch_fill.hpp"
 
 namespace crdex::hooks {
 
@@ -87,10 +88,19 @@ fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const
                                                std::string_view today) {
   std::optional<fhir::JsonNode> key;
   if (request.prefetch) key = request.prefetch->find("coverage");
+  if (request.filled) {
+    if (auto fetched = request.filled->value("coverage")) key = fhir::JsonNode(*fetched, "prefetch.coverage");
+    // CDS Hooks: data the service needs and cannot get from the FHIR server -> 412.
+    if (auto problem = request.filled->problem("coverage"); !problem.empty())
+      return error(412, fhir::IssueType::not_found,
+                   "the member's Coverage is not in prefetch.coverage and crdex could not fetch it: " +
+                       std::string(problem));
+  }
   if (!key)
     return error(412, fhir::IssueType::not_found,
                  "prefetch.coverage is missing: this service needs the member's Coverage (see the prefetch "
-                 "templates in GET /cds-services) and does not query the EHR's FHIR server for it");
+                 "templates in GET /cds-services) and the request gives no fhirServer and fhirAuthorization "
+                 "to fetch it with");
   if (key->is_null())
     return error(400, fhir::IssueType::business_rule,
                  "prefetch.coverage is null: the patient has no Coverage for a payer this service serves");

@@ -25,7 +25,8 @@ simdjson::dom::parser& thread_parser() {
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const config::RuleCatalog> rules) : rules_(std::move(rules)) {}
+Engine::Engine(std::shared_ptr<const config::RuleCatalog> rules, PrefetchFillOptions fill)
+    : rules_(std::move(rules)), fill_(fill) {}
 
 std::string Engine::discovery() const { return detail::discovery_json(*rules_.load()); }
 
@@ -57,6 +58,13 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
 
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
+  // Keys the EHR did not send (or sent as an OperationOutcome) are fetched
+  // from its FHIR server first, so everything below sees a complete prefetch.
+  FilledPrefetch filled;
+  if (const auto lacking = prefetch_keys_to_fill(*request, service->prefetch); !lacking.empty()) {
+    filled = fill_prefetch(*request, service->prefetch, lacking, fill_);
+    request->filled = &filled;
+  }
   auto orders = service->orders_in_scope(*request);
   if (!orders) return failure(orders.error());
 

@@ -53,7 +53,7 @@ fhir::Result<HookRequest> read_hook_request(simdjson::dom::element root, std::st
     if (auto node = request.find("prefetch"); node && !node->is_null()) prefetch = node->expect_object();
 
     return HookRequest{hook, hook_instance, fhir_server, access_token, context, prefetch,
-                       read_crd_configuration(root)};
+                       read_crd_configuration(root), nullptr};
   } catch (const fhir::JsonShapeError& e) {
     return invalid(e);
   }

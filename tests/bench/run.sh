@@ -62,6 +62,10 @@ row "http.order_sign / floor" "$(awk -v a="$crdex_rps" -v b="$floor_rps" 'BEGIN 
 "$bin/crdex_bench_engine" | while read -r name value unit; do row "$name" "$(printf '%.0f' "$value")" "$unit"; done
 # Benchmarks other components add (each prints "name value unit" lines).
 for extra in "$bin"/crdex_bench_*; do
-  case "$(basename "$extra")" in crdex_bench_engine|crdex_bench_floor) continue ;; esac
+  case "$(basename "$extra")" in crdex_bench_engine|crdex_bench_floor|crdex_bench_prefetch_fill) continue ;; esac
   "$extra" | while read -r name value unit; do row "$name" "$value" "$unit"; done
 done
+# The prefetch fill against the tests' FHIR server prints its own report.
+echo
+echo "prefetch fill (tests/bench/prefetch_fill):"
+"$bin/crdex_bench_prefetch_fill"

@@ -148,10 +148,13 @@ BOOST_AUTO_TEST_CASE(CH17_CH19_missing_null_and_unobtainable_coverage) {
   BOOST_TEST(call(kService, test::order_sign_request(entry, R"({"coverage":null})")).status == 400);
   const auto empty_bundle = prefetch_with_coverage(R"({"resourceType":"Bundle","type":"searchset","total":0})");
   BOOST_TEST(call(kService, test::order_sign_request(entry, empty_bundle)).status == 400);
-  // CH-18: the EHR could not prefetch it -> 412 until crdex can query for it.
+  // CH-18: the EHR could not prefetch it, and its fhirServer is plain http to a
+  // non-loopback host, so crdex may not send the token there -> 412.
   const auto outcome = prefetch_with_coverage(
       R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception"}]})");
-  BOOST_TEST(call(kService, test::order_sign_request(entry, outcome)).status == 412);
+  const auto refused = call(kService, test::order_sign_request(entry, outcome));
+  BOOST_TEST(refused.status == 412);
+  BOOST_TEST(refused.diagnostics().find("plain http") != std::string::npos, refused.diagnostics());
 }
 
 BOOST_AUTO_TEST_CASE(medication_by_reference_is_read_from_prefetch_or_contained) {

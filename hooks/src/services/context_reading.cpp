@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crdex/fhir/reference.hpp"
+#include "crdex/hooks/prefetch_fill.hpp"
 
 namespace crdex::hooks::detail {
 
@@ -49,20 +50,32 @@ bool is_match(simdjson::dom::element resource, std::string_view type, std::strin
   return resource["resourceType"].get(t) == simdjson::SUCCESS && t == type &&
          resource["id"].get(i) == simdjson::SUCCESS && i == id;
 }
+
+// A resource, or a Bundle holding it.
+std::optional<simdjson::dom::element> find_in_value(simdjson::dom::element value, std::string_view type,
+                                                    std::string_view id) {
+  if (!value.is_object()) return std::nullopt;
+  if (is_match(value, type, id)) return value;
+  simdjson::dom::array entries;
+  if (value["entry"].get(entries) != simdjson::SUCCESS) return std::nullopt;
+  for (simdjson::dom::element entry : entries) {
+    simdjson::dom::element resource;
+    if (entry["resource"].get(resource) == simdjson::SUCCESS && is_match(resource, type, id)) return resource;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<simdjson::dom::element> find_in_prefetch(const HookRequest& request, std::string_view type,
                                                        std::string_view id) {
-  if (!request.prefetch) return std::nullopt;
-  for (auto field : request.prefetch->element().get_object()) {
-    if (!field.value.is_object()) continue;
-    if (is_match(field.value, type, id)) return field.value;
-    simdjson::dom::array entries;
-    if (field.value["entry"].get(entries) != simdjson::SUCCESS) continue;
-    for (simdjson::dom::element entry : entries) {
-      simdjson::dom::element resource;
-      if (entry["resource"].get(resource) == simdjson::SUCCESS && is_match(resource, type, id)) return resource;
-    }
+  if (request.prefetch) {
+    for (auto field : request.prefetch->element().get_object())
+      if (auto found = find_in_value(field.value, type, id)) return found;
+  }
+  if (request.filled) {
+    for (const auto& [key, value] : request.filled->values)
+      if (auto found = find_in_value(value, type, id)) return found;
   }
   return std::nullopt;
 }
@@ -105,6 +118,15 @@ void add_referenced_codes(const HookRequest& request, const JsonNode& resource, 
     order.unassessable_because = std::string(order.resource_type) + "/" + std::string(order.id) + " refers to " +
                                  std::string(reference) + ", which the request does not include, so what is " +
                                  "ordered is unknown";
+    // Say why when crdex tried to fetch it (a problem starts with its query).
+    if (request.filled) {
+      for (const auto& [key, problem] : request.filled->problems) {
+        if (!problem.starts_with(std::string(target_type) + "?") && !problem.starts_with(std::string(target_type) + "/"))
+          continue;
+        order.unassessable_because += " (crdex could not fetch it from the EHR's FHIR server: " + problem + ")";
+        break;
+      }
+    }
     return;
   }
   simdjson::dom::element code;

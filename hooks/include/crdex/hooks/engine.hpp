@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "crdex/config/rule_catalog.hpp"
+#include "crdex/hooks/prefetch_fill.hpp"
 
 namespace crdex::hooks {
 
@@ -22,7 +23,9 @@ struct ServiceResponse {
 
 class Engine {
  public:
-  explicit Engine(std::shared_ptr<const config::RuleCatalog> rules);
+  // `fill` governs how prefetch keys the EHR did not send are fetched from
+  // its FHIR server (Direct Query).
+  explicit Engine(std::shared_ptr<const config::RuleCatalog> rules, PrefetchFillOptions fill = {});
 
   // GET /cds-services.
   std::string discovery() const;
@@ -39,6 +42,7 @@ class Engine {
   ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
 
   std::atomic<std::shared_ptr<const config::RuleCatalog>> rules_;
+  PrefetchFillOptions fill_;
 };
 
 }  // namespace crdex::hooks

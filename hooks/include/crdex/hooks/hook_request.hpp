@@ -14,6 +14,8 @@
 
 namespace crdex::hooks {
 
+struct FilledPrefetch;
+
 struct HookRequest {
   std::string_view hook;
   std::string_view hook_instance;
@@ -22,6 +24,9 @@ struct HookRequest {
   fhir::JsonNode context;
   std::optional<fhir::JsonNode> prefetch;  // an object when present
   CrdConfiguration configuration;
+  // Prefetch keys crdex fetched from fhirServer because the request lacked
+  // them (set by the engine; owned by it for the call), or nullptr.
+  const FilledPrefetch* filled = nullptr;
 };
 
 // Checks the fields every hook shares (hook, hookInstance, context, and the

@@ -1,0 +1,227 @@
+// The Direct Query client: libcurl's multi interface runs every query (and
+// every next page) concurrently on the calling thread, bounded by a deadline.
+
+#include "crdex/fhir/direct_query.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+#include "search_pages.hpp"
+
+namespace crdex::fhir {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// One multi handle per thread, kept between calls: its connection cache keeps
+// connections to the EHR's FHIR server alive from one hook call to the next.
+struct ThreadMulti {
+  CURLM* handle = nullptr;
+  ThreadMulti() {
+    init_curl_once();
+    handle = curl_multi_init();
+    // Room for every parallel connection of a fill, kept between calls.
+    if (handle) curl_multi_setopt(handle, CURLMOPT_MAXCONNECTS, 32L);
+  }
+  ~ThreadMulti() {
+    if (handle) curl_multi_cleanup(handle);
+  }
+};
+
+CURLM* thread_multi() {
+  thread_local ThreadMulti multi;
+  return multi.handle;
+}
+
+struct HeaderList {
+  curl_slist* list = nullptr;
+  ~HeaderList() { curl_slist_free_all(list); }
+};
+
+struct Transfer {
+  size_t query = 0;
+  CURL* easy = nullptr;
+  std::string url;
+  std::string body;
+  size_t max_bytes = 0;
+  bool too_large = false;
+};
+
+size_t collect(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  if (transfer->body.size() + bytes > transfer->max_bytes) {
+    transfer->too_large = true;
+    return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
+  }
+  transfer->body.append(data, bytes);
+  return bytes;
+}
+
+long remaining_ms(Clock::time_point deadline) {
+  return std::max<long>(
+      0, static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
+}
+
+class QueryRun {
+ public:
+  QueryRun(const FhirServerAccess& server, std::span<const std::string> queries, const DirectQueryOptions& options)
+      : options_(options), answers_(queries.size()), pages_(queries.size()), multi_(thread_multi()) {
+    origin_ = detail::url_origin(server.base_url);
+    // The header list holds the only copy of the token; freed with this run.
+    headers_.list = curl_slist_append(headers_.list, "Accept: application/fhir+json");
+    headers_.list = curl_slist_append(headers_.list, ("Authorization: Bearer " + std::string(server.access_token)).c_str());
+    for (size_t i = 0; i < queries.size(); ++i) start(i, detail::join_url(server.base_url, queries[i]));
+  }
+
+  // Whatever is still running when the deadline passed is abandoned.
+  ~QueryRun() { abandon_remaining(); }
+
+  std::vector<QueryAnswer> run() {
+    while (!active_.empty()) {
+      const long left = remaining_ms(options_.deadline);
+      if (left == 0) break;
+      int running = 0;
+      if (curl_multi_perform(multi_, &running) != CURLM_OK) break;
+      int queued = 0;
+      while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+        if (message->msg == CURLMSG_DONE) finish(message->easy_handle, message->data.result);
+      }
+      if (!active_.empty()) curl_multi_poll(multi_, nullptr, 0, static_cast<int>(std::min<long>(left, 250)), nullptr);
+    }
+    abandon_remaining();
+    for (size_t i = 0; i < answers_.size(); ++i) {
+      auto& answer = answers_[i];
+      answer.pages = static_cast<int>(pages_[i].size());
+      if (answer.ok()) answer.body = pages_[i].size() == 1 ? std::move(pages_[i].front()) : detail::merge_search_pages(pages_[i]);
+    }
+    return std::move(answers_);
+  }
+
+ private:
+  void start(size_t query, std::string url) {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->query = query;
+    transfer->url = std::move(url);
+    transfer->max_bytes = options_.max_page_bytes;
+    CURL* easy = curl_easy_init();
+    transfer->easy = easy;
+    const long left = std::max<long>(1, remaining_ms(options_.deadline));
+    curl_easy_setopt(easy, CURLOPT_URL, transfer->url.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_.list);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, left);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, left);
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    curl_multi_add_handle(multi_, easy);
+    active_.push_back(std::move(transfer));
+  }
+
+  void finish(CURL* easy, CURLcode result) {
+    auto it = std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t->easy == easy; });
+    if (it == active_.end()) return;
+    std::unique_ptr<Transfer> transfer = std::move(*it);
+    active_.erase(it);
+    curl_multi_remove_handle(multi_, easy);
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(easy);
+
+    auto& answer = answers_[transfer->query];
+    answer.http_status = status;
+    using Outcome = QueryAnswer::Outcome;
+    if (transfer->too_large) {
+      answer.outcome = Outcome::invalid;
+      answer.problem = "the answer is larger than " + std::to_string(options_.max_page_bytes) + " bytes";
+      return;
+    }
+    if (result == CURLE_OPERATION_TIMEDOUT) {
+      answer.outcome = Outcome::timed_out;
+      answer.problem = "no answer within the time allowed";
+      return;
+    }
+    if (result != CURLE_OK) {
+      answer.outcome = Outcome::unreachable;
+      answer.problem = std::string("cannot reach the FHIR server (") + curl_easy_strerror(result) + ")";
+      return;
+    }
+    if (status < 200 || status >= 300) {
+      answer.outcome = Outcome::http_error;
+      answer.problem = "the FHIR server answered HTTP " + std::to_string(status);
+      answer.body = std::move(transfer->body);
+      return;
+    }
+    bool valid_json = false;
+    auto next = detail::next_page_link(transfer->body, valid_json);
+    if (!valid_json) {
+      answer.outcome = Outcome::invalid;
+      answer.problem = "the FHIR server's answer is not a JSON object";
+      return;
+    }
+    answer.outcome = Outcome::ok;
+    pages_[transfer->query].push_back(std::move(transfer->body));
+    // The next page must come from the same server: the token goes nowhere else.
+    if (next && static_cast<int>(pages_[transfer->query].size()) < options_.max_pages &&
+        detail::url_origin(*next) == origin_)
+      start(transfer->query, std::move(*next));
+  }
+
+  void abandon_remaining() {
+    for (auto& transfer : active_) {
+      curl_multi_remove_handle(multi_, transfer->easy);
+      curl_easy_cleanup(transfer->easy);
+      auto& answer = answers_[transfer->query];
+      answer.outcome = QueryAnswer::Outcome::timed_out;
+      answer.problem = "no answer within the time allowed";
+    }
+    active_.clear();
+  }
+
+  const DirectQueryOptions& options_;
+  std::vector<QueryAnswer> answers_;
+  std::vector<std::vector<std::string>> pages_;
+  CURLM* multi_;
+  std::string origin_;
+  HeaderList headers_;
+  std::vector<std::unique_ptr<Transfer>> active_;
+};
+
+}  // namespace
+
+std::vector<QueryAnswer> run_direct_queries(const FhirServerAccess& server, std::span<const std::string> queries,
+                                            const DirectQueryOptions& options) {
+  if (auto refused = check_fhir_server_url(server.base_url, options.allow_plain_http)) {
+    std::vector<QueryAnswer> answers(queries.size());
+    for (auto& answer : answers) {
+      answer.outcome = QueryAnswer::Outcome::unreachable;
+      answer.problem = refused->message;
+    }
+    return answers;
+  }
+  try {
+    QueryRun run(server, queries, options);
+    return run.run();
+  } catch (const std::exception&) {
+    std::vector<QueryAnswer> answers(queries.size());
+    for (auto& answer : answers) answer.problem = "the FHIR server could not be queried (internal error)";
+    return answers;
+  }
+}
+
+}  // namespace crdex::fhir

@@ -1,0 +1,62 @@
+// Searches answered in pages (CDS Hooks: a service follows Bundle.link[next]).
+
+#include <simdjson.h>
+
+#include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_writer.hpp"
+#include "search_pages.hpp"
+
+namespace crdex::fhir::detail {
+
+std::optional<std::string> next_page_link(std::string_view page, bool& valid_json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  valid_json = parser.parse(page.data(), page.size()).get(root) == simdjson::SUCCESS && root.is_object();
+  if (!valid_json) return std::nullopt;
+  simdjson::dom::array links;
+  if (root["link"].get(links) != simdjson::SUCCESS) return std::nullopt;
+  for (simdjson::dom::element link : links) {
+    std::string_view relation, url;
+    if (read_into(link["relation"], relation) && relation == "next" && read_into(link["url"], url) && !url.empty())
+      return std::string(url);
+  }
+  return std::nullopt;
+}
+
+std::string merge_search_pages(const std::vector<std::string>& pages) {
+  JsonBuffer buffer;
+  JsonWriter w(buffer);
+  simdjson::dom::parser parser;
+  w.StartObject();
+  write_key(w, "resourceType");
+  write_string(w, "Bundle");
+  write_key(w, "type");
+  write_string(w, "searchset");
+  bool wrote_entry_key = false;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    simdjson::dom::element root;
+    if (parser.parse(pages[i].data(), pages[i].size()).get(root) != simdjson::SUCCESS) continue;
+    if (i == 0) {
+      int64_t total = 0;
+      if (root["total"].get(total) == simdjson::SUCCESS) {
+        write_key(w, "total");
+        w.Int64(total);
+      }
+    }
+    simdjson::dom::array entries;
+    if (root["entry"].get(entries) != simdjson::SUCCESS) continue;
+    for (simdjson::dom::element entry : entries) {
+      if (!wrote_entry_key) {
+        write_key(w, "entry");
+        w.StartArray();
+        wrote_entry_key = true;
+      }
+      write_raw(w, entry);
+    }
+  }
+  if (wrote_entry_key) w.EndArray();
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace crdex::fhir::detail

@@ -1,0 +1,64 @@
+#pragma once
+// Prefetch fill: crdex fetches, from the EHR's FHIR server, the prefetch keys
+// a request lacks (absent, or an OperationOutcome where data should be), with
+// the request's fhirAuthorization token (CDS Hooks §Prefetch, CRD found-5).
+// A key the EHR sent is used as given, never re-queried; a `null` key means
+// "no data" and is not queried either. Keys that read other keys (`%key`) are
+// fetched after those; the rest run in parallel. The whole fill ends by a
+// deadline so the hook still answers on time.
+
+#include <simdjson.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crdex/hooks/hook_request.hpp"
+#include "crdex/hooks/service_descriptor.hpp"
+
+namespace crdex::hooks {
+
+struct PrefetchFillOptions {
+  // Time the fill may take in all; CRD asks for the answer within 5 s.
+  std::chrono::milliseconds budget{3000};
+  int max_pages = 5;              // per search, Bundle.link[next] included
+  bool allow_plain_http = false;  // http:// to non-loopback FHIR servers
+};
+
+// What crdex fetched for one hook call. The values point into documents this
+// object owns: it must outlive every use of them (HookRequest::filled).
+struct FilledPrefetch {
+  std::map<std::string, simdjson::dom::element, std::less<>> values;
+  // Keys that could not be fetched, with the reason (safe to show).
+  std::map<std::string, std::string, std::less<>> problems;
+  // The queries sent (relative to fhirServer), in order. Queries of one round
+  // ran in parallel; a round starts when the keys it reads are settled.
+  struct SentQuery {
+    std::string key;
+    std::string query;
+    int round = 0;
+  };
+  std::vector<SentQuery> queries;
+  std::vector<std::unique_ptr<simdjson::dom::document>> documents;
+
+  std::optional<simdjson::dom::element> value(std::string_view key) const;
+  std::string_view problem(std::string_view key) const;
+};
+
+// The keys of `templates` the request lacks: absent from prefetch, or holding
+// an OperationOutcome. A key sent as null is not lacking.
+std::vector<std::string_view> prefetch_keys_to_fill(const HookRequest& request,
+                                                    std::span<const PrefetchTemplate> templates);
+
+// Fetches `keys` (from prefetch_keys_to_fill) from request.fhir_server with
+// request.access_token. Without fhirServer or token every key gets a problem
+// and nothing is sent. Never throws for network trouble: it is in `problems`.
+FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const PrefetchTemplate> templates,
+                             std::span<const std::string_view> keys, const PrefetchFillOptions& options);
+
+}  // namespace crdex::hooks

@@ -1,0 +1,143 @@
+#include "crdex/hooks/prefetch_fill.hpp"
+
+#include <algorithm>
+
+#include "crdex/fhir/direct_query.hpp"
+#include "crdex/hooks/prefetch_template.hpp"
+
+namespace crdex::hooks {
+
+namespace {
+
+bool is_operation_outcome(simdjson::dom::element value) {
+  std::string_view type;
+  return value.is_object() && value["resourceType"].get(type) == simdjson::SUCCESS && type == "OperationOutcome";
+}
+
+const PrefetchTemplate* find_template(std::span<const PrefetchTemplate> templates, std::string_view key) {
+  for (const auto& t : templates)
+    if (t.key == key) return &t;
+  return nullptr;
+}
+
+// The value a template's %key reads: what the EHR sent (null = no data), or
+// else what crdex fetched.
+std::optional<simdjson::dom::element> prefetch_value(const HookRequest& request, const FilledPrefetch& filled,
+                                                     std::string_view key) {
+  if (auto fetched = filled.value(key)) return fetched;
+  if (!request.prefetch) return std::nullopt;
+  auto sent = request.prefetch->find(key);
+  if (!sent || sent->is_null() || is_operation_outcome(sent->element())) return std::nullopt;
+  return sent->element();
+}
+
+void fail_all(FilledPrefetch& filled, std::span<const std::string_view> keys, const std::string& why) {
+  for (auto key : keys) filled.problems.emplace(std::string(key), why);
+}
+
+}  // namespace
+
+std::optional<simdjson::dom::element> FilledPrefetch::value(std::string_view key) const {
+  auto it = values.find(key);
+  if (it == values.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string_view FilledPrefetch::problem(std::string_view key) const {
+  auto it = problems.find(key);
+  return it == problems.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+std::vector<std::string_view> prefetch_keys_to_fill(const HookRequest& request,
+                                                    std::span<const PrefetchTemplate> templates) {
+  std::vector<std::string_view> keys;
+  for (const auto& t : templates) {
+    std::optional<fhir::JsonNode> sent;
+    if (request.prefetch) sent = request.prefetch->find(t.key);
+    if (!sent || is_operation_outcome(sent->element())) keys.push_back(t.key);
+  }
+  return keys;
+}
+
+FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const PrefetchTemplate> templates,
+                             std::span<const std::string_view> keys, const PrefetchFillOptions& options) {
+  FilledPrefetch filled;
+  if (keys.empty()) return filled;
+  if (request.fhir_server.empty() || request.access_token.empty()) {
+    fail_all(filled, keys,
+             "the request has no fhirServer with a fhirAuthorization access token to fetch it with");
+    return filled;
+  }
+  if (auto refused = fhir::check_fhir_server_url(request.fhir_server, options.allow_plain_http)) {
+    fail_all(filled, keys, refused->message);
+    return filled;
+  }
+
+  fhir::DirectQueryOptions query_options;
+  query_options.deadline = std::chrono::steady_clock::now() + options.budget;
+  query_options.max_pages = options.max_pages;
+  query_options.allow_plain_http = options.allow_plain_http;
+  const fhir::FhirServerAccess server{request.fhir_server, request.access_token};
+  const PrefetchScope scope{request.context.element(),
+                            [&](std::string_view key) { return prefetch_value(request, filled, key); }};
+
+  std::vector<std::string_view> pending(keys.begin(), keys.end());
+  const auto is_pending = [&](std::string_view key) {
+    return std::find(pending.begin(), pending.end(), key) != pending.end();
+  };
+  for (int round_number = 1; !pending.empty(); ++round_number) {
+    // This round: keys whose %dependencies are all settled (sent, fetched or failed).
+    std::vector<std::string_view> round;
+    for (auto key : pending) {
+      const auto* t = find_template(templates, key);
+      if (!t) continue;
+      const auto dependencies = prefetch_template_dependencies(t->query);
+      if (std::none_of(dependencies.begin(), dependencies.end(), [&](const std::string& d) { return is_pending(d); }))
+        round.push_back(key);
+    }
+    if (round.empty()) {
+      fail_all(filled, pending, "its prefetch template depends on itself through other keys");
+      break;
+    }
+    std::erase_if(pending, [&](std::string_view key) {
+      return std::find(round.begin(), round.end(), key) != round.end();
+    });
+
+    std::vector<std::string> round_keys, round_queries;
+    for (auto key : round) {
+      auto query = hydrate_prefetch_template(find_template(templates, key)->query, scope);
+      if (!query) {
+        filled.problems.emplace(std::string(key), query.error().message);
+      } else if (*query) {  // nullopt: a token yields nothing, so there is nothing to ask for
+        round_keys.emplace_back(key);
+        round_queries.push_back(std::move(**query));
+      }
+    }
+    if (round_queries.empty()) continue;
+    if (std::chrono::steady_clock::now() >= query_options.deadline) {
+      for (const auto& key : round_keys) filled.problems.emplace(key, "no time was left to fetch it");
+      continue;
+    }
+    auto answers = fhir::run_direct_queries(server, round_queries, query_options);
+    for (size_t i = 0; i < answers.size(); ++i) {
+      filled.queries.push_back({round_keys[i], round_queries[i], round_number});
+      if (!answers[i].ok()) {
+        filled.problems.emplace(round_keys[i], round_queries[i] + ": " + answers[i].problem);
+        continue;
+      }
+      auto document = std::make_unique<simdjson::dom::document>();
+      simdjson::dom::parser parser;
+      simdjson::dom::element root;
+      const auto& body = answers[i].body;
+      if (parser.parse_into_document(*document, body.data(), body.size()).get(root) != simdjson::SUCCESS) {
+        filled.problems.emplace(round_keys[i], round_queries[i] + ": the FHIR server's answer is not valid JSON");
+        continue;
+      }
+      filled.values.emplace(round_keys[i], root);
+      filled.documents.push_back(std::move(document));
+    }
+  }
+  return filled;
+}
+
+}  // namespace crdex::hooks
