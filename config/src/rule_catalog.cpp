@@ -70,10 +70,27 @@ fhir::Result<std::shared_ptr<const RuleCatalog>> RuleCatalog::build(std::vector<
   for (const auto& payer : catalog->payers_) {
     CodeIndex index;
     for (size_t r = 0; r < payer.rules.size(); ++r) {
-      std::set<std::string> seen;  // a rule listing one code twice is indexed once
-      for (const auto& code : payer.rules[r].codes) {
-        auto key = code_key(code.system, code.code);
-        if (seen.insert(key).second) index[std::move(key)].push_back({&payer.rules[r], r});
+      const Rule& rule = payer.rules[r];
+      const CodeSelection& codes = rule.when.codes;
+      if (codes.empty()) {
+        index.without_codes.push_back({&rule, r});
+        continue;
+      }
+      // A rule listing one key twice is indexed once per map.
+      auto add = [&](auto& map, std::set<std::string>& seen, std::string key) {
+        if (seen.insert(key).second) map[std::move(key)].push_back({&rule, r});
+      };
+      std::set<std::string> exact_seen, prefix_seen, range_seen;
+      for (const auto& code : codes.codes) add(index.exact, exact_seen, code_key(code.system, code.code));
+      for (const auto& prefix : codes.prefixes) {
+        add(index.prefixes, prefix_seen, code_key(prefix.system, prefix.prefix));
+        index.longest_prefix = std::max(index.longest_prefix, prefix.prefix.size());
+      }
+      for (const auto& range : codes.ranges) {
+        size_t common = 0;
+        while (common < range.low.size() && range.low[common] == range.high[common]) ++common;
+        add(index.ranges, range_seen, code_key(range.system, range.low.substr(0, common)));
+        index.longest_prefix = std::max(index.longest_prefix, common);
       }
     }
     catalog->code_index_.push_back(std::move(index));
@@ -108,23 +125,71 @@ const PayerRuleSet* RuleCatalog::find_payer(const PayorMention& mention) const {
 
 const Rule* RuleCatalog::best_rule(const PayerRuleSet& payer, const std::vector<fhir::Coding>& codes,
                                    std::string_view resource_type) const {
+  OrderFacts order;
+  order.resource_type = resource_type;
+  order.codes = codes;
+  return best_rule(payer, order, EvaluationContext{});
+}
+
+const Rule* RuleCatalog::best_rule(const PayerRuleSet& payer, const OrderFacts& order,
+                                   const EvaluationContext& context, RuleTrace* trace) const {
   const auto payer_index = static_cast<size_t>(&payer - payers_.data());
   if (payer_index >= payers_.size()) return nullptr;
   const CodeIndex& index = code_index_[payer_index];
 
   const RuleRef* best = nullptr;
-  for (const auto& code : codes) {
-    auto found = index.find(code_key(code.system, code.code));
-    if (found == index.end()) continue;
-    for (const auto& candidate : found->second) {
-      const auto& types = candidate.rule->resource_types;
-      if (!types.empty() && std::find(types.begin(), types.end(), resource_type) == types.end()) continue;
-      if (!best || candidate.rule->priority > best->rule->priority ||
-          (candidate.rule->priority == best->rule->priority && candidate.declared < best->declared))
-        best = &candidate;
+  auto consider = [&](const RuleRef& candidate) {
+    const Rule& rule = *candidate.rule;
+    // Conditions are only evaluated when the rule could still win.
+    const bool could_win = !best || rule.priority > best->rule->priority ||
+                           (rule.priority == best->rule->priority && candidate.declared < best->declared);
+    if (trace) trace->candidates.push_back(rule.id);
+    if (!could_win && !trace) return;
+    if (!conditions_hold(rule.when, order, context)) return;
+    if (trace) trace->matched.push_back(rule.id);
+    if (could_win) best = &candidate;
+  };
+  auto consider_all = [&](const auto& map, const std::string& key, auto&& accept) {
+    auto found = map.find(key);
+    if (found == map.end()) return;
+    for (const auto& candidate : found->second)
+      if (accept(candidate)) consider(candidate);
+  };
+
+  std::string key;
+  for (const auto& code : order.codes) {
+    consider_all(index.exact, code_key(code.system, code.code), [](const RuleRef&) { return true; });
+    if (index.prefixes.empty() && index.ranges.empty()) continue;
+    // Every prefix of the order's code, shortest first, up to the longest indexed one.
+    const size_t longest = std::min(index.longest_prefix, code.code.size());
+    for (size_t length = 0; length <= longest; ++length) {
+      key = code_key(code.system, std::string_view(code.code).substr(0, length));
+      if (length > 0)
+        consider_all(index.prefixes, key, [&](const RuleRef& candidate) {
+          // The same rule may list a shorter prefix of this code too; match once.
+          for (const auto& p : candidate.rule->when.codes.prefixes)
+            if (p.system == code.system && std::string_view(code.code).starts_with(p.prefix))
+              return p.prefix.size() == length;
+          return false;
+        });
+      consider_all(index.ranges, key, [&](const RuleRef& candidate) {
+        for (const auto& r : candidate.rule->when.codes.ranges)
+          if (r.system == code.system && r.low.size() == code.code.size() && r.low <= code.code &&
+              code.code <= r.high)
+            return true;
+        return false;
+      });
     }
   }
+  for (const auto& candidate : index.without_codes) consider(candidate);
+  if (trace && best) trace->winner = best->rule->id;
   return best ? best->rule : nullptr;
+}
+
+const PayerRuleSet* RuleCatalog::payer_by_id(std::string_view payer_id) const {
+  for (const auto& payer : payers_)
+    if (payer.payer_id == payer_id) return &payer;
+  return nullptr;
 }
 
 std::vector<std::string> RuleCatalog::card_topics() const {

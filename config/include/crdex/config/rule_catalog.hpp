@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crdex/config/evaluation_context.hpp"
 #include "crdex/config/payer_rule_set.hpp"
 #include "crdex/fhir/coding.hpp"
 #include "crdex/fhir/result.hpp"
@@ -41,8 +42,20 @@ class RuleCatalog {
 
   // The best rule of `payer` for an order of `resource_type` with `codes`:
   // highest priority, then earliest declared. nullptr when none matches.
+  // Considers codes and resource type only (no other condition may be set).
   const Rule* best_rule(const PayerRuleSet& payer, const std::vector<fhir::Coding>& codes,
                         std::string_view resource_type) const;
+
+  // The best rule whose every condition holds for `order` in `context`. Rules
+  // are found through an index of their codes (exact, prefix, range bucket),
+  // so the cost follows the order's codes, not the number of rules; only
+  // rules without a code condition are checked for every order. `trace`, when
+  // given, records candidates, matches and the winner.
+  const Rule* best_rule(const PayerRuleSet& payer, const OrderFacts& order, const EvaluationContext& context,
+                        RuleTrace* trace = nullptr) const;
+
+  // The payer with `payer_id`, or nullptr.
+  const PayerRuleSet* payer_by_id(std::string_view payer_id) const;
 
   // Every card topic some rule may produce (discovery lists one option per topic).
   std::vector<std::string> card_topics() const;
@@ -54,7 +67,15 @@ class RuleCatalog {
     const Rule* rule;
     size_t declared;
   };
-  using CodeIndex = std::unordered_map<std::string, std::vector<RuleRef>>;
+  // Keys: "system|code" for exact codes, "system|prefix" for prefixes and
+  // "system|<common prefix of from and to>" for ranges (checked on lookup).
+  struct CodeIndex {
+    std::unordered_map<std::string, std::vector<RuleRef>> exact;
+    std::unordered_map<std::string, std::vector<RuleRef>> prefixes;
+    std::unordered_map<std::string, std::vector<RuleRef>> ranges;
+    std::vector<RuleRef> without_codes;
+    size_t longest_prefix = 0;
+  };
 
   std::vector<PayerRuleSet> payers_;
   std::vector<CodeIndex> code_index_;  // parallel to payers_
