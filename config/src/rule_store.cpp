@@ -166,11 +166,8 @@ fhir::Result<bool> RuleStore::empty() {
   return s.integer(0) == 0;
 }
 
-fhir::Result<StoredRuleSet> RuleStore::publish(std::string_view payer_id, std::string_view document,
-                                               std::string_view author, std::string_view comment) {
-  std::lock_guard lock(mutex_);
-  Transaction transaction(db_);
-  if (!transaction.begun()) return store_error(db_, "cannot begin a publish");
+fhir::Result<StoredRuleSet> RuleStore::insert_version(std::string_view payer_id, std::string_view document,
+                                                      std::string_view author, std::string_view comment) {
   int next = 1;
   {
     Statement s(db_, "SELECT COALESCE(MAX(version), 0) + 1 FROM rule_set_versions WHERE payer_id = ?");
@@ -195,8 +192,32 @@ fhir::Result<StoredRuleSet> RuleStore::publish(std::string_view payer_id, std::s
     if (!s.ok() || s.bind(1, payer_id).bind(2, next).bind(3, stored.created_at).bind(4, author).step() != SQLITE_DONE)
       return store_error(db_, "cannot make the version current");
   }
+  return stored;
+}
+
+fhir::Result<StoredRuleSet> RuleStore::publish(std::string_view payer_id, std::string_view document,
+                                               std::string_view author, std::string_view comment) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  if (!transaction.begun()) return store_error(db_, "cannot begin a publish");
+  auto stored = insert_version(payer_id, document, author, comment);
+  if (!stored) return stored;
   if (!transaction.commit()) return store_error(db_, "cannot commit the publish");
   return stored;
+}
+
+fhir::Result<std::vector<StoredRuleSet>> RuleStore::publish_all(const std::vector<StoredRuleSet>& sets) {
+  std::lock_guard lock(mutex_);
+  Transaction transaction(db_);
+  if (!transaction.begun()) return store_error(db_, "cannot begin a publish");
+  std::vector<StoredRuleSet> out;
+  for (const auto& set : sets) {
+    auto stored = insert_version(set.payer_id, set.document, set.author, set.comment);
+    if (!stored) return stored.error();
+    out.push_back(std::move(stored).value());
+  }
+  if (!transaction.commit()) return store_error(db_, "cannot commit the publish");
+  return out;
 }
 
 fhir::Result<StoredRuleSet> RuleStore::make_current(std::string_view payer_id, int version, std::string_view author) {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "crdex/fhir/operation_outcome.hpp"
+#include "rules_api.hpp"
 
 namespace crdex::server {
 
@@ -20,15 +21,16 @@ struct Answer {
   bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
   std::optional<Http::Method> allow;
   bool close = false;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, std::nullopt, false};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, std::nullopt, false, {}};
 }
 
 Answer from_engine(hooks::ServiceResponse response) {
   const bool ok = response.status == 200;
-  return {response.status, std::move(response.body), !ok, std::nullopt, false};
+  return {response.status, std::move(response.body), !ok, std::nullopt, false, {}};
 }
 
 // application/json or application/fhir+json, with any parameters (charset).
@@ -55,7 +57,7 @@ Answer route(const Http::Request& request, const FrontState& state) {
 
   if (path == kServicesPath) {
     if (request.method() != Http::Method::Get) return method_not_allowed(Http::Method::Get);
-    return {200, state.engine->discovery(), false, std::nullopt, false};
+    return {200, state.engine->discovery(), false, std::nullopt, false, {}};
   }
   if (path.starts_with(kServicesPath) && path.size() > kServicesPath.size() + 1 &&
       path[kServicesPath.size()] == '/') {
@@ -70,6 +72,13 @@ Answer route(const Http::Request& request, const FrontState& state) {
       return problem(413, fhir::IssueType::too_costly,
                      "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
     return from_engine(state.engine->call_service(service_id, request.body()));
+  }
+  if (path.starts_with(RulesApi::kPrefix) && state.rules_api) {
+    if (request.body().size() > state.max_body_bytes)
+      return problem(413, fhir::IssueType::too_costly,
+                     "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
+    auto a = state.rules_api->handle(request, path);
+    return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)};
   }
   return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
 }
@@ -112,6 +121,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     response.headers().add<Http::Header::ContentType>(
         std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
+    for (const auto& [name, value] : answer.headers) response.headers().addRaw(Http::Header::Raw(name, value));
     if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
     spdlog::info("{} {} {} {}us", Http::methodString(request.method()), request.resource(), answer.status,
                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)

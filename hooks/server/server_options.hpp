@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace crdex::server {
 
@@ -19,6 +20,10 @@ struct ServerOptions {
   int threads = 0;  // 0 = one per core
   std::chrono::milliseconds drain_timeout{10'000};
   std::string log_level = "info";
+  // PAYER=FILE: the payer's publisher token is read from FILE and its hash
+  // stored (replacing the payer's previous token).
+  std::vector<std::string> publisher_tokens;
+  bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code

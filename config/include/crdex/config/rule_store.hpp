@@ -47,6 +47,9 @@ class RuleStore {
   // one transaction. The caller has validated the document.
   fhir::Result<StoredRuleSet> publish(std::string_view payer_id, std::string_view document, std::string_view author,
                                       std::string_view comment);
+  // Publishes several payers' sets (payer_id, document, author, comment of
+  // each) in one transaction: seeding an empty store from files.
+  fhir::Result<std::vector<StoredRuleSet>> publish_all(const std::vector<StoredRuleSet>& sets);
   // Makes an existing version current again (404 when there is no such version).
   fhir::Result<StoredRuleSet> make_current(std::string_view payer_id, int version, std::string_view author);
 
@@ -66,6 +69,9 @@ class RuleStore {
 
  private:
   explicit RuleStore(sqlite3* db) : db_(db) {}
+  // Inside a transaction, with the mutex held.
+  fhir::Result<StoredRuleSet> insert_version(std::string_view payer_id, std::string_view document,
+                                             std::string_view author, std::string_view comment);
   std::mutex mutex_;  // one connection, one statement sequence at a time
   sqlite3* db_;
 };
