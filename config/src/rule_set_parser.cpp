@@ -3,6 +3,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
+#include <unordered_set>
 
 #include "crdex/fhir/json_node.hpp"
 #include "condition_parser.hpp"
@@ -98,12 +99,12 @@ PayerRuleSet parse_document(const JsonNode& root, Problems& problems) {
   problems.guard([&] {
     auto rules = root.find("rules");
     if (!rules) return;
+    std::unordered_set<std::string> ids;
     for (const auto& rule_node : rules->items()) {
       problems.guard([&] {
         Rule rule = parse_rule(rule_node.expect_object(), groups, problems);
-        for (const auto& earlier : set.rules)
-          if (!rule.id.empty() && earlier.id == rule.id)
-            rule_node.at("id").fail("\"" + rule.id + "\" is used by an earlier rule");
+        if (!rule.id.empty() && !ids.insert(rule.id).second)
+          rule_node.at("id").fail("\"" + rule.id + "\" is used by an earlier rule");
         set.rules.push_back(std::move(rule));
       });
     }

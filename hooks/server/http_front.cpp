@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "crdex/fhir/operation_outcome.hpp"
+#include "named_header.hpp"
 #include "rules_api.hpp"
 
 namespace crdex::server {
@@ -121,7 +122,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     response.headers().add<Http::Header::ContentType>(
         std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
-    for (const auto& [name, value] : answer.headers) response.headers().addRaw(Http::Header::Raw(name, value));
+    for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
     if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
     spdlog::info("{} {} {} {}us", Http::methodString(request.method()), request.resource(), answer.status,
                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
