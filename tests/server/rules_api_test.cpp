@@ -2,6 +2,7 @@
 // rollback, validation with every problem, dry run, a SIGKILL in the middle of
 // a publish (many times) and publishing while hook traffic runs.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <boost/test/unit_test.hpp>
@@ -127,6 +128,19 @@ std::string version_of_assertion(const std::string& assertion_id) {
 int64_t int_of(const std::string& body, const char* key) {
   test::Json json(body);
   return json.root()[key].get_int64().value();
+}
+
+// Runs crdex-rules with `args` (shell words, already quoted); exit code and stdout.
+std::pair<int, std::string> run_cli(const std::string& args) {
+  const std::string command = std::string(CRDEX_RULES_CLI_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run crdex-rules");
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 }  // namespace
@@ -373,6 +387,48 @@ BOOST_AUTO_TEST_CASE(RULES_07_publish_under_load_has_no_failed_or_mixed_response
   BOOST_TEST(mixed == 0);
   BOOST_TEST(responses > 0);
   for (const auto& [version, pa] : seen) BOOST_TEST(pa_of_version.at(version) == pa, "version " << version);
+}
+
+BOOST_AUTO_TEST_CASE(RULES_08_cli_validate_diff_issue_token_and_publish) {
+  const auto good = dir.path() / "good.json";
+  const auto changed = dir.path() / "changed.json";
+  const auto bad = dir.path() / "bad.json";
+  std::ofstream(good) << acme_no_auth();
+  std::ofstream(changed) << acme_rules("auth-needed");
+  std::ofstream(bad) << R"({"schema":"crdex-rules/1","payer":{"id":"p"},"defaultOutcome":{"covered":"maybe"}})";
+
+  BOOST_TEST(run_cli("validate " + good.string()).first == 0);
+  const auto [bad_code, bad_out] = run_cli("validate " + bad.string());
+  BOOST_TEST(bad_code == 1);
+  BOOST_TEST(bad_out.find(bad.string() + ":/payer/name: ") != std::string::npos, bad_out);
+  BOOST_TEST(bad_out.find(bad.string() + ":/defaultOutcome/covered: ") != std::string::npos, bad_out);
+  BOOST_TEST(run_cli("validate " + (dir.path() / "absent.json").string()).first == 2);
+
+  const auto requests = dir.path() / "requests.json";
+  std::ofstream(requests) << R"([{"service":"crdex-order-sign","request":)" << unlisted_order_request() << "}]";
+  const auto [diff_code, diff_out] =
+      run_cli("diff " + good.string() + " " + changed.string() + " --requests " + requests.string());
+  BOOST_TEST(diff_code == 1, diff_out);
+  BOOST_TEST(diff_out.find("ServiceRequest/sr-1") != std::string::npos, diff_out);
+  BOOST_TEST(run_cli("diff " + good.string() + " " + good.string() + " --requests " + requests.string()).first == 0);
+
+  // An admin issues a fresh token into the running server's store.
+  const auto token = dir.path() / "issued.token";
+  BOOST_TEST_REQUIRE(run_cli("issue-token --data " + data + " --payer acme-health-plan --token-file " + token.string())
+                         .first == 0);
+  const auto [publish_code, publish_out] = run_cli("publish " + changed.string() + " --server " +
+                                                   server->base_url() + " --payer acme-health-plan --token-file " +
+                                                   token.string() + " --comment 'from CI'");
+  BOOST_TEST(publish_code == 0, publish_out);
+  BOOST_TEST(decision().first == "auth-needed");
+  // The replaced token no longer works; a wrong payer is refused too.
+  const auto old_token = dir.path() / "acme.token";
+  BOOST_TEST(run_cli("publish " + good.string() + " --server " + server->base_url() +
+                     " --payer acme-health-plan --token-file " + old_token.string())
+                 .first == 3);
+  BOOST_TEST(run_cli("publish " + good.string() + " --server " + server->base_url() +
+                     " --payer bluestone-health --token-file " + token.string())
+                 .first != 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
