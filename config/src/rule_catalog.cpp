@@ -10,14 +10,6 @@ namespace crdex::config {
 
 namespace {
 
-std::string code_key(std::string_view system, std::string_view code) {
-  std::string key;
-  key.reserve(system.size() + code.size() + 1);
-  key.append(system).push_back('|');
-  key.append(code);
-  return key;
-}
-
 bool same_reference(std::string_view a, std::string_view b) {
   const auto pa = fhir::parse_reference(a);
   const auto pb = fhir::parse_reference(b);
@@ -67,6 +59,9 @@ fhir::Result<std::shared_ptr<const RuleCatalog>> RuleCatalog::build(std::vector<
 
   std::shared_ptr<RuleCatalog> catalog(new RuleCatalog());
   catalog->payers_ = std::move(rule_sets);
+  auto add_length = [](std::vector<size_t>& lengths, size_t length) {
+    if (std::find(lengths.begin(), lengths.end(), length) == lengths.end()) lengths.push_back(length);
+  };
   for (const auto& payer : catalog->payers_) {
     CodeIndex index;
     for (size_t r = 0; r < payer.rules.size(); ++r) {
@@ -77,20 +72,22 @@ fhir::Result<std::shared_ptr<const RuleCatalog>> RuleCatalog::build(std::vector<
         continue;
       }
       // A rule listing one key twice is indexed once per map.
-      auto add = [&](auto& map, std::set<std::string>& seen, std::string key) {
-        if (seen.insert(key).second) map[std::move(key)].push_back({&rule, r});
+      auto add = [&](TextMap& map, std::string key) {
+        auto& list = map[std::move(key)];
+        if (list.empty() || list.back().rule != &rule) list.push_back({&rule, r});
       };
-      std::set<std::string> exact_seen, prefix_seen, range_seen;
-      for (const auto& code : codes.codes) add(index.exact, exact_seen, code_key(code.system, code.code));
+      for (const auto& code : codes.codes) add(index.systems[code.system].exact, code.code);
       for (const auto& prefix : codes.prefixes) {
-        add(index.prefixes, prefix_seen, code_key(prefix.system, prefix.prefix));
-        index.longest_prefix = std::max(index.longest_prefix, prefix.prefix.size());
+        auto& system = index.systems[prefix.system];
+        add(system.prefixes, prefix.prefix);
+        add_length(system.prefix_lengths, prefix.prefix.size());
       }
       for (const auto& range : codes.ranges) {
         size_t common = 0;
         while (common < range.low.size() && range.low[common] == range.high[common]) ++common;
-        add(index.ranges, range_seen, code_key(range.system, range.low.substr(0, common)));
-        index.longest_prefix = std::max(index.longest_prefix, common);
+        auto& system = index.systems[range.system];
+        add(system.ranges, range.low.substr(0, common));
+        add_length(system.range_lengths, common);
       }
     }
     catalog->code_index_.push_back(std::move(index));
@@ -149,36 +146,27 @@ const Rule* RuleCatalog::best_rule(const PayerRuleSet& payer, const OrderFacts& 
     if (trace) trace->matched.push_back(rule.id);
     if (could_win) best = &candidate;
   };
-  auto consider_all = [&](const auto& map, const std::string& key, auto&& accept) {
-    auto found = map.find(key);
-    if (found == map.end()) return;
-    for (const auto& candidate : found->second)
-      if (accept(candidate)) consider(candidate);
-  };
-
-  std::string key;
   for (const auto& code : order.codes) {
-    consider_all(index.exact, code_key(code.system, code.code), [](const RuleRef&) { return true; });
-    if (index.prefixes.empty() && index.ranges.empty()) continue;
-    // Every prefix of the order's code, shortest first, up to the longest indexed one.
-    const size_t longest = std::min(index.longest_prefix, code.code.size());
-    for (size_t length = 0; length <= longest; ++length) {
-      key = code_key(code.system, std::string_view(code.code).substr(0, length));
-      if (length > 0)
-        consider_all(index.prefixes, key, [&](const RuleRef& candidate) {
-          // The same rule may list a shorter prefix of this code too; match once.
-          for (const auto& p : candidate.rule->when.codes.prefixes)
-            if (p.system == code.system && std::string_view(code.code).starts_with(p.prefix))
-              return p.prefix.size() == length;
-          return false;
-        });
-      consider_all(index.ranges, key, [&](const RuleRef& candidate) {
+    const auto system = index.systems.find(std::string_view(code.system));
+    if (system == index.systems.end()) continue;
+    const std::string_view value = code.code;
+    if (auto found = system->second.exact.find(value); found != system->second.exact.end())
+      for (const auto& candidate : found->second) consider(candidate);
+    for (const size_t length : system->second.prefix_lengths) {
+      if (length > value.size()) continue;
+      if (auto found = system->second.prefixes.find(value.substr(0, length)); found != system->second.prefixes.end())
+        for (const auto& candidate : found->second) consider(candidate);
+    }
+    for (const size_t length : system->second.range_lengths) {
+      if (length > value.size()) continue;
+      auto found = system->second.ranges.find(value.substr(0, length));
+      if (found == system->second.ranges.end()) continue;
+      for (const auto& candidate : found->second)
         for (const auto& r : candidate.rule->when.codes.ranges)
-          if (r.system == code.system && r.low.size() == code.code.size() && r.low <= code.code &&
-              code.code <= r.high)
-            return true;
-        return false;
-      });
+          if (r.system == code.system && r.low.size() == value.size() && r.low <= value && value <= r.high) {
+            consider(candidate);
+            break;
+          }
     }
   }
   for (const auto& candidate : index.without_codes) consider(candidate);

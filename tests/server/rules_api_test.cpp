@@ -347,6 +347,12 @@ BOOST_AUTO_TEST_CASE(RULES_07_publish_under_load_has_no_failed_or_mixed_response
   std::map<std::string, std::string> pa_of_version{{"1", "no-auth"}};
   std::vector<std::pair<std::string, std::string>> seen;  // (version, pa) pairs observed
   std::mutex seen_mutex;
+  std::string first_failure;  // under seen_mutex
+  auto note_failure = [&](const std::string& what) {
+    ++failures;
+    std::lock_guard lock(seen_mutex);
+    if (first_failure.empty()) first_failure = what;
+  };
 
   auto client = [&] {
     while (publishing) {
@@ -354,7 +360,7 @@ BOOST_AUTO_TEST_CASE(RULES_07_publish_under_load_has_no_failed_or_mixed_response
         const auto response = test::http_post(url("/cds-services/crdex-order-sign"), request);
         ++responses;
         if (response.status != 200) {
-          ++failures;
+          note_failure(std::to_string(response.status) + " " + response.body);
           continue;
         }
         test::Json answer(response.body);
@@ -366,8 +372,8 @@ BOOST_AUTO_TEST_CASE(RULES_07_publish_under_load_has_no_failed_or_mixed_response
         if (decisions.size() != 1) ++mixed;
         std::lock_guard lock(seen_mutex);
         seen.push_back(*decisions.begin());
-      } catch (const std::exception&) {
-        ++failures;
+      } catch (const std::exception& e) {
+        note_failure(e.what());
       }
     }
   };
@@ -383,10 +389,13 @@ BOOST_AUTO_TEST_CASE(RULES_07_publish_under_load_has_no_failed_or_mixed_response
   publishing = false;
   for (auto& c : clients) c.join();
 
-  BOOST_TEST(failures == 0);
+  BOOST_TEST(failures == 0, first_failure);
   BOOST_TEST(mixed == 0);
   BOOST_TEST(responses > 0);
-  for (const auto& [version, pa] : seen) BOOST_TEST(pa_of_version.at(version) == pa, "version " << version);
+  for (const auto& [version, pa] : seen) {
+    BOOST_TEST_REQUIRE(pa_of_version.contains(version), "unpublished version " << version);
+    BOOST_TEST(pa_of_version.at(version) == pa, "version " << version);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(RULES_08_cli_validate_diff_issue_token_and_publish) {

@@ -67,14 +67,26 @@ class RuleCatalog {
     const Rule* rule;
     size_t declared;
   };
-  // Keys: "system|code" for exact codes, "system|prefix" for prefixes and
-  // "system|<common prefix of from and to>" for ranges (checked on lookup).
+  // Looked up with string_views (no key is built per lookup).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using RuleList = std::vector<RuleRef>;
+  using TextMap = std::unordered_map<std::string, RuleList, TextHash, std::equal_to<>>;
+  // One code system's rules: by exact code, by prefix, and by the common
+  // prefix of a range's from/to (checked on lookup). The lengths lists say
+  // which leading parts of an order's code are worth looking up.
+  struct SystemIndex {
+    TextMap exact;
+    TextMap prefixes;
+    TextMap ranges;
+    std::vector<size_t> prefix_lengths;
+    std::vector<size_t> range_lengths;
+  };
   struct CodeIndex {
-    std::unordered_map<std::string, std::vector<RuleRef>> exact;
-    std::unordered_map<std::string, std::vector<RuleRef>> prefixes;
-    std::unordered_map<std::string, std::vector<RuleRef>> ranges;
-    std::vector<RuleRef> without_codes;
-    size_t longest_prefix = 0;
+    std::unordered_map<std::string, SystemIndex, TextHash, std::equal_to<>> systems;
+    RuleList without_codes;
   };
 
   std::vector<PayerRuleSet> payers_;
