@@ -15,7 +15,7 @@ endforeach()
 install(EXPORT crdexTargets NAMESPACE crdex:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/crdex)
 
 file(WRITE ${PROJECT_BINARY_DIR}/crdexConfig.cmake
-  "include(CMakeFindDependencyMacro)\nfind_dependency(simdjson)\nfind_dependency(OpenSSL 3)\nfind_dependency(CURL)\n"
+  "include(CMakeFindDependencyMacro)\nfind_dependency(simdjson)\nfind_dependency(OpenSSL 3)\nfind_dependency(CURL)\nfind_dependency(SQLite3)\n"
   "include(\${CMAKE_CURRENT_LIST_DIR}/crdexTargets.cmake)\n")
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/crdexConfigVersion.cmake COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/crdexConfig.cmake ${PROJECT_BINARY_DIR}/crdexConfigVersion.cmake

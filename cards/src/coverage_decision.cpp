@@ -9,16 +9,33 @@ namespace crdex::cards {
 
 CoverageDecision decide(const config::RuleCatalog& catalog, const config::PayerRuleSet& payer,
                         const OrderUnderReview& order, std::string coverage_reference) {
+  config::OrderFacts facts;
+  facts.resource_type = order.resource_type;
+  facts.codes = order.codes;
+  config::EvaluationContext context;
+  context.today = fhir::today_utc_date();
+  return decide(catalog, payer, facts, context, std::move(coverage_reference));
+}
+
+CoverageDecision decide(const config::RuleCatalog& catalog, const config::PayerRuleSet& payer,
+                        const config::OrderFacts& facts, const config::EvaluationContext& context,
+                        std::string coverage_reference) {
   CoverageDecision decision;
-  if (const config::Rule* rule = catalog.best_rule(payer, order.codes, order.resource_type)) {
+  std::shared_ptr<config::RuleTrace> trace;
+  if (context.trace) trace = std::make_shared<config::RuleTrace>();
+  if (const config::Rule* rule = catalog.best_rule(payer, facts, context, trace.get())) {
     decision.outcome = &rule->outcome;
     decision.rule_id = rule->id;
   } else {
     decision.outcome = &payer.default_outcome;
   }
+  decision.trace = std::move(trace);
+  decision.rule_set_version = payer.version;
   decision.coverage_reference = std::move(coverage_reference);
-  decision.assertion_id = fhir::random_uuid();
-  decision.date = fhir::today_utc_date();
+  decision.assertion_id = payer.version > 0
+                              ? payer.payer_id + ".v" + std::to_string(payer.version) + "." + fhir::random_uuid()
+                              : fhir::random_uuid();
+  decision.date = context.today.empty() ? fhir::today_utc_date() : context.today;
   return decision;
 }
 

@@ -10,14 +10,6 @@ namespace crdex::config {
 
 namespace {
 
-std::string code_key(std::string_view system, std::string_view code) {
-  std::string key;
-  key.reserve(system.size() + code.size() + 1);
-  key.append(system).push_back('|');
-  key.append(code);
-  return key;
-}
-
 bool same_reference(std::string_view a, std::string_view b) {
   const auto pa = fhir::parse_reference(a);
   const auto pb = fhir::parse_reference(b);
@@ -67,13 +59,35 @@ fhir::Result<std::shared_ptr<const RuleCatalog>> RuleCatalog::build(std::vector<
 
   std::shared_ptr<RuleCatalog> catalog(new RuleCatalog());
   catalog->payers_ = std::move(rule_sets);
+  auto add_length = [](std::vector<size_t>& lengths, size_t length) {
+    if (std::find(lengths.begin(), lengths.end(), length) == lengths.end()) lengths.push_back(length);
+  };
   for (const auto& payer : catalog->payers_) {
     CodeIndex index;
     for (size_t r = 0; r < payer.rules.size(); ++r) {
-      std::set<std::string> seen;  // a rule listing one code twice is indexed once
-      for (const auto& code : payer.rules[r].codes) {
-        auto key = code_key(code.system, code.code);
-        if (seen.insert(key).second) index[std::move(key)].push_back({&payer.rules[r], r});
+      const Rule& rule = payer.rules[r];
+      const CodeSelection& codes = rule.when.codes;
+      if (codes.empty()) {
+        index.without_codes.push_back({&rule, r});
+        continue;
+      }
+      // A rule listing one key twice is indexed once per map.
+      auto add = [&](TextMap& map, std::string key) {
+        auto& list = map[std::move(key)];
+        if (list.empty() || list.back().rule != &rule) list.push_back({&rule, r});
+      };
+      for (const auto& code : codes.codes) add(index.systems[code.system].exact, code.code);
+      for (const auto& prefix : codes.prefixes) {
+        auto& system = index.systems[prefix.system];
+        add(system.prefixes, prefix.prefix);
+        add_length(system.prefix_lengths, prefix.prefix.size());
+      }
+      for (const auto& range : codes.ranges) {
+        size_t common = 0;
+        while (common < range.low.size() && range.low[common] == range.high[common]) ++common;
+        auto& system = index.systems[range.system];
+        add(system.ranges, range.low.substr(0, common));
+        add_length(system.range_lengths, common);
       }
     }
     catalog->code_index_.push_back(std::move(index));
@@ -108,23 +122,62 @@ const PayerRuleSet* RuleCatalog::find_payer(const PayorMention& mention) const {
 
 const Rule* RuleCatalog::best_rule(const PayerRuleSet& payer, const std::vector<fhir::Coding>& codes,
                                    std::string_view resource_type) const {
+  OrderFacts order;
+  order.resource_type = resource_type;
+  order.codes = codes;
+  return best_rule(payer, order, EvaluationContext{});
+}
+
+const Rule* RuleCatalog::best_rule(const PayerRuleSet& payer, const OrderFacts& order,
+                                   const EvaluationContext& context, RuleTrace* trace) const {
   const auto payer_index = static_cast<size_t>(&payer - payers_.data());
   if (payer_index >= payers_.size()) return nullptr;
   const CodeIndex& index = code_index_[payer_index];
 
   const RuleRef* best = nullptr;
-  for (const auto& code : codes) {
-    auto found = index.find(code_key(code.system, code.code));
-    if (found == index.end()) continue;
-    for (const auto& candidate : found->second) {
-      const auto& types = candidate.rule->resource_types;
-      if (!types.empty() && std::find(types.begin(), types.end(), resource_type) == types.end()) continue;
-      if (!best || candidate.rule->priority > best->rule->priority ||
-          (candidate.rule->priority == best->rule->priority && candidate.declared < best->declared))
-        best = &candidate;
+  auto consider = [&](const RuleRef& candidate) {
+    const Rule& rule = *candidate.rule;
+    // Conditions are only evaluated when the rule could still win.
+    const bool could_win = !best || rule.priority > best->rule->priority ||
+                           (rule.priority == best->rule->priority && candidate.declared < best->declared);
+    if (trace) trace->candidates.push_back(rule.id);
+    if (!could_win && !trace) return;
+    if (!conditions_hold(rule.when, order, context)) return;
+    if (trace) trace->matched.push_back(rule.id);
+    if (could_win) best = &candidate;
+  };
+  for (const auto& code : order.codes) {
+    const auto system = index.systems.find(std::string_view(code.system));
+    if (system == index.systems.end()) continue;
+    const std::string_view value = code.code;
+    if (auto found = system->second.exact.find(value); found != system->second.exact.end())
+      for (const auto& candidate : found->second) consider(candidate);
+    for (const size_t length : system->second.prefix_lengths) {
+      if (length > value.size()) continue;
+      if (auto found = system->second.prefixes.find(value.substr(0, length)); found != system->second.prefixes.end())
+        for (const auto& candidate : found->second) consider(candidate);
+    }
+    for (const size_t length : system->second.range_lengths) {
+      if (length > value.size()) continue;
+      auto found = system->second.ranges.find(value.substr(0, length));
+      if (found == system->second.ranges.end()) continue;
+      for (const auto& candidate : found->second)
+        for (const auto& r : candidate.rule->when.codes.ranges)
+          if (r.system == code.system && r.low.size() == value.size() && r.low <= value && value <= r.high) {
+            consider(candidate);
+            break;
+          }
     }
   }
+  for (const auto& candidate : index.without_codes) consider(candidate);
+  if (trace && best) trace->winner = best->rule->id;
   return best ? best->rule : nullptr;
+}
+
+const PayerRuleSet* RuleCatalog::payer_by_id(std::string_view payer_id) const {
+  for (const auto& payer : payers_)
+    if (payer.payer_id == payer_id) return &payer;
+  return nullptr;
 }
 
 std::vector<std::string> RuleCatalog::card_topics() const {

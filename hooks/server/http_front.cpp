@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "crdex/fhir/operation_outcome.hpp"
+#include "named_header.hpp"
+#include "rules_api.hpp"
 
 namespace crdex::server {
 
@@ -20,15 +22,16 @@ struct Answer {
   bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
   std::optional<Http::Method> allow;
   bool close = false;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, std::nullopt, false};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, std::nullopt, false, {}};
 }
 
 Answer from_engine(hooks::ServiceResponse response) {
   const bool ok = response.status == 200;
-  return {response.status, std::move(response.body), !ok, std::nullopt, false};
+  return {response.status, std::move(response.body), !ok, std::nullopt, false, {}};
 }
 
 // application/json or application/fhir+json, with any parameters (charset).
@@ -57,7 +60,7 @@ Answer route(const Http::Request& request, const FrontState& state, std::string&
 
   if (path == kServicesPath) {
     if (request.method() != Http::Method::Get) return method_not_allowed(Http::Method::Get);
-    return {200, state.engine->discovery(), false, std::nullopt, false};
+    return {200, state.engine->discovery(), false, std::nullopt, false, {}};
   }
   if (path.starts_with(kServicesPath) && path.size() > kServicesPath.size() + 1 &&
       path[kServicesPath.size()] == '/') {
@@ -78,6 +81,13 @@ Answer route(const Http::Request& request, const FrontState& state, std::string&
     }
     return from_engine(state.engine->call_service(service_id, request.body()));
   }
+  if (path.starts_with(RulesApi::kPrefix) && state.rules_api) {
+    if (request.body().size() > state.max_body_bytes)
+      return problem(413, fhir::IssueType::too_costly,
+                     "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
+    auto a = state.rules_api->handle(request, path);
+    return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)};
+  }
   return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
 }
 
@@ -87,6 +97,7 @@ void send_answer(Http::ResponseWriter& response, const Answer& answer, Http::Met
     response.headers().add<Http::Header::ContentType>(
         std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
+    for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
     if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
     spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status,
                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)

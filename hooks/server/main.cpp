@@ -9,9 +9,14 @@
 #include <cstdio>
 #include <iostream>
 
+#include <fstream>
+
 #include "crdex/config/rule_catalog.hpp"
+#include "crdex/config/rule_store.hpp"
+#include "crdex/config/stored_catalog.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "http_front.hpp"
+#include "rules_api.hpp"
 #include "server_options.hpp"
 
 namespace {
@@ -40,17 +45,61 @@ bool prepare_data_dir(const std::filesystem::path& dir) {
   return true;
 }
 
+// --publisher-token PAYER=FILE: stores the hash of the token in FILE.
+bool configure_publisher_tokens(const ServerOptions& options, crdex::config::RuleStore& store) {
+  for (const auto& entry : options.publisher_tokens) {
+    const auto equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == entry.size()) {
+      spdlog::critical("--publisher-token {}: expected PAYER=FILE", entry);
+      return false;
+    }
+    const std::string payer = entry.substr(0, equals);
+    std::ifstream in(entry.substr(equals + 1));
+    std::string token;
+    if (!in || !std::getline(in, token)) {
+      spdlog::critical("--publisher-token {}: cannot read the token file", entry);
+      return false;
+    }
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    if (token.size() < 16) {
+      spdlog::critical("--publisher-token {}: a token needs at least 16 characters", entry);
+      return false;
+    }
+    if (auto stored = store.set_publisher_token(payer, token); !stored) {
+      spdlog::critical("--publisher-token {}: {}", entry, stored.error().message);
+      return false;
+    }
+  }
+  return true;
+}
+
 int serve(const ServerOptions& options, const sigset_t& signals) {
-  auto rules = crdex::config::RuleCatalog::load_directory(options.rules_dir);
-  if (!rules) {
-    spdlog::critical("cannot load payer rules: {}", rules.error().message);
+  if (!prepare_data_dir(options.data_dir)) return 2;
+  auto opened = crdex::config::RuleStore::open(options.data_dir / "rules.sqlite");
+  if (!opened) {
+    spdlog::critical("{}", opened.error().message);
     return 2;
   }
-  spdlog::info("loaded rules for {} payer(s) from {}", (*rules)->payers().size(), options.rules_dir.string());
-  if (!prepare_data_dir(options.data_dir)) return 2;
+  std::shared_ptr<crdex::config::RuleStore> store = std::move(opened).value();
+  auto seeded = crdex::config::seed_empty_store(*store, options.rules_dir);
+  if (!seeded) {
+    spdlog::critical("cannot load payer rules: {}", seeded.error().message);
+    return 2;
+  }
+  if (*seeded > 0) spdlog::info("seeded the rule store with {} payer(s) from {}", *seeded, options.rules_dir.string());
+  auto rules = crdex::config::load_current_catalog(*store);
+  if (!rules) {
+    spdlog::critical("cannot load payer rules from the store: {}", rules.error().message);
+    return 2;
+  }
+  spdlog::info("serving the current rules of {} payer(s)", (*rules)->payers().size());
+  if (!configure_publisher_tokens(options, *store)) return 2;
 
   auto state = std::make_shared<crdex::server::FrontState>();
   state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value(), options.fill);
+  state->engine->allow_rule_trace(options.allow_rule_trace);
+  state->rules_api = std::make_shared<crdex::server::RulesApi>(
+      std::make_shared<crdex::server::RulePublisher>(store, state->engine));
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 

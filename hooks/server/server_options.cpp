@@ -35,9 +35,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.add_option("--rules", options.rules_dir, "directory of payer rule files (crdex-rules/1 JSON)")
+  app.add_option("--rules", options.rules_dir,
+                 "directory of payer rule files (crdex-rules/1 JSON) that seed an empty rule store")
       ->capture_default_str();
-  app.add_option("--data", options.data_dir, "directory for crdex's own state (created if missing)")
+  app.add_option("--data", options.data_dir,
+                 "directory for crdex's own state, e.g. the rule store rules.sqlite (created if missing)")
       ->capture_default_str();
   app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body accepted (413 beyond)")
       ->capture_default_str()
@@ -49,6 +51,12 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM/SIGINT, how long to wait for calls in flight")
       ->capture_default_str()
       ->check(CLI::Range(0, 600'000));
+  app.add_option("--publisher-token", options.publisher_tokens,
+                 "PAYER=FILE: FILE holds PAYER's publisher token for the rules API (only its hash is stored); "
+                 "repeatable. `crdex-rules issue-token` creates tokens too");
+  app.add_flag("--allow-rule-trace", options.allow_rule_trace,
+               "let hook requests ask for the rule evaluation trace (davinci-crd.configuration "
+               "\"crdex-rule-trace\": true)");
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crdex/hooks/prefetch_fill.hpp"
 
@@ -24,6 +25,10 @@ struct ServerOptions {
   // Direct Query: fetching prefetch the EHR did not send.
   hooks::PrefetchFillOptions fill;
   int query_workers = 8;  // threads for calls that may wait on the EHR's FHIR server
+  // PAYER=FILE: the payer's publisher token is read from FILE and its hash
+  // stored (replacing the payer's previous token).
+  std::vector<std::string> publisher_tokens;
+  bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code

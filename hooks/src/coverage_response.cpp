@@ -6,7 +6,9 @@
 #include "crdex/cards/card.hpp"
 #include "crdex/cards/coverage_decision.hpp"
 #include "crdex/cards/coverage_information_action.hpp"
+#include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/json_writer.hpp"
+#include "evaluation_facts.hpp"
 
 namespace crdex::hooks::detail {
 
@@ -15,8 +17,9 @@ namespace {
 // One order's decision. A failure while evaluating one order must not cost the
 // others their answers: it becomes `indeterminate` + reason `technical` for
 // that order alone (CRD resp-43).
-cards::CoverageDecision evaluate_one(const cards::OrderUnderReview& order, const SelectedCoverage& coverage,
-                                     const config::RuleCatalog& rules) {
+cards::CoverageDecision evaluate_one(const HookRequest& request, const cards::OrderUnderReview& order,
+                                     const SelectedCoverage& coverage, const config::RuleCatalog& rules,
+                                     const config::EvaluationContext& context) {
   if (!order.unassessable_because.empty())
     return cards::synthesized_decision(config::technical_failure_outcome(order.unassessable_because),
                                        coverage.reference);
@@ -24,7 +27,7 @@ cards::CoverageDecision evaluate_one(const cards::OrderUnderReview& order, const
     return cards::synthesized_decision(config::inactive_coverage_outcome(coverage.inactive_because),
                                        coverage.reference);
   try {
-    return cards::decide(rules, *coverage.payer, order, coverage.reference);
+    return cards::decide(rules, *coverage.payer, read_order_facts(request, order), context, coverage.reference);
   } catch (const std::exception& e) {
     return cards::synthesized_decision(
         config::technical_failure_outcome("Coverage could not be assessed for this order: " + std::string(e.what())),
@@ -32,9 +35,10 @@ cards::CoverageDecision evaluate_one(const cards::OrderUnderReview& order, const
   }
 }
 
-cards::CoverageDecision decide_one(const cards::OrderUnderReview& order, const SelectedCoverage& coverage,
-                                   const config::RuleCatalog& rules, HookRole role) {
-  auto decision = evaluate_one(order, coverage, rules);
+cards::CoverageDecision decide_one(const HookRequest& request, const cards::OrderUnderReview& order,
+                                   const SelectedCoverage& coverage, const config::RuleCatalog& rules,
+                                   const config::EvaluationContext& context, HookRole role) {
+  auto decision = evaluate_one(request, order, coverage, rules, context);
   if (role == HookRole::secondary) decision = cards::for_secondary_hook(std::move(decision));
   return cards::with_invariants_checked(std::move(decision));
 }
@@ -47,16 +51,51 @@ void order_and_trim(std::vector<cards::Card>& cards, const CrdConfiguration& con
   if (cards.size() > static_cast<size_t>(configuration.max_cards)) cards.resize(configuration.max_cards);
 }
 
+// {"crdex.rule-trace": [{order, ruleSetVersion, candidates, matched, winner}]}
+void write_trace(fhir::JsonWriter& w, const std::vector<cards::OrderUnderReview>& orders,
+                 const std::vector<cards::CoverageDecision>& decisions) {
+  fhir::write_key(w, "extension");
+  w.StartObject();
+  fhir::write_key(w, "crdex.rule-trace");
+  w.StartArray();
+  for (size_t i = 0; i < orders.size(); ++i) {
+    w.StartObject();
+    fhir::write_key(w, "order");
+    fhir::write_string(w, std::string(orders[i].resource_type) + "/" + std::string(orders[i].id));
+    fhir::write_key(w, "ruleSetVersion");
+    w.Int(decisions[i].rule_set_version);
+    if (const auto& trace = decisions[i].trace) {
+      for (auto [key, list] : {std::pair{"candidates", &trace->candidates}, std::pair{"matched", &trace->matched}}) {
+        fhir::write_key(w, key);
+        w.StartArray();
+        for (const auto& id : *list) fhir::write_string(w, id);
+        w.EndArray();
+      }
+      fhir::write_key(w, "winner");
+      fhir::write_string(w, trace->winner.empty() ? "defaultOutcome" : trace->winner);
+    } else {
+      fhir::write_key(w, "winner");
+      fhir::write_string(w, "none: " + std::string(decisions[i].outcome->covered) + " set by crdex");
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 }  // namespace
 
-std::string coverage_response_json(const std::vector<cards::OrderUnderReview>& orders,
+std::string coverage_response_json(const HookRequest& request, const std::vector<cards::OrderUnderReview>& orders,
                                    const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   const CrdConfiguration& configuration, HookRole role) {
+                                   bool trace_allowed, HookRole role) {
+  const CrdConfiguration& configuration = request.configuration;
+  auto context = read_evaluation_context(request, coverage.resource, fhir::today_utc_date());
+  context.trace = trace_allowed && configuration.rule_trace;
   std::vector<cards::CoverageDecision> decisions;
   decisions.reserve(orders.size());
   std::vector<cards::Card> cards;
   for (const auto& order : orders) {
-    decisions.push_back(decide_one(order, coverage, rules, role));
+    decisions.push_back(decide_one(request, order, coverage, rules, context, role));
     for (auto& card : cards::cards_for(*coverage.payer, order, decisions.back())) {
       const bool wanted = card.topic == "coverage-info" ? configuration.coverage_info
                                                         : configuration.card_type_enabled(card.topic);
@@ -84,6 +123,7 @@ std::string coverage_response_json(const std::vector<cards::OrderUnderReview>& o
     for (size_t i : updates) cards::write_coverage_information_action(w, orders[i], decisions[i]);
     w.EndArray();
   }
+  if (context.trace) write_trace(w, orders, decisions);
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
 }

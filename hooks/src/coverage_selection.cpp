@@ -155,7 +155,8 @@ fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const
   if (ours.front().reference.empty())
     return error(400, fhir::IssueType::required, "the Coverage has no id to refer to in coverage information");
 
-  return SelectedCoverage{ours.front().reference, ours.front().payer, inactive_reason(ours.front().resource, today)};
+  return SelectedCoverage{ours.front().reference, ours.front().payer, inactive_reason(ours.front().resource, today),
+                          ours.front().resource};
 }
 
 }  // namespace crdex::hooks

@@ -21,7 +21,9 @@ CrdConfiguration read_crd_configuration(simdjson::dom::element request_root) {
     }
     bool enabled = true;
     if (field.value.get_bool().get(enabled) != simdjson::SUCCESS) continue;
-    if (field.key == "coverage-info")
+    if (field.key == "crdex-rule-trace")
+      config.rule_trace = enabled;
+    else if (field.key == "coverage-info")
       config.coverage_info = enabled;
     else if (!enabled)
       config.disabled_card_types.emplace_back(field.key);

@@ -32,7 +32,7 @@ size_t collect_header(char* data, size_t size, size_t count, void* out) {
 }  // namespace
 
 HttpResult http_request(const std::string& method, const std::string& url, const std::string& body,
-                        const std::string& content_type) {
+                        const std::string& content_type, const std::vector<std::string>& extra_headers) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) throw std::runtime_error("curl_easy_init failed");
   HttpResult result;
@@ -40,6 +40,7 @@ HttpResult http_request(const std::string& method, const std::string& url, const
   headers = curl_slist_append(headers, "Connection: keep-alive");
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+  for (const auto& header : extra_headers) headers = curl_slist_append(headers, header.c_str());
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, curl_slist_free_all);
 
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());

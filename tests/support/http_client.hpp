@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace crdex::test {
 
@@ -18,7 +19,8 @@ struct HttpResult {
 };
 
 HttpResult http_request(const std::string& method, const std::string& url, const std::string& body = {},
-                        const std::string& content_type = "application/json");
+                        const std::string& content_type = "application/json",
+                        const std::vector<std::string>& extra_headers = {});
 
 inline HttpResult http_get(const std::string& url) { return http_request("GET", url); }
 inline HttpResult http_post(const std::string& url, const std::string& body,

@@ -42,14 +42,20 @@ ExitStatus decode(int status) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string rules_dir, bool expect_ready) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "crdex-server-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  data_dir_ = pattern;
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string rules_dir, bool expect_ready,
+                             std::string data_dir) {
+  if (data_dir.empty()) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "crdex-server-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    data_dir_ = pattern;
+    data_arg_ = data_dir_ + "/data";
+  } else {
+    data_arg_ = data_dir;
+  }
   if (rules_dir.empty()) rules_dir = example_rules_dir().string();
 
   std::vector<std::string> args{server_executable().string(), "--listen", "127.0.0.1:0", "--rules", rules_dir,
-                                "--data", data_dir_ + "/data", "--threads", "2"};
+                                "--data", data_arg_, "--threads", "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -138,7 +144,7 @@ ServerProcess::~ServerProcess() {
   if (stdout_fd_ >= 0) close(stdout_fd_);
   if (stderr_fd_ >= 0) close(stderr_fd_);
   std::error_code ignored;
-  std::filesystem::remove_all(data_dir_, ignored);
+  if (!data_dir_.empty()) std::filesystem::remove_all(data_dir_, ignored);
 }
 
 }  // namespace crdex::test

@@ -19,9 +19,11 @@ struct ExitStatus {
 class ServerProcess {
  public:
   // `extra_args` are appended to --listen/--rules/--data. When `expect_ready`
-  // is false the process is expected to exit on its own (bad options).
+  // is false the process is expected to exit on its own (bad options). A
+  // given `data_dir` is used as --data and kept (restart tests); otherwise a
+  // fresh one is made and removed.
   explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string rules_dir = {},
-                         bool expect_ready = true);
+                         bool expect_ready = true, std::string data_dir = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -41,7 +43,8 @@ class ServerProcess {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
-  std::string data_dir_;
+  std::string data_dir_;  // removed on destruction when we made it
+  std::string data_arg_;
   std::string base_url_;
   std::string first_line_;
   std::string stderr_;

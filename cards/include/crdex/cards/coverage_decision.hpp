@@ -15,9 +15,11 @@ struct CoverageDecision {
   const config::CoverageOutcome* outcome = nullptr;  // points into the catalog or into `synthesized`
   std::shared_ptr<const config::CoverageOutcome> synthesized;
   std::string rule_id;             // empty when the payer's default outcome applied
+  int rule_set_version = 0;        // the store version of the payer's rules (0: not from the store)
   std::string coverage_reference;  // "Coverage/<id>" on the EHR's FHIR server
   std::string assertion_id;        // fresh per assertion (CRD resp-32)
   std::string date;                // FHIR date of the assertion
+  std::shared_ptr<const config::RuleTrace> trace;  // only when the context asked for one
 };
 
 // Evaluates `payer`'s rules for `order`: the best matching rule's outcome, or
@@ -25,6 +27,13 @@ struct CoverageDecision {
 // gets coverage information, CRD hook-16).
 CoverageDecision decide(const config::RuleCatalog& catalog, const config::PayerRuleSet& payer,
                         const OrderUnderReview& order, std::string coverage_reference);
+
+// The same with every condition of the rules evaluated: `facts` describe the
+// order, `context` the patient, coverage and day. The assertion id names the
+// rule-set version ("<payer>.v<N>.<uuid>") so each answer is traceable to it.
+CoverageDecision decide(const config::RuleCatalog& catalog, const config::PayerRuleSet& payer,
+                        const config::OrderFacts& facts, const config::EvaluationContext& context,
+                        std::string coverage_reference);
 
 // A decision carrying an outcome crdex made up itself (technical failure,
 // inactive coverage) rather than one from the payer's rules.

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crdex/config/evaluation_context.hpp"
 #include "crdex/config/payer_rule_set.hpp"
 #include "crdex/fhir/coding.hpp"
 #include "crdex/fhir/result.hpp"
@@ -41,8 +42,20 @@ class RuleCatalog {
 
   // The best rule of `payer` for an order of `resource_type` with `codes`:
   // highest priority, then earliest declared. nullptr when none matches.
+  // Considers codes and resource type only (no other condition may be set).
   const Rule* best_rule(const PayerRuleSet& payer, const std::vector<fhir::Coding>& codes,
                         std::string_view resource_type) const;
+
+  // The best rule whose every condition holds for `order` in `context`. Rules
+  // are found through an index of their codes (exact, prefix, range bucket),
+  // so the cost follows the order's codes, not the number of rules; only
+  // rules without a code condition are checked for every order. `trace`, when
+  // given, records candidates, matches and the winner.
+  const Rule* best_rule(const PayerRuleSet& payer, const OrderFacts& order, const EvaluationContext& context,
+                        RuleTrace* trace = nullptr) const;
+
+  // The payer with `payer_id`, or nullptr.
+  const PayerRuleSet* payer_by_id(std::string_view payer_id) const;
 
   // Every card topic some rule may produce (discovery lists one option per topic).
   std::vector<std::string> card_topics() const;
@@ -54,7 +67,27 @@ class RuleCatalog {
     const Rule* rule;
     size_t declared;
   };
-  using CodeIndex = std::unordered_map<std::string, std::vector<RuleRef>>;
+  // Looked up with string_views (no key is built per lookup).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using RuleList = std::vector<RuleRef>;
+  using TextMap = std::unordered_map<std::string, RuleList, TextHash, std::equal_to<>>;
+  // One code system's rules: by exact code, by prefix, and by the common
+  // prefix of a range's from/to (checked on lookup). The lengths lists say
+  // which leading parts of an order's code are worth looking up.
+  struct SystemIndex {
+    TextMap exact;
+    TextMap prefixes;
+    TextMap ranges;
+    std::vector<size_t> prefix_lengths;
+    std::vector<size_t> range_lengths;
+  };
+  struct CodeIndex {
+    std::unordered_map<std::string, SystemIndex, TextHash, std::equal_to<>> systems;
+    RuleList without_codes;
+  };
 
   std::vector<PayerRuleSet> payers_;
   std::vector<CodeIndex> code_index_;  // parallel to payers_

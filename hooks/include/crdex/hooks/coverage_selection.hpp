@@ -2,6 +2,8 @@
 // Finds the member's Coverage in the request's prefetch and the payer it
 // belongs to (CRD hook-13: none, several, or another payer's -> 400).
 
+#include <simdjson.h>
+
 #include <string>
 
 #include "crdex/config/rule_catalog.hpp"
@@ -16,6 +18,7 @@ struct SelectedCoverage {
   // Non-empty when the Coverage is not active (status, or period ended): every
   // order is then not-covered with reason no-active-coverage (CRD resp-45).
   std::string inactive_because;
+  simdjson::dom::element resource;  // the Coverage itself (class, type: rule conditions)
 };
 
 // The `coverage` prefetch key may hold a Coverage or a Bundle of them. A key

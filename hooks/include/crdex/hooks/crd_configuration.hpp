@@ -22,6 +22,9 @@ struct CrdConfiguration {
   bool coverage_info = true;
   int max_cards = kDefaultMaxCards;
   std::vector<std::string> disabled_card_types;  // topics switched off (`"guideline": false`)
+  // "crdex-rule-trace": true asks for the rule evaluation trace; honoured only
+  // when the service runs with tracing allowed (crdex-server --allow-rule-trace).
+  bool rule_trace = false;
 
   bool card_type_enabled(std::string_view topic) const;
 };

@@ -38,11 +38,15 @@ class Engine {
   void replace_rules(std::shared_ptr<const config::RuleCatalog> rules);
   std::shared_ptr<const config::RuleCatalog> rules() const { return rules_.load(); }
 
+  // Lets requests ask for the rule evaluation trace (off unless configured).
+  void allow_rule_trace(bool allowed) { trace_allowed_ = allowed; }
+
  private:
   ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
 
   std::atomic<std::shared_ptr<const config::RuleCatalog>> rules_;
   PrefetchFillOptions fill_;
+  std::atomic<bool> trace_allowed_{false};
 };
 
 }  // namespace crdex::hooks

@@ -1,0 +1,292 @@
+#include "rules_api.hpp"
+
+#include <charconv>
+
+#include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_writer.hpp"
+#include "crdex/fhir/operation_outcome.hpp"
+
+namespace crdex::server {
+
+namespace Http = Pistache::Http;
+
+namespace {
+
+ApiAnswer problem(const fhir::Error& error) {
+  return {error.http_status, fhir::operation_outcome_json(error), true, {}};
+}
+
+ApiAnswer problem(int status, fhir::IssueType type, std::string message) {
+  return problem(fhir::Error{status, type, std::move(message), ""});
+}
+
+// One OperationOutcome issue per problem, each with its JSON pointer (as the
+// issue's expression and in the extension crdex-json-pointer) and message.
+ApiAnswer problems_answer(int status, const std::vector<config::RuleProblem>& problems) {
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  fhir::write_key(w, "resourceType");
+  fhir::write_string(w, "OperationOutcome");
+  fhir::write_key(w, "issue");
+  w.StartArray();
+  for (const auto& p : problems) {
+    w.StartObject();
+    fhir::write_key(w, "extension");
+    w.StartArray();
+    w.StartObject();
+    fhir::write_key(w, "url");
+    fhir::write_string(w, "https://crdex.example.org/fhir/StructureDefinition/json-pointer");
+    fhir::write_key(w, "valueString");
+    fhir::write_string(w, p.pointer);
+    w.EndObject();
+    w.EndArray();
+    fhir::write_key(w, "severity");
+    fhir::write_string(w, "error");
+    fhir::write_key(w, "code");
+    fhir::write_string(w, "invalid");
+    fhir::write_key(w, "diagnostics");
+    fhir::write_string(w, p.message);
+    fhir::write_key(w, "expression");
+    w.StartArray();
+    fhir::write_string(w, p.path);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {status, {buffer.GetString(), buffer.GetSize()}, true, {}};
+}
+
+// An OperationOutcome that reports success (severity information).
+ApiAnswer information(int status, const std::string& message) {
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  fhir::write_key(w, "resourceType");
+  fhir::write_string(w, "OperationOutcome");
+  fhir::write_key(w, "issue");
+  w.StartArray();
+  w.StartObject();
+  fhir::write_key(w, "severity");
+  fhir::write_string(w, "information");
+  fhir::write_key(w, "code");
+  fhir::write_string(w, "informational");
+  fhir::write_key(w, "diagnostics");
+  fhir::write_string(w, message);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return {status, {buffer.GetString(), buffer.GetSize()}, true, {}};
+}
+
+ApiAnswer failure_answer(const PublishFailure& failure) {
+  if (!failure.problems.empty()) return problems_answer(422, failure.problems);
+  return problem(failure.error);
+}
+
+void write_version(fhir::JsonWriter& w, const config::StoredRuleSet& v) {
+  fhir::write_key(w, "payer");
+  fhir::write_string(w, v.payer_id);
+  fhir::write_key(w, "version");
+  w.Int(v.version);
+  fhir::write_key(w, "author");
+  fhir::write_string(w, v.author);
+  fhir::write_key(w, "createdAt");
+  fhir::write_string(w, v.created_at);
+  fhir::write_key(w, "checksum");
+  fhir::write_string(w, v.checksum);
+  fhir::write_key(w, "comment");
+  fhir::write_string(w, v.comment);
+  fhir::write_key(w, "current");
+  w.Bool(v.current);
+}
+
+ApiAnswer version_answer(int status, const config::StoredRuleSet& v, bool with_document) {
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  write_version(w, v);
+  if (with_document) {
+    fhir::write_key(w, "ruleSet");
+    w.RawValue(v.document.data(), v.document.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  ApiAnswer answer{status, {buffer.GetString(), buffer.GetSize()}, false, {}};
+  answer.headers.emplace_back("X-Crdex-Rule-Set-Version", std::to_string(v.version));
+  return answer;
+}
+
+ApiAnswer versions_answer(const std::string& payer, const std::vector<config::StoredRuleSet>& versions) {
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  fhir::write_key(w, "payer");
+  fhir::write_string(w, payer);
+  fhir::write_key(w, "versions");
+  w.StartArray();
+  for (const auto& v : versions) {
+    w.StartObject();
+    write_version(w, v);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
+}
+
+ApiAnswer changes_answer(const std::vector<hooks::DecisionChange>& changes, size_t request_count) {
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  fhir::write_key(w, "requests");
+  w.Uint64(request_count);
+  fhir::write_key(w, "changes");
+  w.StartArray();
+  for (const auto& c : changes) {
+    w.StartObject();
+    fhir::write_key(w, "request");
+    w.Uint64(c.request);
+    fhir::write_key(w, "order");
+    fhir::write_string(w, c.order);
+    fhir::write_key(w, "current");
+    fhir::write_string(w, c.before);
+    fhir::write_key(w, "candidate");
+    fhir::write_string(w, c.after);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
+}
+
+std::string bearer_token(const Http::Request& request) {
+  auto header = request.headers().tryGet<Http::Header::Authorization>();
+  if (!header) return {};
+  const std::string value = header->value();
+  constexpr std::string_view kScheme = "Bearer ";
+  if (value.size() <= kScheme.size()) return {};
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
+      return {};
+  return value.substr(kScheme.size());
+}
+
+std::string raw_header(const Http::Request& request, const std::string& name) {
+  auto raw = request.headers().tryGetRaw(name);
+  return raw ? raw->value() : std::string();
+}
+
+bool valid_payer_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') return false;
+  return true;
+}
+
+ApiAnswer method_not_allowed(std::string_view allowed) {
+  ApiAnswer answer = problem(405, fhir::IssueType::not_supported, "this resource only accepts " + std::string(allowed));
+  answer.headers.emplace_back("Allow", std::string(allowed));
+  return answer;
+}
+
+}  // namespace
+
+ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) const {
+  // /payers/{payer}/rules[...]
+  std::string_view rest = path.substr(kPrefix.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return problem(404, fhir::IssueType::not_found, "no such resource");
+  const std::string payer(rest.substr(0, slash));
+  rest.remove_prefix(slash);
+  if (!valid_payer_id(payer)) return problem(404, fhir::IssueType::not_found, "no such payer: " + payer);
+
+  // Authentication first: nothing about a payer's rules, not even whether
+  // they exist, is shown without that payer's token.
+  const std::string token = bearer_token(request);
+  if (token.empty()) {
+    ApiAnswer answer = problem(401, fhir::IssueType::security,
+                               "this API needs the payer's publisher token: Authorization: Bearer <token>");
+    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\"");
+    return answer;
+  }
+  auto owner = publisher_->store().payer_of_token(token);
+  if (!owner) return problem(owner.error());
+  if (!*owner) {
+    ApiAnswer answer = problem(401, fhir::IssueType::security, "the bearer token is not a publisher token");
+    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\", error=\"invalid_token\"");
+    return answer;
+  }
+  if (**owner != payer)
+    return problem(403, fhir::IssueType::security, "this token may only publish the rules of its own payer");
+
+  const auto method = request.method();
+  const std::string author = [&] {
+    std::string named = raw_header(request, "X-Crdex-Author");
+    return named.empty() ? "publisher of " + payer : named + " (publisher of " + payer + ")";
+  }();
+
+  if (rest == "/rules") {
+    if (method == Http::Method::Get) {
+      auto current = publisher_->store().current(payer);
+      return current ? version_answer(200, *current, true) : problem(current.error());
+    }
+    if (method != Http::Method::Put) return method_not_allowed("GET, PUT");
+    auto published = publisher_->publish(payer, request.body(), author, raw_header(request, "X-Crdex-Comment"));
+    if (!published.ok()) return failure_answer(published.failure);
+    ApiAnswer answer = version_answer(201, *published.value, false);
+    answer.headers.emplace_back("Location", "/payers/" + payer + "/rules/versions/" +
+                                                std::to_string(published.value->version));
+    return answer;
+  }
+  if (rest == "/rules/versions") {
+    if (method != Http::Method::Get) return method_not_allowed("GET");
+    auto versions = publisher_->store().versions(payer);
+    return versions ? versions_answer(payer, *versions) : problem(versions.error());
+  }
+  if (rest.starts_with("/rules/versions/")) {
+    if (method != Http::Method::Get) return method_not_allowed("GET");
+    const auto text = rest.substr(std::string_view("/rules/versions/").size());
+    int number = 0;
+    const auto parsed = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size() || number < 1)
+      return problem(404, fhir::IssueType::not_found, "versions are numbered 1, 2, ...");
+    auto version = publisher_->store().version(payer, number);
+    return version ? version_answer(200, *version, true) : problem(version.error());
+  }
+  if (rest == "/rules/rollback") {
+    if (method != Http::Method::Post) return method_not_allowed("POST");
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    int64_t version = 0;
+    if (parser.parse(request.body()).get(root) != simdjson::SUCCESS || root["version"].get_int64().get(version) ||
+        version < 1 || version > INT32_MAX)
+      return problem(400, fhir::IssueType::invalid, "send {\"version\": N} naming the version to make current");
+    auto rolled = publisher_->rollback(payer, static_cast<int>(version), author);
+    if (!rolled.ok()) return failure_answer(rolled.failure);
+    return version_answer(200, *rolled.value, false);
+  }
+  if (rest == "/rules:validate") {
+    if (method != Http::Method::Post) return method_not_allowed("POST");
+    auto checked = publisher_->check(payer, request.body());
+    if (!checked.ok()) return failure_answer(checked.failure);
+    return information(200, "the rule set is valid (" + std::to_string(checked.value->rules.size()) + " rules)");
+  }
+  if (rest == "/rules:dry-run") {
+    if (method != Http::Method::Post) return method_not_allowed("POST");
+    simdjson::dom::parser parser;
+    simdjson::dom::element root, rule_set, requests;
+    if (parser.parse(request.body()).get(root) != simdjson::SUCCESS || root["ruleSet"].get(rule_set) ||
+        root["requests"].get(requests) || !rule_set.is_object() || !requests.is_array())
+      return problem(400, fhir::IssueType::invalid,
+                     "send {\"ruleSet\": {...}, \"requests\": [{\"service\": id, \"request\": {...}}]}");
+    auto samples = hooks::read_sample_requests(simdjson::minify(requests));
+    if (!samples) return problem(samples.error());
+    auto changes = publisher_->dry_run(payer, simdjson::minify(rule_set), *samples);
+    if (!changes.ok()) return failure_answer(changes.failure);
+    return changes_answer(*changes.value, samples->size());
+  }
+  return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+}
+
+}  // namespace crdex::server
