@@ -65,7 +65,10 @@ for extra in "$bin"/crdex_bench_*; do
   case "$(basename "$extra")" in crdex_bench_engine|crdex_bench_floor|crdex_bench_prefetch_fill) continue ;; esac
   "$extra" | while read -r name value unit; do row "$name" "$value" "$unit"; done
 done
-# The prefetch fill against the tests' FHIR server prints its own report.
+# These print their own reports.
+echo
+echo "rule scaling (tests/bench/rule_scaling):"
+"$bin/crdex-bench-rule-scaling"
 echo
 echo "prefetch fill (tests/bench/prefetch_fill):"
 "$bin/crdex_bench_prefetch_fill"
