@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -9,10 +10,35 @@
 
 namespace crdex::fhir {
 
+namespace {
+
+// Random bytes drawn from OpenSSL's CSPRNG 4 KiB at a time, per thread: one
+// RAND_bytes call per 256 UUIDs instead of one per UUID.
+class RandomPool {
+ public:
+  void take(unsigned char* out, size_t count) {
+    if (used_ + count > pool_.size()) {
+      if (RAND_bytes(pool_.data(), static_cast<int>(pool_.size())) != 1)
+        throw std::runtime_error("the system random number generator failed");
+      used_ = 0;
+    }
+    std::copy_n(pool_.begin() + static_cast<std::ptrdiff_t>(used_), count, out);
+    // Bytes handed out are not kept around.
+    std::fill_n(pool_.begin() + static_cast<std::ptrdiff_t>(used_), count, 0);
+    used_ += count;
+  }
+
+ private:
+  std::array<unsigned char, 4096> pool_{};
+  size_t used_ = 4096;
+};
+
+}  // namespace
+
 std::string random_uuid() {
+  thread_local RandomPool pool;
   std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-    throw std::runtime_error("the system random number generator failed");
+  pool.take(bytes.data(), bytes.size());
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
   static constexpr char hex[] = "0123456789abcdef";

@@ -17,8 +17,13 @@ rapidjson::Type raw_type(simdjson::dom::element element) {
 }  // namespace
 
 void write_raw(JsonWriter& w, simdjson::dom::element element) {
-  const std::string text = simdjson::minify(element);
-  w.RawValue(text.data(), text.size(), raw_type(element));
+  // One serialisation buffer per thread, reused: copying a resource member by
+  // member would otherwise allocate a string per member.
+  thread_local simdjson::internal::string_builder<> text;
+  text.clear();
+  text.append(element);
+  const std::string_view minified = text.str();
+  w.RawValue(minified.data(), minified.size(), raw_type(element));
 }
 
 }  // namespace crdex::fhir
