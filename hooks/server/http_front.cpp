@@ -2,11 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <string_view>
 
 #include "crdex/fhir/operation_outcome.hpp"
 #include "named_header.hpp"
-#include "rules_api.hpp"
 
 namespace crdex::server {
 
@@ -52,9 +52,15 @@ Answer method_not_allowed(Http::Method allowed) {
   return answer;
 }
 
-// A service call that may query the EHR's FHIR server is not run here: its
-// service id goes to `deferred_service` and a query worker runs it.
-Answer route(const Http::Request& request, const FrontState& state, std::string& deferred_service) {
+Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)}; }
+
+// Work that may block (a service call that may query the EHR's FHIR server, a
+// module that writes to the store) is not run here: it goes to `deferred` and
+// a worker runs it with its own copy of the request.
+using Deferred = std::function<Answer(const Http::Request&)>;
+
+Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred) {
+  const FrontState& state = *shared;
   std::string_view path = request.resource();
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
 
@@ -76,17 +82,25 @@ Answer route(const Http::Request& request, const FrontState& state, std::string&
                      "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
     // Only a request with a token can make crdex query the EHR's FHIR server.
     if (state.query_workers && request.body().find("\"fhirAuthorization\"") != std::string::npos) {
-      deferred_service = service_id;
+      deferred = [shared, service = std::string(service_id)](const Http::Request& copy) {
+        return from_engine(shared->engine->call_service(service, copy.body()));
+      };
       return {};
     }
     return from_engine(state.engine->call_service(service_id, request.body()));
   }
-  if (path.starts_with(RulesApi::kPrefix) && state.rules_api) {
+  for (const auto& module : state.modules) {
+    if (!module->serves(path)) continue;
     if (request.body().size() > state.max_body_bytes)
       return problem(413, fhir::IssueType::too_costly,
                      "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
-    auto a = state.rules_api->handle(request, path);
-    return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)};
+    if (module->blocking() && state.query_workers) {
+      deferred = [module, path = std::string(path)](const Http::Request& copy) {
+        return from_module(module->handle(copy, path));
+      };
+      return {};
+    }
+    return from_module(module->handle(request, path));
   }
   return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
 }
@@ -132,26 +146,33 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
   const auto start = std::chrono::steady_clock::now();
   state_->started();
   Answer answer;
-  std::string deferred_service;
+  Deferred deferred;
   try {
     if (state_->draining) {
       answer = problem(503, fhir::IssueType::transient, "the service is shutting down; retry on another instance");
       answer.close = true;
     } else {
-      answer = route(request, *state_, deferred_service);
+      answer = route(request, state_, deferred);
     }
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", Http::methodString(request.method()), request.resource(), e.what());
     answer = problem(500, fhir::IssueType::exception, "internal error");
   }
 
-  if (!deferred_service.empty()) {
-    // The call may wait on the EHR's FHIR server: a query worker evaluates it
-    // and answers; this event thread goes back to its other connections.
+  if (deferred) {
+    // The work may block: a worker runs it and answers; this event thread
+    // goes back to its other connections. The request is copied because
+    // Pistache reuses its buffer once onRequest returns.
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    auto task = [state = state_, writer, service = std::move(deferred_service), body = request.body(),
-                 method = request.method(), resource = request.resource(), start] {
-      send_answer(*writer, from_engine(state->engine->call_service(service, body)), method, resource, start, state);
+    auto task = [state = state_, writer, work = std::move(deferred), copy = request, start] {
+      Answer done;
+      try {
+        done = work(copy);
+      } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", Http::methodString(copy.method()), copy.resource(), e.what());
+        done = problem(500, fhir::IssueType::exception, "internal error");
+      }
+      send_answer(*writer, done, copy.method(), copy.resource(), start, state);
     };
     if (state_->query_workers->submit(std::move(task))) return;
     answer = problem(503, fhir::IssueType::transient, "the service is shutting down; retry on another instance");

@@ -11,18 +11,19 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <vector>
 
+#include "api_module.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "worker_pool.hpp"
 
 namespace crdex::server {
 
-class RulesApi;
-
 // Shared by every copy of the handler (Pistache clones it per worker thread).
 struct FrontState {
   std::shared_ptr<hooks::Engine> engine;
-  std::shared_ptr<const RulesApi> rules_api;  // /payers/{payer}/rules (rules_api.hpp)
+  // Endpoints beside /cds-services (rules API, ...), asked in order.
+  std::vector<std::shared_ptr<const ApiModule>> modules;
   size_t max_body_bytes = 1 << 20;
   // Hook calls that may query the EHR's FHIR server run here, off the event
   // threads; nullptr runs every call inline.

@@ -98,8 +98,8 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   auto state = std::make_shared<crdex::server::FrontState>();
   state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value(), options.fill);
   state->engine->allow_rule_trace(options.allow_rule_trace);
-  state->rules_api = std::make_shared<crdex::server::RulesApi>(
-      std::make_shared<crdex::server::RulePublisher>(store, state->engine));
+  state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
+      std::make_shared<crdex::server::RulePublisher>(store, state->engine)));
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 

@@ -11,25 +11,21 @@
 #include <utility>
 #include <vector>
 
+#include "api_module.hpp"
 #include "rule_publisher.hpp"
 
 namespace crdex::server {
 
-struct ApiAnswer {
-  int status = 200;
-  std::string body;
-  bool fhir_json = false;  // OperationOutcome bodies
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-class RulesApi {
+class RulesApi final : public ApiModule {
  public:
   static constexpr std::string_view kPrefix = "/payers/";
 
   explicit RulesApi(std::shared_ptr<RulePublisher> publisher) : publisher_(std::move(publisher)) {}
 
-  // `path` is the request path without a trailing slash.
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const;
+  bool serves(std::string_view path) const override { return path.starts_with(kPrefix); }
+  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
+  // Publishing writes the store and compiles the rules: not on an event thread.
+  bool blocking() const override { return true; }
 
  private:
   std::shared_ptr<RulePublisher> publisher_;
