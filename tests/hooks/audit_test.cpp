@@ -118,6 +118,18 @@ BOOST_AUTO_TEST_CASE(records_are_written_by_the_writer_thread_and_a_full_queue_d
   BOOST_TEST(!(*log)->record(record_of("hi-5", "p-1", now)));  // closed
 }
 
+BOOST_AUTO_TEST_CASE(the_queue_is_bounded_by_bytes_too) {
+  test::TempDir dir;
+  hooks::AuditOptions options;
+  options.queue_max_bytes = 64;  // smaller than one call's bodies
+  auto log = hooks::AuditLog::open(dir.path() / "audit.sqlite", options);
+  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST(!(*log)->record(record_of("hi-1", "p-1", hooks::now_epoch_ms())));
+  (*log)->close();
+  BOOST_TEST((*log)->stats().dropped == 1u);
+  BOOST_TEST((*log)->store().find({}).value().empty());
+}
+
 BOOST_AUTO_TEST_CASE(CRD_45_search_by_hookInstance_patient_time_and_pages) {
   test::TempDir dir;
   auto log = hooks::AuditLog::open(dir.path() / "audit.sqlite");

@@ -25,7 +25,8 @@ AuditLog::~AuditLog() { close(); }
 bool AuditLog::record(AuditRecord record) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (closing_ || queue_.size() >= options_.queue_capacity) {
+    const size_t bytes = record.request_body.size() + record.response_body.size();
+    if (closing_ || queue_.size() >= options_.queue_capacity || queued_bytes_ + bytes > options_.queue_max_bytes) {
       // Logged every 1000th drop so a full queue does not flood the log too.
       if (stats_.dropped++ % 1000 == 0)
         report(true, std::string("audit log: ") + (closing_ ? "closed" : "queue full, the disk is behind") + " (" +
@@ -34,6 +35,7 @@ bool AuditLog::record(AuditRecord record) noexcept {
       return false;
     }
     queue_.push_back(std::move(record));
+    queued_bytes_ += bytes;
   } catch (...) {
     return false;  // out of memory: the call itself must still be answered
   }
@@ -90,6 +92,7 @@ void AuditLog::run() {
       // Up to 1000 at a time keeps one transaction short.
       const size_t take = std::min<size_t>(queue_.size(), 1000);
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + take));
+      for (const auto& record : batch) queued_bytes_ -= record.request_body.size() + record.response_body.size();
       queue_.erase(queue_.begin(), queue_.begin() + take);
     }
     if (options_.before_batch) options_.before_batch();

@@ -2,8 +2,9 @@
 // AuditLog: hook calls are queued by the request thread and written by one
 // background thread, so a call never waits on the disk.
 //
-// The queue is bounded. When the disk is slower than the traffic for long
-// enough to fill it (`queue_capacity` records), further records are dropped,
+// The queue is bounded, by count and by bytes. When the disk is slower than
+// the traffic for long enough to fill it (`queue_capacity` records or
+// `queue_max_bytes` of bodies), further records are dropped,
 // not waited for: each drop is counted (stats().dropped, GET
 // /admin/audit/stats) and logged at error level. The writer takes everything
 // queued in one transaction, so a slow disk costs one sync per batch, not per
@@ -29,6 +30,7 @@ namespace crdex::hooks {
 
 struct AuditOptions {
   size_t queue_capacity = 10'000;
+  size_t queue_max_bytes = size_t{256} << 20;  // request + response bodies waiting
   // Calls older than this are purged (at start and then hourly); zero keeps everything.
   std::chrono::hours retention{24 * 365};
   // Runs on the writer thread before each batch; tests hold the writer with it.
@@ -75,6 +77,7 @@ class AuditLog {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<AuditRecord> queue_;
+  size_t queued_bytes_ = 0;
   bool closing_ = false;
   AuditStats stats_;
   std::thread writer_;
