@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "crdex/fhir/operation_outcome.hpp"
+#include "crdex/hooks/audit_record.hpp"
+#include "crdex/hooks/timestamps.hpp"
 #include "named_header.hpp"
 
 namespace crdex::server {
@@ -52,6 +54,19 @@ Answer method_not_allowed(Http::Method allowed) {
   return answer;
 }
 
+// Calls the service and queues the call for the audit log; the writing
+// happens on the log's own thread.
+Answer call_and_record(const FrontState& state, std::string_view service_id, const std::string& body) {
+  const int64_t received_ms = hooks::now_epoch_ms();
+  const auto started = std::chrono::steady_clock::now();
+  auto response = state.engine->call_service(service_id, body);
+  if (state.audit) {
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    state.audit->record(hooks::audit_record_of(service_id, body, response, received_ms, took.count()));
+  }
+  return from_engine(std::move(response));
+}
+
 Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)}; }
 
 // Work that may block (a service call that may query the EHR's FHIR server, a
@@ -68,11 +83,10 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     if (request.method() != Http::Method::Get) return method_not_allowed(Http::Method::Get);
     return {200, state.engine->discovery(), false, std::nullopt, false, {}};
   }
+  // /cds-services/{id}/feedback and other deeper paths go to the modules below.
   if (path.starts_with(kServicesPath) && path.size() > kServicesPath.size() + 1 &&
-      path[kServicesPath.size()] == '/') {
+      path[kServicesPath.size()] == '/' && path.find('/', kServicesPath.size() + 1) == std::string_view::npos) {
     const auto service_id = path.substr(kServicesPath.size() + 1);
-    if (service_id.find('/') != std::string_view::npos)
-      return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
     if (request.method() != Http::Method::Post) return method_not_allowed(Http::Method::Post);
     if (!is_json_media_type(request))
       return problem(415, fhir::IssueType::not_supported,
@@ -83,11 +97,11 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     // Only a request with a token can make crdex query the EHR's FHIR server.
     if (state.query_workers && request.body().find("\"fhirAuthorization\"") != std::string::npos) {
       deferred = [shared, service = std::string(service_id)](const Http::Request& copy) {
-        return from_engine(shared->engine->call_service(service, copy.body()));
+        return call_and_record(*shared, service, copy.body());
       };
       return {};
     }
-    return from_engine(state.engine->call_service(service_id, request.body()));
+    return call_and_record(state, service_id, request.body());
   }
   for (const auto& module : state.modules) {
     if (!module->serves(path)) continue;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api_module.hpp"
+#include "crdex/hooks/audit_log.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "worker_pool.hpp"
 
@@ -28,6 +29,8 @@ struct FrontState {
   // Hook calls that may query the EHR's FHIR server run here, off the event
   // threads; nullptr runs every call inline.
   std::shared_ptr<WorkerPool> query_workers;
+  // Every service call and its answer is queued here (nullptr: no audit log).
+  std::shared_ptr<hooks::AuditLog> audit;
   std::atomic<bool> draining{false};
 
   void started();

@@ -15,6 +15,10 @@
 #include "crdex/config/rule_store.hpp"
 #include "crdex/config/stored_catalog.hpp"
 #include "crdex/hooks/engine.hpp"
+#include "admin_api.hpp"
+#include "crdex/hooks/audit_log.hpp"
+#include "crdex/hooks/feedback_store.hpp"
+#include "feedback_api.hpp"
 #include "http_front.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -95,11 +99,39 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   spdlog::info("serving the current rules of {} payer(s)", (*rules)->payers().size());
   if (!configure_publisher_tokens(options, *store)) return 2;
 
+  std::optional<crdex::server::AdminToken> admin_token;
+  if (!options.admin_token_file.empty()) {
+    std::string problem;
+    admin_token = crdex::server::AdminToken::from_file(options.admin_token_file, problem);
+    if (!admin_token) {
+      spdlog::critical("--admin-token-file {}", problem);
+      return 2;
+    }
+  }
+  crdex::hooks::AuditOptions audit_options;
+  audit_options.queue_capacity = options.audit_queue;
+  audit_options.retention = std::chrono::hours(24 * options.audit_retention_days);
+  audit_options.report = [](bool error, const std::string& message) {
+    if (error) spdlog::error("{}", message);
+    else spdlog::info("{}", message);
+  };
+  auto audit_opened = crdex::hooks::AuditLog::open(options.data_dir / "audit.sqlite", audit_options);
+  auto feedback_opened = crdex::hooks::FeedbackStore::open(options.data_dir / "audit.sqlite");
+  if (!audit_opened || !feedback_opened) {
+    spdlog::critical("{}", (audit_opened ? feedback_opened.error() : audit_opened.error()).message);
+    return 2;
+  }
+  std::shared_ptr<crdex::hooks::AuditLog> audit = std::move(audit_opened).value();
+  std::shared_ptr<crdex::hooks::FeedbackStore> feedback = std::move(feedback_opened).value();
+
   auto state = std::make_shared<crdex::server::FrontState>();
   state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value(), options.fill);
   state->engine->allow_rule_trace(options.allow_rule_trace);
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
-      std::make_shared<crdex::server::RulePublisher>(store, state->engine)));
+      std::make_shared<crdex::server::RulePublisher>(store, state->engine), audit));
+  state->audit = audit;
+  state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
+  state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 
@@ -134,6 +166,8 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes
   endpoint.shutdown();
+  audit->close();  // writes every queued call before the process ends
+  spdlog::info("audit log closed: {} call(s) recorded, {} dropped", audit->stats().written, audit->stats().dropped);
   spdlog::info("stopped");
   return 0;
 }

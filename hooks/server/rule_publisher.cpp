@@ -94,6 +94,17 @@ PublishResult<config::StoredRuleSet> RulePublisher::rollback(const std::string& 
   return result;
 }
 
+PublishResult<std::shared_ptr<const config::RuleCatalog>> RulePublisher::candidate(const std::string& payer_id,
+                                                                                   std::string_view document) const {
+  auto set = check(payer_id, document);
+  if (!set.ok()) return failed_like<std::shared_ptr<const config::RuleCatalog>>(set);
+  auto catalog = config::catalog_with(*engine_->rules(), std::move(*set.value));
+  if (!catalog) return failed<std::shared_ptr<const config::RuleCatalog>>(catalog.error());
+  PublishResult<std::shared_ptr<const config::RuleCatalog>> result;
+  result.value = std::move(catalog).value();
+  return result;
+}
+
 PublishResult<std::vector<hooks::DecisionChange>> RulePublisher::dry_run(
     const std::string& payer_id, std::string_view document, const std::vector<hooks::SampleRequest>& requests) const {
   auto set = check(payer_id, document);

@@ -46,6 +46,11 @@ class RulePublisher {
   // Makes an earlier version current again and activates it.
   PublishResult<config::StoredRuleSet> rollback(const std::string& payer_id, int version, const std::string& author);
 
+  // The live catalog with `document` as `payer_id`'s rules (checked), for a dry run.
+  PublishResult<std::shared_ptr<const config::RuleCatalog>> candidate(const std::string& payer_id,
+                                                                      std::string_view document) const;
+  std::shared_ptr<const config::RuleCatalog> live_rules() const { return engine_->rules(); }
+
   // Decisions on `requests` that `document` would change versus the live rules.
   PublishResult<std::vector<hooks::DecisionChange>> dry_run(const std::string& payer_id, std::string_view document,
                                                             const std::vector<hooks::SampleRequest>& requests) const;

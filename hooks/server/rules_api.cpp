@@ -5,6 +5,7 @@
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
+#include "recorded_dry_run.hpp"
 
 namespace crdex::server {
 
@@ -276,10 +277,25 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
     if (method != Http::Method::Post) return method_not_allowed("POST");
     simdjson::dom::parser parser;
     simdjson::dom::element root, rule_set, requests;
-    if (parser.parse(request.body()).get(root) != simdjson::SUCCESS || root["ruleSet"].get(rule_set) ||
-        root["requests"].get(requests) || !rule_set.is_object() || !requests.is_array())
+    int64_t last_recorded = 0;
+    const bool parsed = parser.parse(request.body()).get(root) == simdjson::SUCCESS;
+    if (parsed && !root["ruleSet"].get(rule_set) &&
+        rule_set.is_object() && !root["lastRecorded"].get_int64().get(last_recorded)) {
+      // Against the payer's last N recorded calls (the audit log).
+      if (!recorded_) return problem(404, fhir::IssueType::not_supported, "this server keeps no audit log");
+      if (last_recorded < 1 || last_recorded > kMaxRecordedDryRun)
+        return problem(fhir::Error{400, fhir::IssueType::invalid,
+                                   "lastRecorded must be 1 to " + std::to_string(kMaxRecordedDryRun), "lastRecorded"});
+      auto answer = recorded_dry_run(*publisher_, recorded_->store(), payer, simdjson::minify(rule_set),
+                                     static_cast<int>(last_recorded));
+      if (!answer.ok()) return failure_answer(answer.failure);
+      return {200, std::move(*answer.value), false, {}};
+    }
+    if (!parsed || root["ruleSet"].get(rule_set) || root["requests"].get(requests) || !rule_set.is_object() ||
+        !requests.is_array())
       return problem(400, fhir::IssueType::invalid,
-                     "send {\"ruleSet\": {...}, \"requests\": [{\"service\": id, \"request\": {...}}]}");
+                     "send {\"ruleSet\": {...}, \"requests\": [{\"service\": id, \"request\": {...}}]} or "
+                     "{\"ruleSet\": {...}, \"lastRecorded\": N}");
     auto samples = hooks::read_sample_requests(simdjson::minify(requests));
     if (!samples) return problem(samples.error());
     auto changes = publisher_->dry_run(payer, simdjson::minify(rule_set), *samples);

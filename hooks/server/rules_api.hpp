@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api_module.hpp"
+#include "crdex/hooks/audit_log.hpp"
 #include "rule_publisher.hpp"
 
 namespace crdex::server {
@@ -20,7 +21,9 @@ class RulesApi final : public ApiModule {
  public:
   static constexpr std::string_view kPrefix = "/payers/";
 
-  explicit RulesApi(std::shared_ptr<RulePublisher> publisher) : publisher_(std::move(publisher)) {}
+  // `recorded`: the audit log, for dry runs against the last N recorded calls (may be null).
+  explicit RulesApi(std::shared_ptr<RulePublisher> publisher, std::shared_ptr<hooks::AuditLog> recorded = nullptr)
+      : publisher_(std::move(publisher)), recorded_(std::move(recorded)) {}
 
   bool serves(std::string_view path) const override { return path.starts_with(kPrefix); }
   ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
@@ -29,6 +32,7 @@ class RulesApi final : public ApiModule {
 
  private:
   std::shared_ptr<RulePublisher> publisher_;
+  std::shared_ptr<hooks::AuditLog> recorded_;
 };
 
 }  // namespace crdex::server

@@ -75,6 +75,17 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
 
+  app.add_option("--audit-retention-days", options.audit_retention_days,
+                 "days the audit log keeps hook calls (audit.sqlite under --data); 0 keeps them all")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36'500));
+  app.add_option("--audit-queue", options.audit_queue,
+                 "hook calls waiting to be written to the audit log before further ones are dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
+  app.add_option("--admin-token-file", options.admin_token_file,
+                 "file whose first line is the admin API's bearer token (/admin/...; only its hash is kept)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

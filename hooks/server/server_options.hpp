@@ -29,6 +29,10 @@ struct ServerOptions {
   // stored (replacing the payer's previous token).
   std::vector<std::string> publisher_tokens;
   bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
+  // Audit log (--data DIR/audit.sqlite) and the admin API.
+  int audit_retention_days = 365;  // 0 keeps every call
+  size_t audit_queue = 10'000;     // records waiting for the writer before new ones are dropped
+  std::filesystem::path admin_token_file;  // empty: the admin API answers 403
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code

@@ -83,26 +83,43 @@ void write_trace(fhir::JsonWriter& w, const std::vector<cards::OrderUnderReview>
   w.EndObject();
 }
 
+// Which rule a decision came from, for feedback attribution.
+std::string origin_rule(const cards::CoverageDecision& decision) {
+  if (decision.synthesized) return "crdex:" + std::string(decision.outcome->covered);
+  return decision.rule_id.empty() ? "defaultOutcome" : decision.rule_id;
+}
+
 }  // namespace
 
-std::string coverage_response_json(const HookRequest& request, const std::vector<cards::OrderUnderReview>& orders,
-                                   const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   bool trace_allowed, HookRole role) {
+CoverageResponse coverage_response_json(const HookRequest& request,
+                                        const std::vector<cards::OrderUnderReview>& orders,
+                                        const SelectedCoverage& coverage, const config::RuleCatalog& rules,
+                                        bool trace_allowed, HookRole role) {
   const CrdConfiguration& configuration = request.configuration;
   auto context = read_evaluation_context(request, coverage.resource, fhir::today_utc_date());
   context.trace = trace_allowed && configuration.rule_trace;
   std::vector<cards::CoverageDecision> decisions;
   decisions.reserve(orders.size());
   std::vector<cards::Card> cards;
+  std::vector<CardOrigin> origins;
   for (const auto& order : orders) {
     decisions.push_back(decide_one(request, order, coverage, rules, context, role));
     for (auto& card : cards::cards_for(*coverage.payer, order, decisions.back())) {
       const bool wanted = card.topic == "coverage-info" ? configuration.coverage_info
                                                         : configuration.card_type_enabled(card.topic);
-      if (wanted) cards.push_back(std::move(card));
+      if (!wanted) continue;
+      origins.push_back({card.uuid, std::string(order.resource_type) + "/" + std::string(order.id),
+                         origin_rule(decisions.back()), decisions.back().rule_set_version, card.topic});
+      cards.push_back(std::move(card));
     }
   }
   order_and_trim(cards, configuration);
+  // The origins of the cards that survived the trim, in card order.
+  std::vector<CardOrigin> kept;
+  kept.reserve(cards.size());
+  for (const auto& card : cards)
+    for (auto& origin : origins)
+      if (origin.card_uuid == card.uuid) kept.push_back(std::move(origin));
 
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);
@@ -125,7 +142,7 @@ std::string coverage_response_json(const HookRequest& request, const std::vector
   }
   if (context.trace) write_trace(w, orders, decisions);
   w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  return {{buffer.GetString(), buffer.GetSize()}, std::move(kept)};
 }
 
 }  // namespace crdex::hooks::detail

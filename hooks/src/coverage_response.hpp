@@ -10,16 +10,23 @@
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/hooks/coverage_selection.hpp"
 #include "crdex/hooks/crd_configuration.hpp"
+#include "crdex/hooks/engine.hpp"
 #include "crdex/hooks/hook_request.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
 
 namespace crdex::hooks::detail {
 
+struct CoverageResponse {
+  std::string body;
+  std::vector<CardOrigin> cards;  // one per card in the body
+};
+
 // `trace_allowed`: the service is configured to honour a request's
 // `davinci-crd.configuration` setting "crdex-rule-trace": true, which adds
 // the rule evaluation trace as the response extension "crdex.rule-trace".
-std::string coverage_response_json(const HookRequest& request, const std::vector<cards::OrderUnderReview>& orders,
-                                   const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   bool trace_allowed, HookRole role);
+CoverageResponse coverage_response_json(const HookRequest& request,
+                                        const std::vector<cards::OrderUnderReview>& orders,
+                                        const SelectedCoverage& coverage, const config::RuleCatalog& rules,
+                                        bool trace_allowed, HookRole role);
 
 }  // namespace crdex::hooks::detail

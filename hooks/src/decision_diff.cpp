@@ -14,9 +14,9 @@ using simdjson::dom::element;
 constexpr std::string_view kCoverageInformationUrl =
     "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information";
 
-// order reference -> its coverage information without assertion id and date;
-// a failed call maps "" to its whole body.
-std::map<std::string, std::string> decisions_of(const ServiceResponse& response) {
+}  // namespace
+
+std::map<std::string, std::string> decisions_by_order(const ServiceResponse& response) {
   std::map<std::string, std::string> out;
   if (response.status != 200) {
     out[""] = std::to_string(response.status) + " " + response.body;
@@ -55,8 +55,6 @@ std::map<std::string, std::string> decisions_of(const ServiceResponse& response)
   return out;
 }
 
-}  // namespace
-
 std::vector<DecisionChange> diff_decisions(const std::shared_ptr<const config::RuleCatalog>& before,
                                            const std::shared_ptr<const config::RuleCatalog>& after,
                                            const std::vector<SampleRequest>& requests) {
@@ -64,8 +62,8 @@ std::vector<DecisionChange> diff_decisions(const std::shared_ptr<const config::R
   const Engine new_engine(after);
   std::vector<DecisionChange> changes;
   for (size_t i = 0; i < requests.size(); ++i) {
-    auto old_decisions = decisions_of(old_engine.call_service(requests[i].service_id, requests[i].body));
-    auto new_decisions = decisions_of(new_engine.call_service(requests[i].service_id, requests[i].body));
+    auto old_decisions = decisions_by_order(old_engine.call_service(requests[i].service_id, requests[i].body));
+    auto new_decisions = decisions_by_order(new_engine.call_service(requests[i].service_id, requests[i].body));
     for (const auto& [order, decision] : old_decisions) {
       auto found = new_decisions.find(order);
       const std::string now = found == new_decisions.end() ? std::string() : found->second;

@@ -3,6 +3,7 @@
 // publishing API's dry run and `crdex-rules diff` both answer "which
 // decisions would change?" with it.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,13 @@ struct DecisionChange {
   std::string before;
   std::string after;
 };
+
+struct ServiceResponse;
+
+// Each order's decision in a response, by order reference ("ServiceRequest/1357"):
+// its coverage information without assertion id and date, as a JSON array of
+// sub-extensions. A failed call maps "" to its status and body.
+std::map<std::string, std::string> decisions_by_order(const ServiceResponse& response);
 
 std::vector<DecisionChange> diff_decisions(const std::shared_ptr<const config::RuleCatalog>& before,
                                            const std::shared_ptr<const config::RuleCatalog>& after,

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/hooks/prefetch_fill.hpp"
@@ -16,9 +18,27 @@ namespace crdex::hooks {
 // What a service call answers: an HTTP-style status (200, or the 4xx the CDS
 // Hooks and CRD specifications name) and a JSON body — the CDS Hooks response
 // on 200, a FHIR OperationOutcome otherwise.
+//
+// Beside the body, a 200 says where its cards came from, so that the audit log
+// can record it and feedback on a card (by its uuid) can be credited to the
+// payer rule that produced it.
+struct CardOrigin {
+  std::string card_uuid;
+  std::string order;       // "ServiceRequest/1357"
+  std::string rule_id;     // the winning rule; "defaultOutcome"; or "crdex:<reason>" for outcomes crdex made up
+  int rule_set_version = 0;
+  std::string card_type;   // cdshooks-card-type code (coverage-info, guideline, ...)
+};
+
 struct ServiceResponse {
+  ServiceResponse() = default;
+  ServiceResponse(int status_code, std::string body_text, std::string payer = {}, std::vector<CardOrigin> origins = {})
+      : status(status_code), body(std::move(body_text)), payer_id(std::move(payer)), cards(std::move(origins)) {}
+
   int status = 200;
   std::string body;
+  std::string payer_id;  // the payer whose rules answered (200 only)
+  std::vector<CardOrigin> cards;
 };
 
 class Engine {

@@ -1,0 +1,86 @@
+#pragma once
+// AuditLog: hook calls are queued by the request thread and written by one
+// background thread, so a call never waits on the disk.
+//
+// The queue is bounded, by count and by bytes. When the disk is slower than
+// the traffic for long enough to fill it (`queue_capacity` records or
+// `queue_max_bytes` of bodies), further records are dropped,
+// not waited for: each drop is counted (stats().dropped, GET
+// /admin/audit/stats) and logged at error level. The writer takes everything
+// queued in one transaction, so a slow disk costs one sync per batch, not per
+// call, and the queue drains in few commits once the disk catches up.
+//
+// close() (SIGTERM, after the calls in flight finished) writes every queued
+// record before it returns: a clean shutdown loses none.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "crdex/hooks/audit_store.hpp"
+
+namespace crdex::hooks {
+
+struct AuditOptions {
+  size_t queue_capacity = 10'000;
+  size_t queue_max_bytes = size_t{256} << 20;  // request + response bodies waiting
+  // Calls older than this are purged (at start and then hourly); zero keeps everything.
+  std::chrono::hours retention{24 * 365};
+  // Runs on the writer thread before each batch; tests hold the writer with it.
+  std::function<void()> before_batch;
+  // Where drops, failed writes and purges are reported (crdex-server: its
+  // log). `error` false is informational.
+  std::function<void(bool error, const std::string& message)> report;
+};
+
+struct AuditStats {
+  uint64_t queued = 0;   // waiting now
+  uint64_t written = 0;  // since start
+  uint64_t dropped = 0;  // queue full or log closed
+  uint64_t failed = 0;   // lost to a failed write (disk full, ...)
+};
+
+class AuditLog {
+ public:
+  static fhir::Result<std::unique_ptr<AuditLog>> open(const std::filesystem::path& file, AuditOptions options = {});
+  ~AuditLog();  // close()
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Queues a record. Never touches the disk; false when it was dropped.
+  bool record(AuditRecord record) noexcept;
+
+  // Writes what is queued, then stops the writer. Later records are dropped.
+  void close();
+
+  AuditStats stats() const;
+
+  // For reads (admin API, recorded dry run) and purges.
+  AuditStore& store() { return *reader_; }
+
+ private:
+  AuditLog(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStore> reader, AuditOptions options);
+  void run();
+  void purge_if_due(std::chrono::steady_clock::time_point& next_purge);
+  void report(bool error, const std::string& message) const;
+
+  std::unique_ptr<AuditStore> writer_store_;  // the writer thread's connection
+  std::unique_ptr<AuditStore> reader_;
+  AuditOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<AuditRecord> queue_;
+  size_t queued_bytes_ = 0;
+  bool closing_ = false;
+  AuditStats stats_;
+  std::thread writer_;
+};
+
+}  // namespace crdex::hooks

@@ -1,0 +1,61 @@
+#pragma once
+// What the audit log keeps of one hook call (CRD found-37: every invocation
+// and response, retrievable), and the redaction applied before anything is
+// stored: the request's fhirAuthorization (the EHR's access token) is
+// removed, and no HTTP header (Authorization with the client's JWT) is ever
+// part of a record.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crdex/hooks/engine.hpp"
+
+namespace crdex::hooks {
+
+// Queued by the request thread: raw copies only, no parsing there.
+struct AuditRecord {
+  std::string service_id;
+  int64_t received_ms = 0;  // epoch ms
+  int64_t duration_us = 0;
+  int status = 0;
+  std::string request_body;  // as received; redacted by the writer before storing
+  std::string response_body;
+  std::string payer_id;
+  std::vector<CardOrigin> cards;
+};
+
+// A record as stored and read back.
+struct AuditEntry {
+  int64_t id = 0;
+  std::string recorded_at;  // RFC 3339 UTC
+  std::string service_id;
+  std::string hook;
+  std::string hook_instance;
+  std::string patient_id;
+  std::string payer_id;
+  int status = 0;
+  int64_t duration_us = 0;
+  std::string request;  // JSON without fhirAuthorization; empty when the body was not a JSON object
+  std::string response;
+};
+
+// The request body made safe to store, and the fields the log is searched by.
+struct RedactedRequest {
+  std::string json;  // minified; empty when the body was not a JSON object (then nothing of it is kept)
+  std::string hook;
+  std::string hook_instance;
+  std::string patient_id;  // context.patientId
+};
+
+// Removes every top-level "fhirAuthorization" member. A body that is not a
+// JSON object is not kept at all: it cannot be redacted with certainty.
+RedactedRequest redact_request(std::string_view body);
+
+// Builds the record of one call; the response's card origins are moved out.
+AuditRecord audit_record_of(std::string_view service_id, std::string_view request_body, ServiceResponse& response,
+                            int64_t received_ms, int64_t duration_us);
+
+}  // namespace crdex::hooks

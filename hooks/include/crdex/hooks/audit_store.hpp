@@ -1,0 +1,59 @@
+#pragma once
+// AuditStore: the hook call log in SQLite (--data DIR/audit.sqlite, WAL).
+// The AuditLog's writer thread is its only writer; admin reads, the rules
+// API's recorded dry run and purges go through the same class on their own
+// connection.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crdex/fhir/result.hpp"
+#include "crdex/hooks/audit_record.hpp"
+
+struct sqlite3;
+
+namespace crdex::hooks {
+
+// Filters of an audit search; empty / unset ones do not filter. Results are
+// in recording order (oldest first), from the record after `after_id`.
+struct AuditQuery {
+  std::string hook_instance;
+  std::string patient_id;
+  std::string payer_id;
+  std::optional<int64_t> from_ms;  // inclusive
+  std::optional<int64_t> to_ms;    // exclusive
+  int64_t after_id = 0;
+  int limit = 50;
+};
+
+class AuditStore {
+ public:
+  static fhir::Result<std::unique_ptr<AuditStore>> open(const std::filesystem::path& file);
+  ~AuditStore();
+  AuditStore(const AuditStore&) = delete;
+  AuditStore& operator=(const AuditStore&) = delete;
+
+  // Stores a batch in one transaction, each request redacted first.
+  fhir::Result<size_t> write(const std::vector<AuditRecord>& batch);
+
+  fhir::Result<std::vector<AuditEntry>> find(const AuditQuery& query);
+
+  // The payer's last `count` answered (200) calls, newest first.
+  fhir::Result<std::vector<AuditEntry>> last_answered(const std::string& payer_id, int count);
+
+  // Removes calls recorded before `cutoff_ms` with their card origins; the
+  // feedback on their cards keeps its attribution. Returns how many calls.
+  fhir::Result<int64_t> purge_before(int64_t cutoff_ms);
+
+ private:
+  explicit AuditStore(sqlite3* db) : db_(db) {}
+  std::mutex mutex_;  // one statement sequence at a time on this connection
+  sqlite3* db_;
+};
+
+}  // namespace crdex::hooks

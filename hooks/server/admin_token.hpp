@@ -1,0 +1,31 @@
+#pragma once
+// The administrator's bearer token for /admin/... (--admin-token-file). Like
+// the publishers' tokens, only its SHA-256 is kept; a presented token is
+// hashed and the two hashes compared in constant time, so neither the token
+// nor how much of it matched shows in the timing.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <pistache/http.h>
+
+namespace crdex::server {
+
+class AdminToken {
+ public:
+  // The first line of `file` (at least 16 characters), or why not.
+  static std::optional<AdminToken> from_file(const std::filesystem::path& file, std::string& error);
+  static AdminToken from_token(std::string_view token);
+
+  bool matches(std::string_view presented) const;
+
+ private:
+  std::string hash_;
+};
+
+// The token of `Authorization: Bearer <token>`, or "".
+std::string bearer_token_of(const Pistache::Http::Request& request);
+
+}  // namespace crdex::server

@@ -1,0 +1,30 @@
+#pragma once
+// POST /cds-services/{id}/feedback (CDS Hooks 2.0 feedback): checked by
+// hooks::read_feedback, stored durably before the 200 (FeedbackStore), and
+// summarised per payer rule through the admin API.
+
+#include <pistache/http.h>
+
+#include <memory>
+#include <string_view>
+
+#include "api_module.hpp"
+#include "crdex/hooks/feedback_store.hpp"
+
+namespace crdex::server {
+
+class FeedbackApi final : public ApiModule {
+ public:
+  explicit FeedbackApi(std::shared_ptr<hooks::FeedbackStore> store) : store_(std::move(store)) {}
+
+  // /cds-services/{id}/feedback
+  bool serves(std::string_view path) const override;
+  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
+  // Writes the store (a committed transaction before answering).
+  bool blocking() const override { return true; }
+
+ private:
+  std::shared_ptr<hooks::FeedbackStore> store_;
+};
+
+}  // namespace crdex::server

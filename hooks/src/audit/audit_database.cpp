@@ -1,0 +1,90 @@
+#include "audit_database.hpp"
+
+namespace crdex::hooks::detail {
+
+namespace {
+
+// invocations: one row per hook call; request is the body without
+// fhirAuthorization (NULL when the body was not a JSON object).
+// card_origins: which payer rule produced each card crdex returned; kept as
+// long as the invocation. feedback: what clinicians did with the cards; the
+// attribution columns are filled from card_origins before a purge removes it.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS invocations (
+  id            INTEGER PRIMARY KEY,
+  recorded_ms   INTEGER NOT NULL,
+  recorded_at   TEXT NOT NULL,
+  service       TEXT NOT NULL,
+  hook          TEXT,
+  hook_instance TEXT,
+  patient       TEXT,
+  payer         TEXT,
+  status        INTEGER NOT NULL,
+  duration_us   INTEGER NOT NULL,
+  request       TEXT,
+  response      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS invocations_by_hook_instance ON invocations (hook_instance);
+CREATE INDEX IF NOT EXISTS invocations_by_patient ON invocations (patient, id);
+CREATE INDEX IF NOT EXISTS invocations_by_time ON invocations (recorded_ms);
+CREATE INDEX IF NOT EXISTS invocations_by_payer ON invocations (payer, id);
+CREATE TABLE IF NOT EXISTS card_origins (
+  card_uuid        TEXT PRIMARY KEY,
+  invocation_id    INTEGER NOT NULL REFERENCES invocations (id) ON DELETE CASCADE,
+  payer            TEXT NOT NULL,
+  rule_set_version INTEGER NOT NULL,
+  rule_id          TEXT NOT NULL,
+  card_type        TEXT NOT NULL,
+  order_ref        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS card_origins_by_invocation ON card_origins (invocation_id);
+CREATE TABLE IF NOT EXISTS feedback (
+  id                   INTEGER PRIMARY KEY,
+  service              TEXT NOT NULL,
+  card_uuid            TEXT NOT NULL,
+  outcome              TEXT NOT NULL,
+  outcome_timestamp    TEXT NOT NULL,
+  accepted_suggestions TEXT NOT NULL,
+  override_system      TEXT,
+  override_code        TEXT,
+  override_display     TEXT,
+  user_comment         TEXT,
+  received_at          TEXT NOT NULL,
+  payer                TEXT,
+  rule_set_version     INTEGER,
+  rule_id              TEXT,
+  card_type            TEXT,
+  UNIQUE (card_uuid, outcome, outcome_timestamp)
+);
+)sql";
+
+}  // namespace
+
+bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+
+fhir::Error audit_error(sqlite3* db, const std::string& what) {
+  return fhir::Error{500, fhir::IssueType::exception, "audit store: " + what + ": " + sqlite3_errmsg(db), ""};
+}
+
+fhir::Result<sqlite3*> open_audit_database(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return fhir::Error{500, fhir::IssueType::exception, file.string() + ": cannot open the audit store: " + message,
+                       ""};
+  }
+  sqlite3_busy_timeout(db, 10'000);  // the writer thread and a feedback write may meet
+  // WAL: readers never block the writer. FULL: a committed batch survives a
+  // power loss; batching keeps that to one sync per batch, not per call.
+  if (!exec(db, "PRAGMA journal_mode=WAL") || !exec(db, "PRAGMA synchronous=FULL") ||
+      !exec(db, "PRAGMA foreign_keys=ON") || !exec(db, kSchema)) {
+    auto error = audit_error(db, "cannot prepare " + file.string());
+    sqlite3_close(db);
+    return error;
+  }
+  return db;
+}
+
+}  // namespace crdex::hooks::detail

@@ -1,0 +1,112 @@
+#include "crdex/hooks/audit_log.hpp"
+
+#include <vector>
+
+#include "crdex/hooks/timestamps.hpp"
+
+namespace crdex::hooks {
+
+fhir::Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::path& file, AuditOptions options) {
+  auto writer = AuditStore::open(file);
+  if (!writer) return writer.error();
+  auto reader = AuditStore::open(file);
+  if (!reader) return reader.error();
+  return std::unique_ptr<AuditLog>(
+      new AuditLog(std::move(writer).value(), std::move(reader).value(), std::move(options)));
+}
+
+AuditLog::AuditLog(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStore> reader, AuditOptions options)
+    : writer_store_(std::move(writer)), reader_(std::move(reader)), options_(std::move(options)) {
+  writer_ = std::thread([this] { run(); });
+}
+
+AuditLog::~AuditLog() { close(); }
+
+bool AuditLog::record(AuditRecord record) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    const size_t bytes = record.request_body.size() + record.response_body.size();
+    if (closing_ || queue_.size() >= options_.queue_capacity || queued_bytes_ + bytes > options_.queue_max_bytes) {
+      // Logged every 1000th drop so a full queue does not flood the log too.
+      if (stats_.dropped++ % 1000 == 0)
+        report(true, std::string("audit log: ") + (closing_ ? "closed" : "queue full, the disk is behind") + " (" +
+                         std::to_string(queue_.size()) + " of " + std::to_string(options_.queue_capacity) +
+                         "): a hook call was not recorded (" + std::to_string(stats_.dropped) + " dropped so far)");
+      return false;
+    }
+    queue_.push_back(std::move(record));
+    queued_bytes_ += bytes;
+  } catch (...) {
+    return false;  // out of memory: the call itself must still be answered
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void AuditLog::close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_ && !writer_.joinable()) return;
+    closing_ = true;
+  }
+  wake_.notify_one();
+  if (writer_.joinable()) writer_.join();
+}
+
+AuditStats AuditLog::stats() const {
+  std::lock_guard lock(mutex_);
+  AuditStats out = stats_;
+  out.queued = queue_.size();
+  return out;
+}
+
+void AuditLog::purge_if_due(std::chrono::steady_clock::time_point& next_purge) {
+  if (std::chrono::steady_clock::now() < next_purge) return;
+  next_purge = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  if (options_.retention.count() <= 0) return;
+  const int64_t cutoff =
+      now_epoch_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(options_.retention).count();
+  auto purged = writer_store_->purge_before(cutoff);
+  if (!purged)
+    report(true, "audit log: purge failed: " + purged.error().message);
+  else if (*purged > 0)
+    report(false, "audit log: purged " + std::to_string(*purged) + " call(s) older than the retention period");
+}
+
+void AuditLog::report(bool error, const std::string& message) const {
+  if (options_.report) options_.report(error, message);
+}
+
+void AuditLog::run() {
+  auto next_purge = std::chrono::steady_clock::now();
+  std::vector<AuditRecord> batch;
+  for (;;) {
+    purge_if_due(next_purge);
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_until(lock, next_purge, [this] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        if (closing_) return;
+        continue;  // time to purge
+      }
+      // Up to 1000 at a time keeps one transaction short.
+      const size_t take = std::min<size_t>(queue_.size(), 1000);
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + take));
+      for (const auto& record : batch) queued_bytes_ -= record.request_body.size() + record.response_body.size();
+      queue_.erase(queue_.begin(), queue_.begin() + take);
+    }
+    if (options_.before_batch) options_.before_batch();
+    auto written = writer_store_->write(batch);
+    std::lock_guard lock(mutex_);
+    if (written) {
+      stats_.written += batch.size();
+    } else {
+      stats_.failed += batch.size();
+      report(true, "audit log: " + std::to_string(batch.size()) + " call(s) could not be recorded: " +
+                       written.error().message);
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace crdex::hooks

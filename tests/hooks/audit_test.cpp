@@ -1,0 +1,273 @@
+// The audit log and CDS Hooks feedback below the server: redaction of the
+// access token, the background writer and its bounded queue, retention,
+// searches, and feedback validation (CH-22, CH-23), storage and summary.
+#include <boost/test/unit_test.hpp>
+#include <future>
+
+#include "crdex/hooks/audit_log.hpp"
+#include "crdex/hooks/feedback.hpp"
+#include "crdex/hooks/feedback_store.hpp"
+#include "crdex/hooks/timestamps.hpp"
+#include "support/fixtures.hpp"
+
+using namespace crdex;
+
+namespace {
+
+constexpr const char* kToken = "eyJ-access-token-never-stored-7f3a";
+
+std::string hook_call(const std::string& hook_instance, const std::string& patient) {
+  return R"({"hook":"order-sign","hookInstance":")" + hook_instance +
+         R"(","fhirServer":"https://ehr.example.org/fhir","fhirAuthorization":{"access_token":")" + kToken +
+         R"(","token_type":"Bearer","expires_in":300,"scope":"patient/*.read","subject":"crdex"},)" +
+         R"("context":{"userId":"Practitioner/1","patientId":")" + patient + R"("},"prefetch":{}})";
+}
+
+hooks::AuditRecord record_of(const std::string& hook_instance, const std::string& patient, int64_t at_ms,
+                             std::vector<hooks::CardOrigin> cards = {}) {
+  hooks::AuditRecord record;
+  record.service_id = "crdex-order-sign";
+  record.received_ms = at_ms;
+  record.duration_us = 120;
+  record.status = 200;
+  record.request_body = hook_call(hook_instance, patient);
+  record.response_body = R"({"cards":[]})";
+  record.payer_id = "acme-health-plan";
+  record.cards = std::move(cards);
+  return record;
+}
+
+std::string card_feedback(const std::string& item) { return R"({"feedback":[)" + item + "]}"; }
+
+constexpr const char* kCard = "6f1c2a9e-4b7d-4c1e-9a0b-2d3e4f5a6b7c";
+
+// The error of reading `body` as feedback (its expression).
+std::string feedback_error(const std::string& body) {
+  auto read = hooks::read_feedback(body);
+  BOOST_TEST_REQUIRE(!read.ok(), body);
+  BOOST_TEST(read.error().http_status == 400);
+  return read.error().expression;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(audit)
+
+BOOST_AUTO_TEST_CASE(CRD_45_fhirAuthorization_is_removed_before_storing) {
+  const auto redacted = hooks::redact_request(hook_call("hi-1", "p-1"));
+  BOOST_TEST(redacted.json.find(kToken) == std::string::npos);
+  BOOST_TEST(redacted.json.find("fhirAuthorization") == std::string::npos);
+  BOOST_TEST(redacted.json.find("\"fhirServer\":\"https://ehr.example.org/fhir\"") != std::string::npos);
+  BOOST_TEST(redacted.hook == "order-sign");
+  BOOST_TEST(redacted.hook_instance == "hi-1");
+  BOOST_TEST(redacted.patient_id == "p-1");
+  // An escaped key is the same key; a body that is not an object is not kept at all.
+  const auto escaped = hooks::redact_request(R"({"fhir\u0041uthorization":{"access_token":"abc-secret"}})");
+  BOOST_TEST(escaped.json == "{}");
+  BOOST_TEST(hooks::redact_request(R"(["abc-secret"])").json.empty());
+  BOOST_TEST(hooks::redact_request(R"({"fhirAuthorization":"abc-secret")").json.empty());
+}
+
+BOOST_AUTO_TEST_CASE(rfc3339_times_parse_and_format) {
+  BOOST_TEST(hooks::parse_rfc3339_ms("1970-01-01T00:00:01Z").value() == 1000);
+  BOOST_TEST(hooks::parse_rfc3339_ms("1970-01-01T01:00:00.5+01:00").value() == 500);
+  BOOST_TEST(hooks::format_rfc3339_ms(1'795'000'000'123) == "2026-11-18T11:06:40.123Z");
+  BOOST_TEST(hooks::parse_rfc3339_ms(hooks::format_rfc3339_ms(1'795'000'000'123)).value() == 1'795'000'000'123);
+  for (const char* bad : {"2026-02-30T00:00:00Z", "2026-11-22", "2026-11-22T03:04:05", "2026-11-22T25:00:00Z",
+                          "2026-11-22T03:04:05.Z", "2026-11-22T03:04:05+0100", "x"})
+    BOOST_TEST(!hooks::parse_rfc3339_ms(bad).has_value(), bad);
+}
+
+BOOST_AUTO_TEST_CASE(records_are_written_by_the_writer_thread_and_a_full_queue_drops) {
+  test::TempDir dir;
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  bool first = true;
+  hooks::AuditOptions options;
+  options.queue_capacity = 2;
+  options.before_batch = [&] {
+    if (!first) return;
+    first = false;
+    entered.set_value();
+    released.wait();  // holds the writer: the disk "is slow"
+  };
+  auto log = hooks::AuditLog::open(dir.path() / "audit.sqlite", options);
+  BOOST_TEST_REQUIRE(log.ok());
+  const int64_t now = hooks::now_epoch_ms();
+  BOOST_TEST((*log)->record(record_of("hi-1", "p-1", now)));
+  entered.get_future().wait();  // the writer holds hi-1 in its batch
+  BOOST_TEST((*log)->record(record_of("hi-2", "p-1", now)));
+  BOOST_TEST((*log)->record(record_of("hi-3", "p-1", now)));
+  BOOST_TEST(!(*log)->record(record_of("hi-4", "p-1", now)));  // queue full: dropped, not waited for
+  auto stats = (*log)->stats();
+  BOOST_TEST(stats.queued == 2u);
+  BOOST_TEST(stats.dropped == 1u);
+  BOOST_TEST(stats.written == 0u);
+  // record() returned while nothing was written: the caller never waits on the disk.
+  BOOST_TEST((*log)->store().find({}).value().empty());
+
+  release.set_value();
+  (*log)->close();  // writes everything queued
+  stats = (*log)->stats();
+  BOOST_TEST(stats.written == 3u);
+  BOOST_TEST(stats.queued == 0u);
+  const auto all = (*log)->store().find({}).value();
+  BOOST_TEST_REQUIRE(all.size() == 3u);
+  BOOST_TEST(all[0].hook_instance == "hi-1");
+  BOOST_TEST(all[2].hook_instance == "hi-3");
+  BOOST_TEST(!(*log)->record(record_of("hi-5", "p-1", now)));  // closed
+}
+
+BOOST_AUTO_TEST_CASE(the_queue_is_bounded_by_bytes_too) {
+  test::TempDir dir;
+  hooks::AuditOptions options;
+  options.queue_max_bytes = 64;  // smaller than one call's bodies
+  auto log = hooks::AuditLog::open(dir.path() / "audit.sqlite", options);
+  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST(!(*log)->record(record_of("hi-1", "p-1", hooks::now_epoch_ms())));
+  (*log)->close();
+  BOOST_TEST((*log)->stats().dropped == 1u);
+  BOOST_TEST((*log)->store().find({}).value().empty());
+}
+
+BOOST_AUTO_TEST_CASE(CRD_45_search_by_hookInstance_patient_time_and_pages) {
+  test::TempDir dir;
+  auto log = hooks::AuditLog::open(dir.path() / "audit.sqlite");
+  BOOST_TEST_REQUIRE(log.ok());
+  const int64_t t0 = 1'795'000'000'000;
+  for (int i = 0; i < 6; ++i)
+    (*log)->record(record_of("hi-" + std::to_string(i), i % 2 ? "odd" : "even", t0 + i * 1000));
+  (*log)->close();
+  auto& store = (*log)->store();
+
+  hooks::AuditQuery by_instance;
+  by_instance.hook_instance = "hi-3";
+  auto found = store.find(by_instance).value();
+  BOOST_TEST_REQUIRE(found.size() == 1u);
+  BOOST_TEST(found[0].patient_id == "odd");
+  BOOST_TEST(found[0].recorded_at == hooks::format_rfc3339_ms(t0 + 3000));
+  BOOST_TEST(found[0].request.find(kToken) == std::string::npos);
+  BOOST_TEST(found[0].response == R"({"cards":[]})");
+
+  hooks::AuditQuery by_patient;
+  by_patient.patient_id = "even";
+  BOOST_TEST(store.find(by_patient).value().size() == 3u);
+
+  hooks::AuditQuery window;  // [t0+1s, t0+5s), two per page
+  window.from_ms = t0 + 1000;
+  window.to_ms = t0 + 5000;
+  window.limit = 2;
+  auto page = store.find(window).value();
+  BOOST_TEST_REQUIRE(page.size() == 2u);
+  BOOST_TEST(page[0].hook_instance == "hi-1");
+  window.after_id = page.back().id;
+  page = store.find(window).value();
+  BOOST_TEST_REQUIRE(page.size() == 2u);
+  BOOST_TEST(page[1].hook_instance == "hi-4");
+  window.after_id = page.back().id;
+  BOOST_TEST(store.find(window).value().empty());
+}
+
+BOOST_AUTO_TEST_CASE(retention_purges_old_calls_and_feedback_keeps_its_rule) {
+  test::TempDir dir;
+  const auto file = dir.path() / "audit.sqlite";
+  auto log = hooks::AuditLog::open(file);
+  auto feedback = hooks::FeedbackStore::open(file);
+  BOOST_TEST_REQUIRE((log.ok() && feedback.ok()));
+  const int64_t now = hooks::now_epoch_ms();
+  const int64_t long_ago = now - int64_t{400} * 24 * 3600 * 1000;
+  (*log)->record(record_of("old", "p", long_ago, {{kCard, "ServiceRequest/1", "mammo-pa", 3, "coverage-info"}}));
+  (*log)->record(record_of("new", "p", now));
+  (*log)->close();
+  auto items = hooks::read_feedback(card_feedback(std::string(R"({"card":")") + kCard +
+                                                  R"(","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:04:05Z"})"));
+  BOOST_TEST_REQUIRE(items.ok());
+  BOOST_TEST((*feedback)->add("crdex-order-sign", *items).value() == 1);
+
+  BOOST_TEST((*log)->store().purge_before(now - int64_t{365} * 24 * 3600 * 1000).value() == 1);
+  const auto left = (*log)->store().find({}).value();
+  BOOST_TEST_REQUIRE(left.size() == 1u);
+  BOOST_TEST(left[0].hook_instance == "new");
+  const auto summary = (*feedback)->summary("").value();
+  BOOST_TEST_REQUIRE(summary.size() == 1u);
+  BOOST_TEST(summary[0].rule_id == "mammo-pa");
+  BOOST_TEST(summary[0].rule_set_version == 3);
+  BOOST_TEST(summary[0].overridden == 1);
+}
+
+BOOST_AUTO_TEST_CASE(CH_22_feedback_is_stored_once_and_summarised_per_rule) {
+  test::TempDir dir;
+  const auto file = dir.path() / "audit.sqlite";
+  auto log = hooks::AuditLog::open(file);
+  auto store = hooks::FeedbackStore::open(file);
+  BOOST_TEST_REQUIRE((log.ok() && store.ok()));
+  const std::string other_card = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  (*log)->record(record_of("hi", "p", hooks::now_epoch_ms(),
+                           {{kCard, "ServiceRequest/1", "mammo-pa", 2, "coverage-info"},
+                            {other_card, "ServiceRequest/2", "defaultOutcome", 2, "guideline"}}));
+  (*log)->close();
+  const std::string body = card_feedback(
+      std::string(R"({"card":")") + kCard +
+      R"(","outcome":"accepted","acceptedSuggestions":[{"id":"s-1"}],"outcomeTimestamp":"2026-11-22T03:04:05Z"},)" +
+      R"({"card":")" + kCard +
+      R"(","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:05:00Z","overrideReason":{"reason":{"system":"http://example.org/why","code":"already-done"},"userComment":"done last week"}},)" +
+      R"({"card":")" + other_card + R"(","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:06:00Z"},)" +
+      R"({"card":"ffffffff-ffff-4fff-8fff-ffffffffffff","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:07:00Z"})");
+  auto items = hooks::read_feedback(body);
+  BOOST_TEST_REQUIRE(items.ok(), (items.ok() ? "" : items.error().message));
+  BOOST_TEST((*items)[0].accepted_suggestions == std::vector<std::string>{"s-1"});
+  BOOST_TEST((*items)[1].override_code == "already-done");
+  BOOST_TEST((*items)[1].user_comment == "done last week");
+  BOOST_TEST((*store)->add("crdex-order-sign", *items).value() == 4);
+  BOOST_TEST((*store)->add("crdex-order-sign", *items).value() == 0);  // the same again: tolerated, stored once
+
+  const auto rows = (*store)->summary("").value();
+  BOOST_TEST_REQUIRE(rows.size() == 3u);
+  BOOST_TEST(rows[0].rule_id == "defaultOutcome");
+  BOOST_TEST(rows[0].overridden == 1);
+  BOOST_TEST(rows[1].rule_id == "mammo-pa");
+  BOOST_TEST(rows[1].accepted == 1);
+  BOOST_TEST(rows[1].overridden == 1);
+  BOOST_TEST_REQUIRE(rows[1].override_reasons.size() == 1u);
+  BOOST_TEST(rows[1].override_reasons[0].code == "already-done");
+  BOOST_TEST(rows[2].payer_id.empty());  // a card crdex does not know
+  BOOST_TEST(rows[2].overridden == 1);
+  BOOST_TEST((*store)->summary("bluestone-health").value().empty());
+}
+
+BOOST_AUTO_TEST_CASE(CH_23_feedback_validation_names_the_element) {
+  const std::string card = std::string(R"("card":")") + kCard + "\"";
+  const std::string when = R"("outcomeTimestamp":"2026-11-22T03:04:05Z")";
+  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"overridden"})")) ==
+             "feedback[0].outcomeTimestamp");
+  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"accepted",)" + when + "}")) ==
+             "feedback[0].acceptedSuggestions");
+  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"accepted","acceptedSuggestions":[],)" +
+                                          when + "}")) == "feedback[0].acceptedSuggestions");
+  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"accepted","acceptedSuggestions":[{}],)" +
+                                          when + "}")) == "feedback[0].acceptedSuggestions[0].id");
+  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"ignored",)" + when + "}")) ==
+             "feedback[0].outcome");
+  BOOST_TEST(feedback_error(card_feedback(R"({"card":"not-a-uuid","outcome":"overridden",)" + when + "}")) ==
+             "feedback[0].card");
+  BOOST_TEST(feedback_error(card_feedback(R"({"outcome":"overridden",)" + when + "}")) == "feedback[0].card");
+  BOOST_TEST(feedback_error(card_feedback("{" + card +
+                                          R"(,"outcome":"overridden","outcomeTimestamp":"yesterday"})")) ==
+             "feedback[0].outcomeTimestamp");
+  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"overridden",)" + when +
+                                          R"(,"overrideReason":{"reason":{"system":"s"}}})")) ==
+             "feedback[0].overrideReason.reason.code");
+  BOOST_TEST(feedback_error(card_feedback("{" + card +
+                                          R"(,"outcome":"accepted","acceptedSuggestions":[{"id":"s"}],)" + when +
+                                          R"(,"overrideReason":{"userComment":"x"}})")) ==
+             "feedback[0].overrideReason");
+  BOOST_TEST(feedback_error(R"({"feedback":[]})") == "feedback");
+  BOOST_TEST(feedback_error(R"({"cards":[]})") == "feedback");
+  BOOST_TEST(!hooks::read_feedback("not json").ok());
+  // Valid: overridden with only a comment, an offset timestamp.
+  BOOST_TEST(hooks::read_feedback(card_feedback("{" + card +
+                                                R"(,"outcome":"overridden","outcomeTimestamp":"2026-11-22T03:04:05.25-05:00","overrideReason":{"userComment":"not now"}})"))
+                 .ok());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
