@@ -15,6 +15,7 @@
 #include "crdex/config/rule_store.hpp"
 #include "crdex/config/stored_catalog.hpp"
 #include "crdex/hooks/engine.hpp"
+#include "cdex_api.hpp"
 #include "http_front.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -100,6 +101,13 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->engine->allow_rule_trace(options.allow_rule_trace);
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
       std::make_shared<crdex::server::RulePublisher>(store, state->engine)));
+  auto cdex = crdex::server::CdexApi::create(options.cdex, options.data_dir, options.fill.allow_plain_http,
+                                            options.fill.max_pages);
+  if (!cdex) {
+    spdlog::critical("CDex: {}", cdex.error().message);
+    return 2;
+  }
+  state->modules.push_back(*cdex);
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 
@@ -133,6 +141,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!state->drain(options.drain_timeout))
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes
+  (*cdex)->stop();               // CDex work in hand finishes; the rest stays stored
   endpoint.shutdown();
   spdlog::info("stopped");
   return 0;

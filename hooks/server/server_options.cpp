@@ -75,6 +75,8 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
 
+  add_cdex_options(app, options.cdex);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cdex_options.hpp"
 #include "crdex/hooks/prefetch_fill.hpp"
 
 namespace crdex::server {
@@ -29,6 +30,7 @@ struct ServerOptions {
   // stored (replacing the payer's previous token).
   std::vector<std::string> publisher_tokens;
   bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
+  CdexOptions cdex;               // CDex task-based requests, both roles
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code
