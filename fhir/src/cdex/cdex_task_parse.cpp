@@ -73,16 +73,16 @@ void read_inputs(const JsonNode& task, DataRequestTask& out) {
     input.expect_object();
     switch (input_kind(input.at("type"))) {
       case InputKind::query:
-        out.request.query = std::string(input.at("valueString").as_non_empty_string());
         if (out.request.kind != RequestKind::query)
           violation(input.path(), input.path() + " is a data-query input, but Task.code is " +
                                       request_kind_code(out.request.kind) + " (cdex-7/8/12)");
+        out.request.query = std::string(input.at("valueString").as_non_empty_string());
         break;
       case InputKind::code: {
-        const auto value = input.at("valueCodeableConcept").expect_object();
         if (out.request.kind != RequestKind::code)
           violation(input.path(), input.path() + " is a data-code input, but Task.code is " +
                                       request_kind_code(out.request.kind) + " (cdex-7/8/12)");
+        const auto value = input.at("valueCodeableConcept").expect_object();
         out.request.code.text = std::string(value.string_or_empty("text"));
         if (auto codings = value.find("coding"); codings && !codings->items().empty()) {
           const auto coding = codings->items().front().expect_object();
@@ -94,10 +94,10 @@ void read_inputs(const JsonNode& task, DataRequestTask& out) {
         break;
       }
       case InputKind::questionnaire:
-        out.request.questionnaire = std::string(input.at("valueCanonical").as_non_empty_string());
         if (out.request.kind != RequestKind::questionnaire)
           violation(input.path(), input.path() + " is a questionnaire input, but Task.code is " +
                                       request_kind_code(out.request.kind) + " (cdex-7/8/12)");
+        out.request.questionnaire = std::string(input.at("valueCanonical").as_non_empty_string());
         break;
       case InputKind::purpose_of_use:
         out.request.purpose_of_use = minified_json(input.at("valueCodeableConcept").expect_object());
