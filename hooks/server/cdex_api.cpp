@@ -192,9 +192,7 @@ ApiAnswer CdexApi::fhir_task(const Http::Request& request, std::string_view path
     if (auto refused = refuse_media_type(request)) return *refused;
     auto task = source_->submit(request.body());
     if (!task) return problem(task.error());
-    auto shown = source_->read(task->id);
-    if (!shown) return problem(shown.error());
-    ApiAnswer answer{201, std::move(shown).value(), true, {}};
+    ApiAnswer answer{201, task->document, true, {}};
     answer.headers.emplace_back("Location", "Task/" + task->id);
     return answer;
   }
@@ -231,7 +229,8 @@ ApiAnswer CdexApi::consumer(const Http::Request& request, std::string_view path)
     if (auto refused = refuse_media_type(request)) return *refused;
     auto body = read_consumer_request(request.body());
     if (!body) return problem(body.error());
-    auto row = consumer_->request(body->source, body->request);
+    auto row = body->follow_task_id.empty() ? consumer_->request(body->source, body->request)
+                                            : consumer_->follow(body->source, body->follow_task_id);
     if (!row) return problem(row.error());
     ApiAnswer answer{201, consumer_request_json(*row), false, {}};
     answer.headers.emplace_back("Location", std::string(kRequestsPath) + "/" + row->id);

@@ -60,6 +60,7 @@ class CdexApi : public ApiModule {
 // and the source base; errors name the field.
 struct ConsumerRequestBody {
   std::string source;
+  std::string follow_task_id;  // {"source", "taskId"}: follow an existing Task instead
   fhir::cdex::DataRequest request;
 };
 fhir::Result<ConsumerRequestBody> read_consumer_request(std::string_view body);

@@ -32,6 +32,10 @@ ConsumerRequestBody read_body(const fhir::JsonNode& body) {
   body.expect_object();
   ConsumerRequestBody out;
   out.source = std::string(body.at("source").as_non_empty_string());
+  if (auto task_id = body.find("taskId")) {
+    out.follow_task_id = std::string(task_id->as_non_empty_string());
+    return out;
+  }
   auto& r = out.request;
   int kinds = 0;
   if (auto query = body.find("query")) {

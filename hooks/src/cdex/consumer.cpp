@@ -201,6 +201,26 @@ fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_bas
   return row;
 }
 
+fhir::Result<ConsumerRequestRow> Consumer::follow(const std::string& source_base, const std::string& task_id) {
+  if (auto refused = fhir::check_fhir_server_url(source_base, options_.allow_plain_http)) return *refused;
+  ConsumerRequestRow row;
+  row.id = fhir::random_uuid();
+  row.source = source_base;
+  row.remote_id = task_id;
+  row.status = "requested";  // not known before the first poll
+  row.created_ms = now_ms();
+  row.outputs = "[]";
+  row.next_poll_ms = row.created_ms + options_.cadence.first.count();
+  auto saved = store_->save_request(row);
+  if (!saved) return saved.error();
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  wake_.notify_all();
+  return row;
+}
+
 fhir::Result<std::optional<ConsumerRequestRow>> Consumer::get(const std::string& id) const { return store_->request(id); }
 
 fhir::Result<std::optional<ConsumerRequestRow>> Consumer::wait_until_done(const std::string& id,

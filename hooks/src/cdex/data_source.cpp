@@ -135,7 +135,7 @@ std::string DataSource::unsupported_because(const fc::DataRequest& request) cons
   return {};
 }
 
-fhir::Result<fc::DataRequestTask> DataSource::submit(std::string_view task_json) {
+fhir::Result<DataSource::Submitted> DataSource::submit(std::string_view task_json) {
   auto parsed = fc::parse_data_request_task(task_json);
   if (!parsed) return parsed.error();
   fc::DataRequestTask task = std::move(parsed).value();
@@ -159,7 +159,7 @@ fhir::Result<fc::DataRequestTask> DataSource::submit(std::string_view task_json)
   auto stored = store_->insert_source({task.id, fc::task_status_code(task.progress.status), document});
   if (!stored) return stored.error();
   if (task.progress.status == TaskStatus::accepted) enqueue(task.id);
-  return task;
+  return Submitted{task.id, document};
 }
 
 fhir::Result<std::string> DataSource::read(const std::string& id) const {

@@ -52,6 +52,11 @@ class Consumer {
   // Error with status 502 naming the source's status.
   fhir::Result<ConsumerRequestRow> request(const std::string& source_base, const fhir::cdex::DataRequest& request);
 
+  // Follows a Task that already exists at `source_base` (created by another
+  // system, or before the source moved): polled like one crdex created, the
+  // first poll after cadence.first.
+  fhir::Result<ConsumerRequestRow> follow(const std::string& source_base, const std::string& task_id);
+
   fhir::Result<std::optional<ConsumerRequestRow>> get(const std::string& id) const;
 
   // Waits until request `id` is no longer followed (completed, rejected,

@@ -67,8 +67,13 @@ class DataSource {
   // store for the next start.
   void stop();
 
-  // POST [base]/Task. The stored Task (with its id and first status).
-  fhir::Result<fhir::cdex::DataRequestTask> submit(std::string_view task_json);
+  // POST [base]/Task: the Task as stored (its id and first status), which the
+  // worker may already have moved on.
+  struct Submitted {
+    std::string id;
+    std::string document;
+  };
+  fhir::Result<Submitted> submit(std::string_view task_json);
   // GET [base]/Task/{id}: the Task as it stands.
   fhir::Result<std::string> read(const std::string& id) const;
   // GET [base]/Task?status=...: a searchset Bundle (status empty: every Task).
