@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <memory>
 
@@ -113,6 +114,23 @@ struct CdexServers {
 
 std::string text(simdjson::dom::element e) { return std::string(std::string_view(e)); }
 
+// FHIR R4 validity of `resources` (a JSON array) as FHIR.js (tests/fhir-validator) judges it.
+std::string validation_report(const std::string& resources) {
+  test::TempDir dir;
+  const auto file = dir.path() / "tasks.json";
+  std::ofstream(file) << resources;
+  const auto command = "node '" + (test::source_dir() / "tests/fhir-validator/validate.js").string() + "' '" +
+                       file.string() + "' 2>&1";
+  std::string output;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+    pclose(pipe);
+  }
+  return output;
+}
+
 // The condition ids in a completed request's first output (a searchset Bundle).
 std::vector<std::string> output_condition_ids(const test::Json& request) {
   std::vector<std::string> ids;
@@ -187,6 +205,12 @@ BOOST_AUTO_TEST_CASE(CDX_06_CDX_07_query_request_completes_and_the_consumer_gets
   BOOST_TEST(test::minified(task.root()["reasonReference"]) == test::minified(test::Json(kClaim).root()));
   BOOST_TEST(text(task.root()["output"].at(0)["valueReference"]["reference"]) == "#result");
   BOOST_TEST(text(task.root()["meta"]["tag"].at(0)["code"]) == "claims-processing");
+  // The Tasks crdex emitted, as the consumer built it (status requested, from
+  // its first answer) and as the source completed it, are valid FHIR R4.
+  const auto report = validation_report("[" + test::minified(test::Json(asked.body).root()["task"]) + "," + shown.body + "]");
+  test::Json verdict(report);
+  BOOST_TEST(int64_t(verdict.root()["count"]) == 2);
+  BOOST_TEST(bool(verdict.root()["valid"]), report);
   const auto completed = test::http_request("GET", source_fhir() + "/Task?status=completed", {}, "application/json",
                                             bearer(kClientToken));
   BOOST_TEST(test::Json(completed.body).root()["total"].get_int64().value() == 1);
