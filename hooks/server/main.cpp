@@ -138,10 +138,12 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {} received: draining calls in flight", signal_number);
+  // CDex first: the work in hand finishes, the rest stays stored for the next
+  // start, and calls waiting on a consumer request (?wait-ms) answer now.
+  (*cdex)->stop();
   if (!state->drain(options.drain_timeout))
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes
-  (*cdex)->stop();               // CDex work in hand finishes; the rest stays stored
   endpoint.shutdown();
   spdlog::info("stopped");
   return 0;

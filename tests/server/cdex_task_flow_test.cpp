@@ -278,6 +278,7 @@ BOOST_AUTO_TEST_CASE(CDX_05_human_review_holds_the_task_until_approved) {
   test::Json request(done(text(row.root()["id"])).body);
   BOOST_TEST(text(request.root()["status"]) == "completed");
   BOOST_TEST((output_condition_ids(request) == std::vector<std::string>{"c1", "c2"}));
+  BOOST_TEST(text(request.root()["task"]["businessStatus"]["text"]) == "released by HIM");
   BOOST_TEST(review(task_id, "approve", "").status == 409);  // no longer waiting
 }
 

@@ -234,18 +234,20 @@ fhir::Result<std::string> DataSource::reject(const std::string& id, const std::s
 void DataSource::fulfil(const std::string& id) {
   auto row = store_->source(id);
   if (!row || !*row) return;
-  if ((*row)->status == "accepted" && !move(id, TaskStatus::in_progress, {}, {})) return;
   if ((*row)->status != "accepted" && (*row)->status != "in-progress") return;
   auto task = fc::parse_data_request_task((*row)->document);
   if (!task) {
     (void)move(id, TaskStatus::failed, "the stored Task cannot be read: " + task.error().message, {});
     return;
   }
+  // The reviewer's note (businessStatus) stays with the Task to the end.
+  const std::string note = task->progress.business_status;
+  if ((*row)->status == "accepted" && !move(id, TaskStatus::in_progress, {}, note)) return;
   const auto done = detail::fulfil_request(options_, task->request);
   if (done.ok)
-    (void)move(id, TaskStatus::completed, {}, {}, {data_value_output()}, {done.result});
+    (void)move(id, TaskStatus::completed, {}, note, {data_value_output()}, {done.result});
   else
-    (void)move(id, TaskStatus::failed, done.problem, {});
+    (void)move(id, TaskStatus::failed, done.problem, note);
 }
 
 }  // namespace crdex::hooks::cdex
