@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cctype>
+
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/reference.hpp"
@@ -27,6 +29,31 @@ bool acceptable_query(std::string_view query) {
   return query.find("://") == std::string_view::npos && query.find("..") == std::string_view::npos;
 }
 
+// A search parameter value as it goes into a URL: everything but unreserved
+// characters and ':' '/' percent-encoded, so a member id cannot add parameters.
+std::string encoded(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// A FHIR id: [A-Za-z0-9\-\.]{1,64}. Anything else is not put into a search.
+bool valid_fhir_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (unsigned char c : id)
+    if (!std::isalnum(c) && c != '-' && c != '.') return false;
+  return true;
+}
+
 // The patient's id at the EHR, from Task.for. Empty with `problem` set when
 // it cannot be told.
 std::string patient_id(const DataSourceOptions& options, const std::string& for_json, std::string& problem) {
@@ -39,7 +66,7 @@ std::string patient_id(const DataSourceOptions& options, const std::string& for_
   std::string_view literal;
   if (reference["reference"].get(literal) == simdjson::SUCCESS) {
     const auto parts = fhir::parse_reference(literal);
-    if (parts.valid() && parts.type == "Patient") return std::string(parts.id);
+    if (parts.valid() && parts.type == "Patient" && valid_fhir_id(parts.id)) return std::string(parts.id);
   }
   std::string_view system, value;
   if (reference["identifier"]["value"].get(value) != simdjson::SUCCESS) {
@@ -48,7 +75,7 @@ std::string patient_id(const DataSourceOptions& options, const std::string& for_
   }
   if (reference["identifier"]["system"].get(system) != simdjson::SUCCESS) system = {};
   const std::string query =
-      "Patient?identifier=" + (system.empty() ? std::string(value) : std::string(system) + "|" + std::string(value));
+      "Patient?identifier=" + (system.empty() ? encoded(value) : encoded(system) + "|" + encoded(value));
   const auto answer = query_ehr(options, query);
   if (!answer.ok()) {
     problem = "the patient could not be looked up: " + answer.problem;
@@ -67,8 +94,8 @@ std::string patient_id(const DataSourceOptions& options, const std::string& for_
     return {};
   }
   std::string_view id;
-  if (entries.at(0)["resource"]["id"].get(id) != simdjson::SUCCESS) {
-    problem = "the patient found has no id";
+  if (entries.at(0)["resource"]["id"].get(id) != simdjson::SUCCESS || !valid_fhir_id(id)) {
+    problem = "the patient found has no usable id";
     return {};
   }
   return std::string(id);
