@@ -19,6 +19,7 @@
 #include "crdex/hooks/audit_log.hpp"
 #include "crdex/hooks/feedback_store.hpp"
 #include "feedback_api.hpp"
+#include "cdex_api.hpp"
 #include "http_front.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -132,6 +133,13 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->audit = audit;
   state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
   state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
+  auto cdex = crdex::server::CdexApi::create(options.cdex, options.data_dir, options.fill.allow_plain_http,
+                                            options.fill.max_pages);
+  if (!cdex) {
+    spdlog::critical("CDex: {}", cdex.error().message);
+    return 2;
+  }
+  state->modules.push_back(*cdex);
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 
@@ -162,6 +170,9 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {} received: draining calls in flight", signal_number);
+  // CDex first: the work in hand finishes, the rest stays stored for the next
+  // start, and calls waiting on a consumer request (?wait-ms) answer now.
+  (*cdex)->stop();
   if (!state->drain(options.drain_timeout))
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes

@@ -85,6 +85,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
   app.add_option("--admin-token-file", options.admin_token_file,
                  "file whose first line is the admin API's bearer token (/admin/...; only its hash is kept)");
+  add_cdex_options(app, options.cdex);
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cdex_options.hpp"
 #include "crdex/hooks/prefetch_fill.hpp"
 
 namespace crdex::server {
@@ -33,6 +34,7 @@ struct ServerOptions {
   int audit_retention_days = 365;  // 0 keeps every call
   size_t audit_queue = 10'000;     // records waiting for the writer before new ones are dropped
   std::filesystem::path admin_token_file;  // empty: the admin API answers 403
+  CdexOptions cdex;               // CDex task-based requests, both roles
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code
