@@ -85,14 +85,24 @@ void write_new_class(fhir::JsonWriter& w, const config::MemberCoverage::ClassVal
 // One class entry with the record's value (and name) put in place, the rest as sent.
 void write_corrected_class(fhir::JsonWriter& w, element entry, const config::MemberCoverage::ClassValue& held) {
   w.StartObject();
+  bool value_written = false, name_written = false;
   for (auto field : entry.get_object()) {
-    if (field.key == "value" || (field.key == "name" && !held.name.empty())) continue;
     fhir::write_key(w, field.key);
-    fhir::write_raw(w, field.value);
+    if (field.key == "value") {
+      fhir::write_string(w, held.value);
+      value_written = true;
+    } else if (field.key == "name" && !held.name.empty()) {
+      fhir::write_string(w, held.name);
+      name_written = true;
+    } else {
+      fhir::write_raw(w, field.value);
+    }
   }
-  fhir::write_key(w, "value");
-  fhir::write_string(w, held.value);
-  fhir::write_optional_string(w, "name", held.name);
+  if (!value_written) {
+    fhir::write_key(w, "value");
+    fhir::write_string(w, held.value);
+  }
+  if (!name_written) fhir::write_optional_string(w, "name", held.name);
   w.EndObject();
 }
 
