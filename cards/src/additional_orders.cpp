@@ -37,7 +37,7 @@ std::optional<Card> additional_orders_card(const config::PayerRuleSet& payer, co
   card.selection_behavior = "any";
   for (const auto& companion : companions.orders) {
     Suggestion suggestion{fhir::random_uuid(), companion.label, {}};
-    suggestion.actions.push_back({"create", "Add order: " + companion.label, draft_order(order, companion), {}});
+    suggestion.actions.push_back({"create", "Add order: " + companion.label, draft_order(order, companion), {}, {}});
     card.suggestions.push_back(std::move(suggestion));
   }
   return card;

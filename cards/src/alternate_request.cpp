@@ -70,7 +70,7 @@ std::optional<Card> alternate_request_card(const config::PayerRuleSet& payer, co
   for (const auto& option : alternatives.options) {
     Suggestion suggestion{fhir::random_uuid(), option.label, {}};
     suggestion.actions.push_back(
-        {"update", "Change " + order.description + " to " + option.label, order_with_code(order, option.code), {}});
+        {"update", "Change " + order.description + " to " + option.label, order_with_code(order, option.code), {}, {}});
     card.suggestions.push_back(std::move(suggestion));
   }
   return card;

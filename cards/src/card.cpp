@@ -21,7 +21,8 @@ std::string clip_summary(std::string text) {
 // The rule's own card: Instructions, or External Reference when it has links.
 Card rule_card(const config::PayerRuleSet& payer, const OrderUnderReview& order, const config::CardTemplate& t) {
   Card card = detail::card_from(payer, order, t);
-  for (const auto& link : t.links) card.links.push_back({link.label, link.url, "absolute", {}});
+  for (const auto& link : t.links)
+    if (!detail::is_pa_portal(payer, link.url)) card.links.push_back({link.label, link.url, "absolute", {}});
   return card;
 }
 
@@ -47,7 +48,7 @@ Card prior_authorization_card(const config::PayerRuleSet& payer, const OrderUnde
 }  // namespace
 
 std::vector<Card> cards_for(const config::PayerRuleSet& payer, const OrderUnderReview& order,
-                            const CoverageDecision& decision) {
+                            const CoverageDecision& decision, std::span<const std::string> questionnaires_on_client) {
   const config::CoverageOutcome& outcome = *decision.outcome;
   std::vector<Card> cards;
   if (outcome.card)
@@ -59,7 +60,8 @@ std::vector<Card> cards_for(const config::PayerRuleSet& payer, const OrderUnderR
   if (outcome.companions)
     if (auto card = detail::additional_orders_card(payer, order, *outcome.companions)) cards.push_back(*card);
   if (outcome.form)
-    if (auto card = detail::form_completion_card(payer, order, *outcome.form)) cards.push_back(*card);
+    if (auto card = detail::form_completion_card(payer, order, *outcome.form, questionnaires_on_client))
+      cards.push_back(*card);
   if (outcome.smart_app) cards.push_back(detail::smart_app_card(payer, order, *outcome.smart_app));
   return cards;
 }

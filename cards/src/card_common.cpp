@@ -33,6 +33,12 @@ std::string_view coded_element(std::string_view resource_type) {
   return {};
 }
 
+bool is_pa_portal(const config::PayerRuleSet& payer, std::string_view url) {
+  for (const auto& portal : payer.pa_portals)
+    if (url.starts_with(portal)) return true;
+  return false;
+}
+
 void write_concept(fhir::JsonWriter& w, const fhir::Coding& code) {
   w.StartObject();
   fhir::write_key(w, "coding");

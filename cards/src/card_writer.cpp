@@ -43,20 +43,6 @@ void write_source(fhir::JsonWriter& w, const Card& card) {
   w.EndObject();
 }
 
-void write_action(fhir::JsonWriter& w, const Action& action) {
-  w.StartObject();
-  write_key(w, "type");
-  write_string(w, action.type);
-  write_key(w, "description");
-  write_string(w, action.description);
-  if (!action.resource_json.empty()) {
-    write_key(w, "resource");
-    w.RawValue(action.resource_json.data(), action.resource_json.size(), rapidjson::kObjectType);
-  }
-  fhir::write_optional_string(w, "resourceId", action.resource_id);
-  w.EndObject();
-}
-
 void write_suggestions(fhir::JsonWriter& w, const Card& card) {
   if (card.suggestions.empty()) return;
   write_key(w, "suggestions");
@@ -97,6 +83,27 @@ void write_links(fhir::JsonWriter& w, const Card& card) {
 }
 
 }  // namespace
+
+void write_action(fhir::JsonWriter& w, const Action& action) {
+  w.StartObject();
+  write_key(w, "type");
+  write_string(w, action.type);
+  write_key(w, "description");
+  write_string(w, action.description);
+  if (!action.resource_json.empty()) {
+    write_key(w, "resource");
+    w.RawValue(action.resource_json.data(), action.resource_json.size(), rapidjson::kObjectType);
+  }
+  fhir::write_optional_string(w, "resourceId", action.resource_id);
+  if (!action.if_none_exist.empty()) {
+    write_key(w, "extension");
+    w.StartObject();
+    write_key(w, "davinci-crd.if-none-exist");
+    write_string(w, action.if_none_exist);
+    w.EndObject();
+  }
+  w.EndObject();
+}
 
 void write_card(fhir::JsonWriter& w, const Card& card) {
   w.StartObject();

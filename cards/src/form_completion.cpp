@@ -1,6 +1,8 @@
 // Request Form Completion: a CRD questionnaire Task the EHR can add to its
 // work list (profile-taskquestionnaire). When DTR applies, payers point to the
 // questionnaire through coverage information (doc-needed) instead (resp-59).
+#include <algorithm>
+
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/reference.hpp"
 #include "response_types.hpp"
@@ -80,12 +82,18 @@ std::string questionnaire_task(const config::PayerRuleSet& payer, const OrderUnd
 }  // namespace
 
 std::optional<Card> form_completion_card(const config::PayerRuleSet& payer, const OrderUnderReview& order,
-                                         const config::FormTemplate& form) {
+                                         const config::FormTemplate& form,
+                                         std::span<const std::string> questionnaires_on_client) {
   Card card = card_from(payer, order, form);
   card.selection_behavior = "any";
   Suggestion suggestion{fhir::random_uuid(), form.label, {}};
+  const bool on_client = std::find(questionnaires_on_client.begin(), questionnaires_on_client.end(),
+                                   form.questionnaire_search) != questionnaires_on_client.end();
+  if (!form.questionnaire_resource.empty() && !on_client)
+    suggestion.actions.push_back({"create", "Add the questionnaire " + form.questionnaire + " if the EHR lacks it",
+                                  form.questionnaire_resource, {}, form.questionnaire_search});
   suggestion.actions.push_back({"create", "Add a task to complete: " + form.label,
-                                questionnaire_task(payer, order, form), {}});
+                                questionnaire_task(payer, order, form), {}, {}});
   card.suggestions.push_back(std::move(suggestion));
   return card;
 }

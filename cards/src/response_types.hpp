@@ -25,8 +25,12 @@ std::optional<Card> additional_orders_card(const config::PayerRuleSet& payer, co
 // Request Form Completion: a suggestion creating a CRD questionnaire Task
 // (profile-taskquestionnaire: ready, order, complete-questionnaire, the
 // questionnaire and the after-completion action as inputs).
+// When the payer ships the Questionnaire and the EHR is not known to hold it
+// (`questionnaires_on_client`), the suggestion first creates it,
+// conditionally (`davinci-crd.if-none-exist`, CRD dev-19).
 std::optional<Card> form_completion_card(const config::PayerRuleSet& payer, const OrderUnderReview& order,
-                                         const config::FormTemplate& form);
+                                         const config::FormTemplate& form,
+                                         std::span<const std::string> questionnaires_on_client);
 
 // Launch SMART Application: a `smart` link with its appContext.
 Card smart_app_card(const config::PayerRuleSet& payer, const OrderUnderReview& order,
@@ -36,6 +40,11 @@ Card smart_app_card(const config::PayerRuleSet& payer, const OrderUnderReview& o
 // ("code", "codeCodeableConcept", "medicationCodeableConcept"), or "" when
 // crdex does not propose changes to that type.
 std::string_view coded_element(std::string_view resource_type);
+
+// True when `url` starts with one of the payer's prior-authorization portals
+// (CRD resp-17, resp-23). Rule sets linking there are refused at load time;
+// this is the last guard before a card is sent.
+bool is_pa_portal(const config::PayerRuleSet& payer, std::string_view url);
 
 // Writes a Coding-only CodeableConcept.
 void write_concept(fhir::JsonWriter& w, const fhir::Coding& code);

@@ -21,9 +21,17 @@ CoverageOutcome technical_failure_outcome(std::string explanation) {
 }
 
 CoverageOutcome inactive_coverage_outcome(std::string explanation) {
+  return not_covered_outcome("no-active-coverage", std::move(explanation));
+}
+
+CoverageOutcome not_covered_outcome(std::string_view reason_code, std::string explanation) {
+  const char* display = reason_code == "no-member-found"      ? "No member found"
+                        : reason_code == "no-active-coverage" ? "No active coverage"
+                        : reason_code == "coverage-not-found" ? "Coverage not found"
+                                                              : "";
   CoverageOutcome outcome;
   outcome.covered = "not-covered";
-  outcome.reasons.push_back({{kCrdTempSystem, "no-active-coverage", "No active coverage"}, std::move(explanation)});
+  outcome.reasons.push_back({{kCrdTempSystem, std::string(reason_code), display}, std::move(explanation)});
   return outcome;
 }
 

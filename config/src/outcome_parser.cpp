@@ -148,7 +148,8 @@ CompanionsTemplate parse_companions(const JsonNode& node) {
 
 FormTemplate parse_form(const JsonNode& node) {
   node.expect_object();
-  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "label", "questionnaire", "afterCompletion"});
+  reject_unknown_keys(node, {"summary", "detail", "indicator", "topic", "label", "questionnaire", "afterCompletion",
+                             "questionnaireResource"});
   FormTemplate t;
   parse_card_text(node, t);
   t.label = node.at("label").as_non_empty_string();
@@ -158,6 +159,26 @@ FormTemplate parse_form(const JsonNode& node) {
     static constexpr std::array<std::string_view, 3> kAfterCompletion{"prior-auth-include", "initial-claim-include",
                                                                       "all-claims-include"};
     t.after_completion = checked_code(*after, kAfterCompletion);
+  }
+  if (auto resource = node.find("questionnaireResource")) {
+    resource->expect_object();
+    if (resource->at("resourceType").as_string() != "Questionnaire")
+      resource->at("resourceType").fail("must be \"Questionnaire\"");
+    const auto url = resource->at("url").as_non_empty_string();
+    const auto version = resource->string_or_empty("version");
+    // The canonical may name a version ("url|2"); the resource must be that one.
+    std::string_view canonical = t.questionnaire;
+    std::string_view wanted_version;
+    if (const auto bar = canonical.find('|'); bar != std::string_view::npos) {
+      wanted_version = canonical.substr(bar + 1);
+      canonical = canonical.substr(0, bar);
+    }
+    if (url != canonical) resource->at("url").fail("must be the form's questionnaire canonical " + std::string(canonical));
+    if (!wanted_version.empty() && version != wanted_version)
+      resource->fail("must be version " + std::string(wanted_version) + " of the questionnaire");
+    t.questionnaire_resource = simdjson::minify(resource->element());
+    t.questionnaire_search = "url=" + std::string(url);
+    if (!version.empty()) t.questionnaire_search += "&version=" + std::string(version);
   }
   return t;
 }

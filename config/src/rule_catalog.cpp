@@ -186,6 +186,8 @@ std::vector<std::string> RuleCatalog::card_topics() const {
     for (auto& topic : payer.default_outcome.card_topics()) topics.insert(std::move(topic));
     for (const auto& rule : payer.rules)
       for (auto& topic : rule.outcome.card_topics()) topics.insert(std::move(topic));
+    // Member records let crdex correct the EHR's Coverage (Update Coverage Records).
+    if (payer.members) topics.insert("insurance");
   }
   return {topics.begin(), topics.end()};
 }

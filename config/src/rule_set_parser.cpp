@@ -1,5 +1,6 @@
 #include "crdex/config/rule_set_parser.hpp"
 
+#include <array>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -36,6 +37,44 @@ PayerIdentity parse_identity(const JsonNode& node) {
   return identity;
 }
 
+bool is_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+std::string optional_date(const JsonNode& node, std::string_view key) {
+  auto value = node.find(key);
+  if (!value) return {};
+  if (!is_date(value->as_string())) value->fail("must be a date, YYYY-MM-DD");
+  return std::string(value->as_string());
+}
+
+MemberCoverage parse_member_coverage(const JsonNode& node) {
+  detail::reject_unknown_keys(node, {"status", "start", "end", "classes"});
+  MemberCoverage coverage;
+  if (auto status = node.find("status")) {
+    static constexpr std::array<std::string_view, 4> kStatus{"active", "cancelled", "draft", "entered-in-error"};
+    coverage.status = status->as_non_empty_string();
+    if (!detail::contains(kStatus, coverage.status))
+      status->fail("is \"" + coverage.status + "\"; allowed: active, cancelled, draft, entered-in-error");
+  }
+  coverage.start = optional_date(node, "start");
+  coverage.end = optional_date(node, "end");
+  if (!coverage.start.empty() && !coverage.end.empty() && coverage.end < coverage.start)
+    node.at("end").fail("is before start");
+  if (auto classes = node.find("classes")) {
+    for (const auto& c : classes->items()) {
+      detail::reject_unknown_keys(c, {"type", "value", "name"});
+      coverage.classes.push_back({std::string(c.at("type").as_non_empty_string()),
+                                  std::string(c.at("value").as_non_empty_string()),
+                                  std::string(c.string_or_empty("name"))});
+    }
+  }
+  return coverage;
+}
+
 // Collects problems: each independent part of the document is read inside
 // guard(), so one mistake does not hide the next.
 class Problems {
@@ -58,6 +97,60 @@ class Problems {
   std::vector<RuleProblem> list_;
 };
 
+// The optional `members` section: the payer's member records.
+MemberRecords parse_members(const JsonNode& node, Problems& problems) {
+  MemberRecords members;
+  problems.guard([&] { detail::reject_unknown_keys(node, {"memberIdSystem", "records"}); });
+  problems.guard([&] { members.member_id_system = node.string_or_empty("memberIdSystem"); });
+  problems.guard([&] {
+    std::unordered_set<std::string> ids;
+    for (const auto& record_node : node.at("records").items()) {
+      problems.guard([&] {
+        detail::reject_unknown_keys(record_node, {"memberId", "coverages"});
+        MemberRecord record;
+        record.member_id = record_node.at("memberId").as_non_empty_string();
+        if (!ids.insert(record.member_id).second)
+          record_node.at("memberId").fail("\"" + record.member_id + "\" is used by an earlier record");
+        for (const auto& coverage : record_node.at("coverages").items())
+          record.coverages.push_back(parse_member_coverage(coverage));
+        if (record.coverages.empty()) record_node.at("coverages").fail("must hold at least one coverage");
+        members.records.push_back(std::move(record));
+      });
+    }
+  });
+  return members;
+}
+
+// CRD resp-17 / resp-23: no card may send the clinician to the payer's portal
+// for starting prior authorization or checking coverage.
+void check_portal_links(const PayerRuleSet& set, Problems& problems) {
+  if (set.pa_portals.empty()) return;
+  const auto portal_of = [&](std::string_view url) -> const std::string* {
+    for (const auto& portal : set.pa_portals)
+      if (url.starts_with(portal)) return &portal;
+    return nullptr;
+  };
+  const auto check_outcome = [&](const CoverageOutcome& outcome, const std::string& path) {
+    const auto refuse = [&](const std::string& at, const std::string& portal) {
+      problems.add(JsonShapeError(at, at + " points to the payer's prior-authorization portal (" + portal +
+                                          "); cards must not send clinicians there (CRD resp-17, resp-23)"));
+    };
+    if (outcome.card)
+      for (size_t i = 0; i < outcome.card->links.size(); ++i)
+        if (const auto* portal = portal_of(outcome.card->links[i].url))
+          refuse(path + ".card.links[" + std::to_string(i) + "].url", *portal);
+    if (outcome.smart_app)
+      if (const auto* portal = portal_of(outcome.smart_app->url)) refuse(path + ".smartApp.url", *portal);
+    // Markdown in a card's detail could carry the same link.
+    if (outcome.card)
+      for (const auto& portal : set.pa_portals)
+        if (outcome.card->detail.find(portal) != std::string::npos) refuse(path + ".card.detail", portal);
+  };
+  check_outcome(set.default_outcome, "$.defaultOutcome");
+  for (size_t i = 0; i < set.rules.size(); ++i)
+    check_outcome(set.rules[i].outcome, "$.rules[" + std::to_string(i) + "].then");
+}
+
 Rule parse_rule(const JsonNode& node, const detail::CodeGroups& groups, Problems& problems) {
   Rule rule;
   problems.guard([&] { detail::reject_unknown_keys(node, {"id", "description", "priority", "when", "then"}); });
@@ -75,7 +168,7 @@ PayerRuleSet parse_document(const JsonNode& root, Problems& problems) {
   root.expect_object();
   PayerRuleSet set;
   problems.guard([&] {
-    detail::reject_unknown_keys(root, {"schema", "payer", "codeGroups", "defaultOutcome", "rules"});
+    detail::reject_unknown_keys(root, {"schema", "payer", "codeGroups", "defaultOutcome", "rules", "members"});
   });
   problems.guard([&] {
     const auto schema = root.at("schema").as_string();
@@ -85,7 +178,17 @@ PayerRuleSet parse_document(const JsonNode& root, Problems& problems) {
   problems.guard([&] {
     const JsonNode payer = root.at("payer");
     payer.expect_object();
-    problems.guard([&] { detail::reject_unknown_keys(payer, {"id", "name", "identifiedBy"}); });
+    problems.guard([&] { detail::reject_unknown_keys(payer, {"id", "name", "identifiedBy", "paPortals"}); });
+    problems.guard([&] {
+      if (auto portals = payer.find("paPortals")) {
+        for (const auto& portal : portals->items()) {
+          const auto url = portal.as_non_empty_string();
+          if (!url.starts_with("https://") && !url.starts_with("http://"))
+            portal.fail("must be an absolute http(s) URL prefix");
+          set.pa_portals.emplace_back(url);
+        }
+      }
+    });
     problems.guard([&] { set.payer_id = payer.at("id").as_non_empty_string(); });
     problems.guard([&] { set.payer_name = payer.at("name").as_non_empty_string(); });
     problems.guard([&] { set.identity = parse_identity(payer.at("identifiedBy").expect_object()); });
@@ -109,6 +212,10 @@ PayerRuleSet parse_document(const JsonNode& root, Problems& problems) {
       });
     }
   });
+  problems.guard([&] {
+    if (auto members = root.find("members")) set.members = parse_members(members->expect_object(), problems);
+  });
+  check_portal_links(set, problems);
   return set;
 }
 

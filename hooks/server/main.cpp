@@ -128,6 +128,14 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   auto state = std::make_shared<crdex::server::FrontState>();
   state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value(), options.fill);
   state->engine->allow_rule_trace(options.allow_rule_trace);
+  state->engine->set_log_sink([](crdex::hooks::LogLevel level, std::string_view message) {
+    using L = crdex::hooks::LogLevel;
+    spdlog::log(level == L::error     ? spdlog::level::err
+                : level == L::warning ? spdlog::level::warn
+                : level == L::info    ? spdlog::level::info
+                                      : spdlog::level::debug,
+                "{}", message);
+  });
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
       std::make_shared<crdex::server::RulePublisher>(store, state->engine), audit));
   state->audit = audit;

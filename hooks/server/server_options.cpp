@@ -71,6 +71,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   app.add_flag("--fhir-allow-http", options.fill.allow_plain_http,
                "send access tokens over plain http to non-loopback FHIR servers (never in production)");
+  int cache_ms = static_cast<int>(options.fill.cache.ttl.count());
+  app.add_option("--prefetch-cache-ms", cache_ms,
+                 "how long data order-select/encounter-start fetched is kept for a later order-sign (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
   app.add_option("--query-workers", options.query_workers, "threads for calls that query the EHR's FHIR server")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
@@ -99,6 +104,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   }
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
   options.fill.budget = std::chrono::milliseconds(fill_ms);
+  options.fill.cache.ttl = std::chrono::milliseconds(cache_ms);
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return {options, 0};
 }

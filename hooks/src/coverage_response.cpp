@@ -6,9 +6,12 @@
 #include "crdex/cards/card.hpp"
 #include "crdex/cards/coverage_decision.hpp"
 #include "crdex/cards/coverage_information_action.hpp"
+#include "crdex/cards/coverage_update.hpp"
+#include "crdex/config/coverage_invariants.hpp"
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "evaluation_facts.hpp"
+#include "questionnaire_lookup.hpp"
 
 namespace crdex::hooks::detail {
 
@@ -23,6 +26,10 @@ cards::CoverageDecision evaluate_one(const HookRequest& request, const cards::Or
   if (!order.unassessable_because.empty())
     return cards::synthesized_decision(config::technical_failure_outcome(order.unassessable_because),
                                        coverage.reference);
+  if (!coverage.membership_reason.empty())
+    return cards::synthesized_decision(
+        config::not_covered_outcome(coverage.membership_reason, coverage.membership_explanation),
+        coverage.reference);
   if (!coverage.inactive_because.empty())
     return cards::synthesized_decision(config::inactive_coverage_outcome(coverage.inactive_because),
                                        coverage.reference);
@@ -35,13 +42,47 @@ cards::CoverageDecision evaluate_one(const HookRequest& request, const cards::Or
   }
 }
 
+void report(const ResponseSettings& settings, LogLevel level, const std::string& message) noexcept {
+  if (!settings.log || !*settings.log) return;
+  try {
+    (*settings.log)(level, message);
+  } catch (...) {  // a sink that throws must not cost the EHR its answer
+  }
+}
+
 cards::CoverageDecision decide_one(const HookRequest& request, const cards::OrderUnderReview& order,
                                    const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   const config::EvaluationContext& context, HookRole role) {
+                                   const config::EvaluationContext& context, const ResponseSettings& settings) {
   auto decision = evaluate_one(request, order, coverage, rules, context);
-  if (role == HookRole::secondary) decision = cards::for_secondary_hook(std::move(decision));
+  if (settings.role == HookRole::secondary) decision = cards::for_secondary_hook(std::move(decision));
+  // Rule sets are checked when loaded, so a violation here is a defect in
+  // crdex: the EHR gets indeterminate + technical, the operator a log line.
+  if (auto violation = config::find_invariant_violation(*decision.outcome))
+    report(settings, LogLevel::error,
+           "coverage-information invariant broken at run time (" + std::string(request.hook) + " " +
+               std::string(request.hook_instance) + ", " + std::string(order.resource_type) + "/" +
+               std::string(order.id) + ", rule " + (decision.rule_id.empty() ? "defaultOutcome" : decision.rule_id) +
+               "): " + *violation + "; answered indeterminate/technical");
   return cards::with_invariants_checked(std::move(decision));
 }
+
+// The Questionnaire searches of the form cards these decisions will carry.
+std::vector<std::string> questionnaire_searches(const std::vector<cards::CoverageDecision>& decisions,
+                                                const CrdConfiguration& configuration) {
+  std::vector<std::string> searches;
+  for (const auto& decision : decisions) {
+    const auto& form = decision.outcome->form;
+    if (!form || form->questionnaire_search.empty()) continue;
+    if (form->topic == "coverage-info" ? !configuration.coverage_info : !configuration.card_type_enabled(form->topic))
+      continue;
+    if (std::find(searches.begin(), searches.end(), form->questionnaire_search) == searches.end())
+      searches.push_back(form->questionnaire_search);
+  }
+  return searches;
+}
+
+// CRD resp-70: no coverage-record card where clinicians order.
+bool is_clinician_hook(std::string_view hook) { return hook == "order-sign" || hook == "order-select"; }
 
 // Prior-authorization cards first, then the rest in order; at most max_cards.
 void order_and_trim(std::vector<cards::Card>& cards, const CrdConfiguration& configuration) {
@@ -94,23 +135,48 @@ std::string origin_rule(const cards::CoverageDecision& decision) {
 CoverageResponse coverage_response_json(const HookRequest& request,
                                         const std::vector<cards::OrderUnderReview>& orders,
                                         const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                        bool trace_allowed, HookRole role) {
+                                        const ResponseSettings& settings) {
   const CrdConfiguration& configuration = request.configuration;
   auto context = read_evaluation_context(request, coverage.resource, fhir::today_utc_date());
-  context.trace = trace_allowed && configuration.rule_trace;
+  context.trace = settings.trace_allowed && configuration.rule_trace;
   std::vector<cards::CoverageDecision> decisions;
   decisions.reserve(orders.size());
+  for (const auto& order : orders) {
+    decisions.push_back(decide_one(request, order, coverage, rules, context, settings));
+    const auto& outcome = *decisions.back().outcome;
+    if (outcome.covered == "indeterminate" && decisions.back().synthesized && !outcome.reasons.empty())
+      report(settings, LogLevel::warning,
+             std::string(request.hook) + " " + std::string(request.hook_instance) + ": " +
+                 std::string(order.resource_type) + "/" + std::string(order.id) +
+                 " answered indeterminate/technical: " + outcome.reasons.front().text);
+  }
+
+  std::vector<std::string> on_client;
+  if (settings.fill)
+    if (const auto searches = questionnaire_searches(decisions, configuration); !searches.empty())
+      on_client = questionnaires_on_client(request, searches, *settings.fill);
+
   std::vector<cards::Card> cards;
   std::vector<CardOrigin> origins;
-  for (const auto& order : orders) {
-    decisions.push_back(decide_one(request, order, coverage, rules, context, role));
-    for (auto& card : cards::cards_for(*coverage.payer, order, decisions.back())) {
+  for (size_t i = 0; i < orders.size(); ++i) {
+    for (auto& card : cards::cards_for(*coverage.payer, orders[i], decisions[i], on_client)) {
       const bool wanted = card.topic == "coverage-info" ? configuration.coverage_info
                                                         : configuration.card_type_enabled(card.topic);
       if (!wanted) continue;
-      origins.push_back({card.uuid, std::string(order.resource_type) + "/" + std::string(order.id),
-                         origin_rule(decisions.back()), decisions.back().rule_set_version, card.topic});
+      origins.push_back({card.uuid, std::string(orders[i].resource_type) + "/" + std::string(orders[i].id),
+                         origin_rule(decisions[i]), decisions[i].rule_set_version, card.topic});
       cards.push_back(std::move(card));
+    }
+  }
+
+  // Update Coverage Records, when the payer's member record disagrees with the EHR's Coverage.
+  std::optional<cards::Action> coverage_update;
+  if (coverage.payer_record && configuration.card_type_enabled("insurance")) {
+    if (auto correction = cards::correct_coverage(coverage.resource, coverage.reference, *coverage.payer_record)) {
+      if (is_clinician_hook(request.hook))
+        coverage_update = cards::coverage_update_action(*correction);
+      else
+        cards.push_back(cards::coverage_update_card(*coverage.payer, *correction));
     }
   }
   order_and_trim(cards, configuration);
@@ -134,10 +200,11 @@ CoverageResponse coverage_response_json(const HookRequest& request,
   if (configuration.coverage_info)
     for (size_t i = 0; i < orders.size(); ++i)
       if (!cards::already_carries(orders[i], decisions[i])) updates.push_back(i);
-  if (!updates.empty()) {
+  if (!updates.empty() || coverage_update) {
     fhir::write_key(w, "systemActions");
     w.StartArray();
     for (size_t i : updates) cards::write_coverage_information_action(w, orders[i], decisions[i]);
+    if (coverage_update) cards::write_action(w, *coverage_update);
     w.EndArray();
   }
   if (context.trace) write_trace(w, orders, decisions);

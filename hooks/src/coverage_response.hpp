@@ -12,6 +12,8 @@
 #include "crdex/hooks/crd_configuration.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "crdex/hooks/hook_request.hpp"
+#include "crdex/hooks/log_sink.hpp"
+#include "crdex/hooks/prefetch_fill.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
 
 namespace crdex::hooks::detail {
@@ -21,12 +23,21 @@ struct CoverageResponse {
   std::vector<CardOrigin> cards;  // one per card in the body
 };
 
-// `trace_allowed`: the service is configured to honour a request's
-// `davinci-crd.configuration` setting "crdex-rule-trace": true, which adds
-// the rule evaluation trace as the response extension "crdex.rule-trace".
+struct ResponseSettings {
+  // The service honours a request's `davinci-crd.configuration` setting
+  // "crdex-rule-trace": true, which adds the rule evaluation trace as the
+  // response extension "crdex.rule-trace".
+  bool trace_allowed = false;
+  HookRole role = HookRole::primary;
+  // Direct Query settings for asking the EHR whether it holds a payer's
+  // Questionnaire (CRD dev-20); nullptr: crdex does not ask.
+  const PrefetchFillOptions* fill = nullptr;
+  const LogSink* log = nullptr;  // run-time problems; nullptr: not reported
+};
+
 CoverageResponse coverage_response_json(const HookRequest& request,
                                         const std::vector<cards::OrderUnderReview>& orders,
                                         const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                        bool trace_allowed, HookRole role);
+                                        const ResponseSettings& settings);
 
 }  // namespace crdex::hooks::detail

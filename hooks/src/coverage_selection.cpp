@@ -82,6 +82,66 @@ std::string inactive_reason(element coverage, std::string_view today) {
   return {};
 }
 
+// The member id the payer's records are keyed on, as the Coverage states it.
+std::string_view member_id_of(element coverage, const config::MemberRecords& records) {
+  std::string_view id;
+  if (records.member_id_system.empty()) {
+    fhir::read_into(coverage["subscriberId"], id);
+    return id;
+  }
+  simdjson::dom::array identifiers;
+  if (coverage["identifier"].get(identifiers) != simdjson::SUCCESS) return id;
+  for (element identifier : identifiers) {
+    std::string_view system;
+    if (identifier["system"].get(system) == simdjson::SUCCESS && system == records.member_id_system &&
+        identifier["value"].get(id) == simdjson::SUCCESS)
+      return id;
+  }
+  return {};
+}
+
+// Coverage.class as (type code, value) pairs.
+std::vector<std::pair<std::string, std::string>> classes_of(element coverage) {
+  std::vector<std::pair<std::string, std::string>> classes;
+  simdjson::dom::array entries;
+  if (coverage["class"].get(entries) != simdjson::SUCCESS) return classes;
+  for (element entry : entries) {
+    std::string_view value;
+    if (entry["value"].get(value) != simdjson::SUCCESS) continue;
+    simdjson::dom::array codings;
+    if (entry["type"]["coding"].get(codings) != simdjson::SUCCESS) continue;
+    for (element coding : codings) {
+      std::string_view code;
+      if (coding["code"].get(code) == simdjson::SUCCESS) classes.emplace_back(std::string(code), std::string(value));
+    }
+  }
+  return classes;
+}
+
+// The payer's member records have the last word on membership (CRD resp-44/45).
+void check_against_member_records(SelectedCoverage& selected, std::string_view today) {
+  const auto& records = *selected.payer->members;
+  const auto check =
+      config::check_membership(records, member_id_of(selected.resource, records), classes_of(selected.resource), today);
+  using Result = config::MembershipCheck::Result;
+  switch (check.result) {
+    case Result::matched:
+      selected.payer_record = check.coverage;
+      selected.inactive_because.clear();  // the payer's record says it is active
+      return;
+    case Result::no_member_found:
+      selected.membership_reason = "no-member-found";
+      break;
+    case Result::no_active_coverage:
+      selected.membership_reason = "no-active-coverage";
+      break;
+    case Result::coverage_not_found:
+      selected.membership_reason = "coverage-not-found";
+      break;
+  }
+  selected.membership_explanation = check.explanation;
+}
+
 }  // namespace
 
 fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const config::RuleCatalog& catalog,
@@ -155,8 +215,13 @@ fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const
   if (ours.front().reference.empty())
     return error(400, fhir::IssueType::required, "the Coverage has no id to refer to in coverage information");
 
-  return SelectedCoverage{ours.front().reference, ours.front().payer, inactive_reason(ours.front().resource, today),
-                          ours.front().resource};
+  SelectedCoverage selected;
+  selected.reference = ours.front().reference;
+  selected.payer = ours.front().payer;
+  selected.inactive_because = inactive_reason(ours.front().resource, today);
+  selected.resource = ours.front().resource;
+  if (selected.payer->members) check_against_member_records(selected, today);
+  return selected;
 }
 
 }  // namespace crdex::hooks

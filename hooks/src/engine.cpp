@@ -27,7 +27,9 @@ simdjson::dom::parser& thread_parser() {
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const config::RuleCatalog> rules, PrefetchFillOptions fill)
-    : rules_(std::move(rules)), fill_(fill) {}
+    : rules_(std::move(rules)), fill_(fill), cache_(fill.cache) {}
+
+void Engine::set_log_sink(LogSink sink) { log_sink_.store(std::make_shared<const LogSink>(std::move(sink))); }
 
 std::string Engine::discovery() const { return detail::discovery_json(*rules_.load()); }
 
@@ -66,7 +68,8 @@ ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view 
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
   const auto lacking = prefetch_keys_to_fill(*request, service->prefetch);
-  const FilledPrefetch filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_);
+  const FilledPrefetch filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_, &cache_,
+                                                     service->role == HookRole::secondary);
   return {200, detail::filled_request_json(root, filled)};
 }
 
@@ -86,7 +89,9 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   // from its FHIR server first, so everything below sees a complete prefetch.
   FilledPrefetch filled;
   if (const auto lacking = prefetch_keys_to_fill(*request, service->prefetch); !lacking.empty()) {
-    filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_);
+    // Secondary hooks warm the cache a later order-sign for the patient reads.
+    filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_, &cache_,
+                                  service->role == HookRole::secondary);
     request->filled = &filled;
   }
   auto orders = service->orders_in_scope(*request);
@@ -97,7 +102,9 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   auto coverage = select_coverage(*request, *rules, fhir::today_utc_date());
   if (!coverage) return failure(coverage.error());
 
-  auto answer = detail::coverage_response_json(*request, *orders, *coverage, *rules, trace_allowed_, service->role);
+  const auto log = log_sink_.load();
+  const detail::ResponseSettings settings{trace_allowed_, service->role, &fill_, log.get()};
+  auto answer = detail::coverage_response_json(*request, *orders, *coverage, *rules, settings);
   return {200, std::move(answer.body), coverage->payer->payer_id, std::move(answer.cards)};
 }
 

@@ -28,7 +28,17 @@ struct crdex_engine {
   crdex_engine(crdex::plugin::HostBinding host_binding, std::shared_ptr<const crdex::config::RuleCatalog> rules,
                std::optional<std::filesystem::path> dir, crdex::hooks::PrefetchFillOptions fill)
       : host(host_binding), engine(std::move(rules), with_host_fetcher(std::move(fill), host_binding)),
-        rules_dir(std::move(dir)) {}
+        rules_dir(std::move(dir)) {
+    // The engine's run-time problems go to the host's log callback.
+    engine.set_log_sink([binding = host](crdex::hooks::LogLevel level, std::string_view message) {
+      using L = crdex::hooks::LogLevel;
+      binding.log(level == L::error     ? CRDEX_LOG_ERROR
+                  : level == L::warning ? CRDEX_LOG_WARNING
+                  : level == L::info    ? CRDEX_LOG_INFO
+                                        : CRDEX_LOG_DEBUG,
+                  message);
+    });
+  }
 
   const crdex::plugin::HostBinding host;
   crdex::hooks::Engine engine;

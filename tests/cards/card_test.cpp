@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(CRD35_form_completion_creates_a_crd_questionnaire_task) {
   auto outcome = covered();
   outcome.form = config::FormTemplate{"Complete the oxygen certificate", "", "info", "coverage-info",
                                       "Home oxygen certificate of medical necessity",
-                                      "http://example.org/Questionnaire/oxygen-cmn", "initial-claim-include"};
+                                      "http://example.org/Questionnaire/oxygen-cmn", "initial-claim-include", {}, {}};
   const auto cards = oxygen.cards_for(outcome);
   BOOST_TEST_REQUIRE(cards.size() == 1u);
   test::Json written(card_json(cards.front()));

@@ -131,4 +131,29 @@ BOOST_AUTO_TEST_CASE(CRD09_requested_version_must_be_supported) {
   BOOST_TEST(answer.diagnostics().find("supported versions: 2.2") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(CRD43_conf2_us_core_6_1_and_7_0_shaped_data_get_coverage_information) {
+  for (const std::string version : {"6.1", "7.0"}) {
+    const auto body = test::read_fixture("us-core/order-sign-us-core-" + version + ".json");
+    const auto answer = call("crdex-order-sign", body);
+    BOOST_TEST_REQUIRE(answer.status == 200, version + ": " + answer.text);
+    test::Json request(body);
+    auto entries = request.root()["context"]["draftOrders"]["entry"].get_array().value();
+    auto actions = answer.root()["systemActions"].get_array().value();
+    BOOST_TEST_REQUIRE(actions.size() == entries.size(), version);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      auto sent = entries.at(i)["resource"].value();
+      auto updated = actions.at(i)["resource"].value();
+      // Only the coverage-information extension was added (CRD resp-37).
+      for (auto field : sent.get_object())
+        BOOST_TEST(test::minified(updated[field.key].value()) == test::minified(field.value), version + " " + std::string(field.key));
+      BOOST_TEST(std::string_view(updated["extension"].at(0)["extension"].at(0)["valueReference"]["reference"]) ==
+                 "Coverage/uc-cov");
+    }
+    // The contrast mammography needs authorization; the US Core 6.1/7.0 medication is covered.
+    BOOST_TEST(test::coverage_information_code(actions.at(0)["resource"].value(), "pa-needed") == "auth-needed", version);
+    BOOST_TEST(test::coverage_information_code(actions.at(1)["resource"].value(), "covered") == "covered", version);
+    BOOST_TEST(test::empty_values(answer.root()).empty(), version);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -145,6 +145,64 @@ BOOST_AUTO_TEST_CASE(CH03_CH07_CRD27_every_response_is_well_formed_and_every_res
   BOOST_TEST(bool(report.root()["valid"]), output);
 }
 
+BOOST_AUTO_TEST_CASE(CRD36_CRD38_CRD43_coverage_updates_questionnaires_and_us_core_answers_are_valid_fhir_r4) {
+  // Acme with member records that disagree with the guide's Coverage (plan
+  // platinum, an end date) and a form that ships its Questionnaire.
+  test::TempDir rules;
+  std::ofstream(rules.path() / "acme.json") << R"({"schema":"crdex-rules/1",
+    "payer":{"id":"acme-health-plan","name":"Acme Health Plan","identifiedBy":{"references":["Organization/acme-payer"]}},
+    "members":{"memberIdSystem":"http://example.org/fhir/memberidentifier","records":[
+      {"memberId":"88800933501","coverages":[{"start":"2020-01-01","end":"2030-12-31","classes":[{"type":"plan","value":"platinum"}]}]},
+      {"memberId":"55500012201","coverages":[{"start":"2024-01-01","classes":[{"type":"plan","value":"silver"}]}]}]},
+    "defaultOutcome":{"covered":"covered","pa-needed":"no-auth","form":{"summary":"Complete the oxygen form",
+      "label":"Oxygen CMN","questionnaire":"http://example.org/acme/Questionnaire/oxygen-cmn",
+      "questionnaireResource":{"resourceType":"Questionnaire","url":"http://example.org/acme/Questionnaire/oxygen-cmn",
+        "status":"active","item":[{"linkId":"1","text":"SpO2 at rest","type":"decimal"}]}}}})";
+  test::ServerProcess server({}, rules.path().string());
+  const auto ig_coverage = R"({"coverage":)" + test::ig_coverage_bundle() + "}";
+  const std::vector<Call> acme_calls{
+      {"crdex-order-sign", test::order_sign_request(test::service_request_entry("lab", kCpt, "80076"), ig_coverage)},
+      {"crdex-encounter-start", R"({"hook":"encounter-start","hookInstance":"e1","context":{"userId":"Practitioner/1",
+         "patientId":"123","encounterId":"987"},"prefetch":)" + ig_coverage + "}"},
+      {"crdex-order-sign", test::read_fixture("us-core/order-sign-us-core-6.1.json")},
+      {"crdex-order-sign", test::read_fixture("us-core/order-sign-us-core-7.0.json")}};
+  std::string resources = "[";
+  size_t count = 0;
+  std::set<std::string> types;
+  const auto add = [&](simdjson::dom::element resource) {
+    types.insert(std::string(std::string_view(resource["resourceType"])));
+    resources += (count++ ? "," : "") + test::minified(resource);
+  };
+  for (const auto& call : acme_calls) {
+    const auto response = test::http_post(server.base_url() + "/cds-services/" + call.service, call.body);
+    BOOST_TEST_REQUIRE(response.status == 200, call.service << ": " << response.body);
+    test::Json answer(response.body);
+    BOOST_TEST(test::empty_values(answer.root()).empty(), call.service);
+    std::set<std::string> topics;
+    for (auto card : answer.root()["cards"].get_array()) {
+      check_card(card, topics);
+      simdjson::dom::array suggestions;
+      if (card["suggestions"].get(suggestions) != simdjson::SUCCESS) continue;
+      for (auto suggestion : suggestions)
+        for (auto action : suggestion["actions"].get_array()) add(action["resource"].value());
+    }
+    simdjson::dom::array actions;
+    if (answer.root()["systemActions"].get(actions) == simdjson::SUCCESS)
+      for (auto action : actions) add(action["resource"].value());
+  }
+  resources += "]";
+  for (const char* type : {"Coverage", "Questionnaire", "Task", "ServiceRequest", "MedicationRequest"})
+    BOOST_TEST(types.count(type) == 1u, type);
+  test::TempDir dir;
+  const auto file = dir.path() / "emitted.json";
+  std::ofstream(file) << resources;
+  const auto validator = test::source_dir() / "tests/fhir-validator/validate.js";
+  const auto output = run("node '" + validator.string() + "' '" + file.string() + "' 2>&1");
+  test::Json report(output);
+  BOOST_TEST(int64_t(report.root()["count"]) == int64_t(count));
+  BOOST_TEST(bool(report.root()["valid"]), output);
+}
+
 BOOST_AUTO_TEST_CASE(validator_rejects_an_invalid_resource) {
   // The check above can fail: the same validator refuses a bad status code.
   test::TempDir dir;

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <fstream>
 
 #include "support/fhir_server_process.hpp"
 #include "support/fixtures.hpp"
@@ -197,6 +198,65 @@ BOOST_AUTO_TEST_CASE(CH19_missing_token_is_412_without_any_query) {
   BOOST_TEST(answer.status == 412, answer.body);
   BOOST_TEST(answer.body.find("fhirAuthorization") != std::string::npos, answer.body);
   BOOST_TEST(requested_urls().empty());
+}
+
+BOOST_AUTO_TEST_CASE(ops1_order_select_warms_the_cache_a_later_order_sign_reuses) {
+  const auto sign = pointed_at_fhir(test::read_fixture("crd-ig/CRDServiceRequest3.json"));
+  auto select = test::replace_first(sign, R"("hook": "order-sign")", R"("hook": "order-select")");
+  select = test::replace_first(select, R"("draftOrders")", R"("selections": ["CommunicationRequest/example"], "draftOrders")");
+  const auto selected = post("crdex-order-select", select);
+  BOOST_TEST_REQUIRE(selected.status == 200, selected.body);
+  const auto after_select = requested_urls();
+  BOOST_TEST(count_containing(after_select, "/fhir/Coverage?patient=123&status=active") == 1u);
+  BOOST_TEST(count_containing(after_select, "/fhir/Patient/123") == 1u);
+
+  // The clinician signs: what order-select fetched for patient 123 under the
+  // same token is not fetched again.
+  const auto signed_answer = post("crdex-order-sign", sign);
+  BOOST_TEST_REQUIRE(signed_answer.status == 200, signed_answer.body);
+  const auto after_sign = requested_urls();
+  BOOST_TEST(count_containing(after_sign, "/fhir/Coverage?patient=123&status=active") == 1u, fhir.request_log());
+  BOOST_TEST(count_containing(after_sign, "/fhir/Patient/123") == 1u);
+
+  // Another token (another session) gets nothing from the cache.
+  auto other = sign;
+  replace_all(other, "some-opaque-fhir-access-token", "another-session-token");
+  BOOST_TEST_REQUIRE(post("crdex-order-sign", other).status == 200);
+  BOOST_TEST(count_containing(requested_urls(), "/fhir/Coverage?patient=123&status=active") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(CRD36_dev20_questionnaire_the_ehr_holds_is_not_created_again) {
+  // Acme with a form whose Questionnaire the payer ships.
+  test::TempDir rules;
+  {
+    std::ofstream file(rules.path() / "acme.json");
+    file << R"({"schema":"crdex-rules/1",
+      "payer":{"id":"acme-health-plan","name":"Acme Health Plan","identifiedBy":{"references":["Organization/acme-payer"]}},
+      "defaultOutcome":{"covered":"covered","pa-needed":"no-auth","form":{"summary":"Complete the oxygen form",
+        "label":"Oxygen CMN","questionnaire":"http://example.org/acme/Questionnaire/oxygen-cmn|2",
+        "questionnaireResource":{"resourceType":"Questionnaire","url":"http://example.org/acme/Questionnaire/oxygen-cmn",
+          "version":"2","status":"active","item":[{"linkId":"1","text":"SpO2 at rest","type":"decimal"}]}}}})";
+  }
+  test::ServerProcess acme({}, rules.path().string());
+  const auto body = pointed_at_fhir(test::read_fixture("crd-ig/CRDServiceRequest.json"));
+  const auto actions_of_first_card = [&] {
+    const auto answer = test::http_post(acme.base_url() + "/cds-services/crdex-order-sign", body);
+    BOOST_TEST_REQUIRE(answer.status == 200, answer.body);
+    test::Json json(answer.body);
+    std::vector<std::string> types;
+    for (auto action : json.root()["cards"].at(0)["suggestions"].at(0)["actions"].get_array())
+      types.emplace_back(std::string_view(action["resource"]["resourceType"]));
+    return types;
+  };
+  // The EHR lacks it: crdex asked first (dev-20), then suggests the create.
+  BOOST_TEST((actions_of_first_card() == std::vector<std::string>{"Questionnaire", "Task"}));
+  const auto query = "/fhir/Questionnaire?url=http://example.org/acme/Questionnaire/oxygen-cmn&version=2";
+  BOOST_TEST(count_containing(requested_urls(), query) == 1u, fhir.request_log());
+  // The EHR holds it: only the Task.
+  fhir.seed(R"({"resourceType":"Questionnaire","id":"oxygen-cmn","url":"http://example.org/acme/Questionnaire/oxygen-cmn",
+      "version":"2","status":"active","item":[{"linkId":"1","text":"SpO2 at rest","type":"decimal"}]})");
+  BOOST_TEST((actions_of_first_card() == std::vector<std::string>{"Task"}));
+  BOOST_TEST(count_containing(requested_urls(), query) == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

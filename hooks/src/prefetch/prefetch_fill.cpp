@@ -60,7 +60,8 @@ std::vector<std::string_view> prefetch_keys_to_fill(const HookRequest& request,
 }
 
 FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const PrefetchTemplate> templates,
-                             std::span<const std::string_view> keys, const PrefetchFillOptions& options) {
+                             std::span<const std::string_view> keys, const PrefetchFillOptions& options,
+                             PrefetchCache* cache, bool warm_cache) {
   FilledPrefetch filled;
   if (keys.empty()) return filled;
   if (request.fhir_server.empty() || request.access_token.empty()) {
@@ -114,6 +115,31 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
         round_queries.push_back(std::move(**query));
       }
     }
+    const auto keep = [&](const std::string& key, const std::string& query, const std::string& body) {
+      auto document = std::make_unique<simdjson::dom::document>();
+      simdjson::dom::parser parser;
+      simdjson::dom::element root;
+      if (parser.parse_into_document(*document, body.data(), body.size()).get(root) != simdjson::SUCCESS) {
+        filled.problems.emplace(key, query + ": the FHIR server's answer is not valid JSON");
+        return false;
+      }
+      filled.values.emplace(key, root);
+      filled.documents.push_back(std::move(document));
+      return true;
+    };
+    // Answers a secondary hook fetched a moment ago for the same patient.
+    if (cache) {
+      for (size_t i = 0; i < round_queries.size();) {
+        if (auto body = cache->find(request.fhir_server, request.access_token, round_queries[i])) {
+          keep(round_keys[i], round_queries[i], *body);
+          filled.from_cache.push_back(round_keys[i]);
+          round_keys.erase(round_keys.begin() + static_cast<std::ptrdiff_t>(i));
+          round_queries.erase(round_queries.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+          ++i;
+        }
+      }
+    }
     if (round_queries.empty()) continue;
     if (std::chrono::steady_clock::now() >= query_options.deadline) {
       for (const auto& key : round_keys) filled.problems.emplace(key, "no time was left to fetch it");
@@ -126,16 +152,8 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
         filled.problems.emplace(round_keys[i], round_queries[i] + ": " + answers[i].problem);
         continue;
       }
-      auto document = std::make_unique<simdjson::dom::document>();
-      simdjson::dom::parser parser;
-      simdjson::dom::element root;
-      const auto& body = answers[i].body;
-      if (parser.parse_into_document(*document, body.data(), body.size()).get(root) != simdjson::SUCCESS) {
-        filled.problems.emplace(round_keys[i], round_queries[i] + ": the FHIR server's answer is not valid JSON");
-        continue;
-      }
-      filled.values.emplace(round_keys[i], root);
-      filled.documents.push_back(std::move(document));
+      if (keep(round_keys[i], round_queries[i], answers[i].body) && cache && warm_cache)
+        cache->store(request.fhir_server, request.access_token, round_queries[i], std::move(answers[i].body));
     }
   }
   return filled;

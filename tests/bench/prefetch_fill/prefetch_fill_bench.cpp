@@ -8,6 +8,9 @@
 // of the round, each query timed alone. What it takes beyond that is crdex's
 // own cost: hydration, parallel transfers, paging checks, parsing.
 //
+// Then the same order-sign after an order-select for the patient warmed the
+// prefetch cache (CRD ops-1): what the clinician waits for at signing.
+//
 //   crdex_bench_prefetch_fill [--delay-ms N] [--runs N] [--no-cache]
 
 #include <simdjson.h>
@@ -126,6 +129,22 @@ int main(int argc, char** argv) {
     if (filled.values.size() != sample.values.size()) return 1;
   }
 
+  // order-select (same standard prefetch, same patient and token) warms the
+  // cache; order-sign then reads it. Warmed once per run so no entry ages out.
+  std::vector<double> warmed;
+  size_t from_cache = 0;
+  {
+    hooks::PrefetchCache cache(options.cache);
+    for (int i = 0; i < runs; ++i) {
+      hooks::fill_prefetch(*request, service.prefetch, keys, options, &cache, /*warm_cache=*/true);
+      const auto start = Clock::now();
+      auto filled = hooks::fill_prefetch(*request, service.prefetch, keys, options, &cache, false);
+      warmed.push_back(ms_since(start));
+      from_cache = filled.from_cache.size();
+      if (filled.values.size() != sample.values.size()) return 1;
+    }
+  }
+
   // Each query alone, on the same kept-alive connections.
   fhir::DirectQueryOptions query_options;
   std::map<int, double> slowest_per_round;
@@ -154,5 +173,7 @@ int main(int argc, char** argv) {
   std::printf("sum of the slowest query per round    %8.2f ms\n", critical_path);
   std::printf("added by the fill                     %8.2f ms\n", fill - critical_path);
   std::printf("crdex's CPU time in the fill (median) %8.2f ms\n", median(cpu));
+  std::printf("fill after order-select warmed the cache (median) %8.2f ms (%zu of %zu keys from the cache)\n",
+              median(warmed), from_cache, sample.values.size());
   return 0;
 }

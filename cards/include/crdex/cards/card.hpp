@@ -6,6 +6,7 @@
 // Application. All builders are pure: a payer, an order and a decision in,
 // cards out.
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct Action {
   std::string description;
   std::string resource_json;  // the whole resource for create / update (minified JSON)
   std::string resource_id;    // "Type/id" for delete
+  // For a conditional create: the search that finds an existing copy, sent as
+  // the action's `davinci-crd.if-none-exist` extension (CRD dev-19).
+  std::string if_none_exist;
 };
 
 struct Suggestion {
@@ -53,11 +57,17 @@ struct Card {
 
 // Every card `decision` calls for on `order`, in this order: the rule's card
 // (or the prior-authorization notice), alternatives, additional orders, form
-// completion, SMART app.
+// completion, SMART app. `questionnaires_on_client`: the form questionnaire
+// searches ("url=…&version=…") the EHR was found to hold already; their
+// Questionnaire is not created again (CRD dev-20).
 std::vector<Card> cards_for(const config::PayerRuleSet& payer, const OrderUnderReview& order,
-                            const CoverageDecision& decision);
+                            const CoverageDecision& decision,
+                            std::span<const std::string> questionnaires_on_client = {});
 
 // Writes a card as CDS Hooks 2.0 JSON with the CRD extensions.
 void write_card(fhir::JsonWriter& w, const Card& card);
+
+// Writes one action (of a suggestion, or a response's systemActions).
+void write_action(fhir::JsonWriter& w, const Action& action);
 
 }  // namespace crdex::cards

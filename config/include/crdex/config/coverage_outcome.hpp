@@ -11,6 +11,7 @@
 
 #include "crdex/config/boxed.hpp"
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crdex/fhir/coding.hpp"
@@ -85,6 +86,12 @@ struct FormTemplate {
   std::string label;
   std::string questionnaire;                         // canonical URL
   std::string after_completion = "prior-auth-include";  // CRD after-completion action
+  // The Questionnaire itself (minified JSON), when the payer ships it: the
+  // card then also creates it on the EHR unless the EHR already has it
+  // (`davinci-crd.if-none-exist`, CRD dev-19/20). `questionnaire_search` is
+  // the query that finds it: "url=<canonical>[&version=<version>]".
+  std::string questionnaire_resource;
+  std::string questionnaire_search;
 };
 
 // Launch SMART Application (CRD): a link the EHR launches as a SMART app.
@@ -127,5 +134,9 @@ CoverageOutcome technical_failure_outcome(std::string explanation);
 
 // The outcome for a Coverage the payer does not consider active (CRD resp-45).
 CoverageOutcome inactive_coverage_outcome(std::string explanation);
+
+// not-covered with a CRD coverage-assertion reason crdex states itself:
+// no-member-found (resp-44), no-active-coverage or coverage-not-found (resp-45).
+CoverageOutcome not_covered_outcome(std::string_view reason_code, std::string explanation);
 
 }  // namespace crdex::config

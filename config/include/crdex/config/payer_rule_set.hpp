@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crdex/config/coverage_outcome.hpp"
+#include "crdex/config/member_records.hpp"
 #include "crdex/fhir/coding.hpp"
 
 namespace crdex::config {
@@ -101,6 +102,11 @@ struct PayerRuleSet {
   std::string payer_name;  // shown as card source.label (CRD resp-4)
   PayerIdentity identity;
   CoverageOutcome default_outcome;  // applies when no rule matches (CRD hook-16)
+  // URL prefixes of the payer's portals for starting prior authorization or
+  // checking coverage: no card may link to them (CRD resp-17, resp-23).
+  std::vector<std::string> pa_portals;
+  // The payer's member records, when it publishes them (docs/rules.md).
+  std::optional<MemberRecords> members;
   std::vector<Rule> rules;
 };
 

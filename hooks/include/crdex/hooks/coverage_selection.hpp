@@ -19,6 +19,14 @@ struct SelectedCoverage {
   // order is then not-covered with reason no-active-coverage (CRD resp-45).
   std::string inactive_because;
   simdjson::dom::element resource;  // the Coverage itself (class, type: rule conditions)
+  // When the payer publishes member records (config::MemberRecords) and they
+  // decide every order's answer: the CRD reason code (no-member-found,
+  // no-active-coverage, coverage-not-found; resp-44/45) and why. Empty otherwise.
+  std::string membership_reason;
+  std::string membership_explanation;
+  // The payer's record of this Coverage, when its member records match it:
+  // what Update Coverage Records compares the EHR's Coverage with.
+  const config::MemberCoverage* payer_record = nullptr;
 };
 
 // The `coverage` prefetch key may hold a Coverage or a Bundle of them. A key

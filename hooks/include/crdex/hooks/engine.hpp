@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crdex/config/rule_catalog.hpp"
+#include "crdex/hooks/log_sink.hpp"
 #include "crdex/hooks/prefetch_fill.hpp"
 
 namespace crdex::hooks {
@@ -65,8 +66,14 @@ class Engine {
   void replace_rules(std::shared_ptr<const config::RuleCatalog> rules);
   std::shared_ptr<const config::RuleCatalog> rules() const { return rules_.load(); }
 
+  // Entries in the prefetch cache (prefetch_cache.hpp), for tests and metrics.
+  size_t cached_queries() const { return cache_.size(); }
+
   // Lets requests ask for the rule evaluation trace (off unless configured).
   void allow_rule_trace(bool allowed) { trace_allowed_ = allowed; }
+
+  // Where run-time problems are reported (log_sink.hpp); replaces the last sink.
+  void set_log_sink(LogSink sink);
 
  private:
   ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
@@ -74,7 +81,9 @@ class Engine {
 
   std::atomic<std::shared_ptr<const config::RuleCatalog>> rules_;
   PrefetchFillOptions fill_;
+  mutable PrefetchCache cache_;  // what secondary hooks fetched, for a later order-sign
   std::atomic<bool> trace_allowed_{false};
+  std::atomic<std::shared_ptr<const LogSink>> log_sink_;
 };
 
 }  // namespace crdex::hooks

@@ -20,6 +20,7 @@
 
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/hooks/hook_request.hpp"
+#include "crdex/hooks/prefetch_cache.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
 
 namespace crdex::hooks {
@@ -31,6 +32,7 @@ struct PrefetchFillOptions {
   bool allow_plain_http = false;  // http:// to non-loopback FHIR servers
   // The host's own HTTP stack (plugin); nullptr: crdex's libcurl client.
   std::shared_ptr<const fhir::FhirFetcher> fetcher;
+  PrefetchCacheOptions cache;     // what secondary hooks keep for a later order-sign
 };
 
 // What crdex fetched for one hook call. The values point into documents this
@@ -47,6 +49,8 @@ struct FilledPrefetch {
     int round = 0;
   };
   std::vector<SentQuery> queries;
+  // Keys answered from the prefetch cache instead of the FHIR server.
+  std::vector<std::string> from_cache;
   std::vector<std::unique_ptr<simdjson::dom::document>> documents;
 
   std::optional<simdjson::dom::element> value(std::string_view key) const;
@@ -61,7 +65,10 @@ std::vector<std::string_view> prefetch_keys_to_fill(const HookRequest& request,
 // Fetches `keys` (from prefetch_keys_to_fill) from request.fhir_server with
 // request.access_token. Without fhirServer or token every key gets a problem
 // and nothing is sent. Never throws for network trouble: it is in `problems`.
+// With a `cache`, a query answered there is not sent; with `warm_cache`, what
+// was fetched is stored in it (prefetch_cache.hpp).
 FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const PrefetchTemplate> templates,
-                             std::span<const std::string_view> keys, const PrefetchFillOptions& options);
+                             std::span<const std::string_view> keys, const PrefetchFillOptions& options,
+                             PrefetchCache* cache = nullptr, bool warm_cache = false);
 
 }  // namespace crdex::hooks
