@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <functional>
 #include <string_view>
 
@@ -18,13 +19,15 @@ namespace {
 
 constexpr std::string_view kServicesPath = "/cds-services";
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 struct Answer {
   int status = 200;
   std::string body;
   bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
   std::optional<Http::Method> allow;
   bool close = false;
-  std::vector<std::pair<std::string, std::string>> headers;
+  HeaderList headers;
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
@@ -68,6 +71,38 @@ Answer call_and_record(const FrontState& state, std::string_view service_id, con
 }
 
 Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)}; }
+
+Answer busy(std::string message) {
+  Answer answer = problem(503, fhir::IssueType::transient, std::move(message));
+  answer.headers.emplace_back("Retry-After", "1");
+  return answer;
+}
+
+std::optional<std::string> raw_header(const Http::Request& request, const std::string& name) {
+  if (auto raw = request.headers().tryGetRaw(name)) return raw->value();
+  return std::nullopt;
+}
+
+// CORS (Fetch standard): only an Origin on the configured list gets the
+// Access-Control-* headers; any other origin gets none, so browsers keep
+// their same-origin rule and a page elsewhere cannot read crdex's answers.
+HeaderList cors_headers(const Http::Request& request, const FrontState& state, bool& preflight) {
+  preflight = false;
+  HeaderList headers;
+  if (state.cors_origins.empty()) return headers;
+  const auto origin = raw_header(request, "Origin");
+  if (!origin || std::find(state.cors_origins.begin(), state.cors_origins.end(), *origin) == state.cors_origins.end())
+    return headers;
+  headers.emplace_back("Access-Control-Allow-Origin", *origin);
+  headers.emplace_back("Vary", "Origin");
+  if (request.method() == Http::Method::Options && raw_header(request, "Access-Control-Request-Method")) {
+    preflight = true;
+    headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
+    headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    headers.emplace_back("Access-Control-Max-Age", "600");
+  }
+  return headers;
+}
 
 // Work that may block (a service call that may query the EHR's FHIR server, a
 // module that writes to the store) is not run here: it goes to `deferred` and
@@ -119,8 +154,10 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
 }
 
-void send_answer(Http::ResponseWriter& response, const Answer& answer, Http::Method method, const std::string& resource,
-                 std::chrono::steady_clock::time_point start, const std::shared_ptr<FrontState>& state) {
+void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method method, const std::string& resource,
+                 std::chrono::steady_clock::time_point start, const std::shared_ptr<FrontState>& state,
+                 const HeaderList& cors) {
+  answer.headers.insert(answer.headers.end(), cors.begin(), cors.end());
   try {
     response.headers().add<Http::Header::ContentType>(
         std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
@@ -135,14 +172,17 @@ void send_answer(Http::ResponseWriter& response, const Answer& answer, Http::Met
   } catch (const std::exception& e) {
     spdlog::error("could not answer {} {}: {}", Http::methodString(method), resource, e.what());
     state->finished();
+  } catch (...) {
+    spdlog::error("could not answer {} {}: unknown exception", Http::methodString(method), resource);
+    state->finished();
   }
 }
 
 }  // namespace
 
-void FrontState::started() {
+int FrontState::started() {
   std::lock_guard lock(mutex_);
-  ++in_flight_;
+  return ++in_flight_;
 }
 
 void FrontState::finished() {
@@ -158,18 +198,30 @@ bool FrontState::drain(std::chrono::milliseconds timeout) {
 
 void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto start = std::chrono::steady_clock::now();
-  state_->started();
+  const int in_flight = state_->started();
   Answer answer;
   Deferred deferred;
+  HeaderList cors;
+  // Nothing a handler throws reaches Pistache (whose 500 would carry the
+  // exception text): the client gets a generic OperationOutcome, the log the details.
   try {
+    bool preflight = false;
+    cors = cors_headers(request, *state_, preflight);
     if (state_->draining) {
-      answer = problem(503, fhir::IssueType::transient, "the service is shutting down; retry on another instance");
+      answer = busy("the service is shutting down; retry on another instance");
       answer.close = true;
+    } else if (in_flight > state_->max_in_flight) {
+      answer = busy("the service is at its limit of calls in flight; retry shortly");
+    } else if (preflight) {
+      answer = {204, "", false, std::nullopt, false, {}};
     } else {
       answer = route(request, state_, deferred);
     }
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", Http::methodString(request.method()), request.resource(), e.what());
+    answer = problem(500, fhir::IssueType::exception, "internal error");
+  } catch (...) {
+    spdlog::error("{} {}: unknown exception", Http::methodString(request.method()), request.resource());
     answer = problem(500, fhir::IssueType::exception, "internal error");
   }
 
@@ -178,23 +230,36 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     // goes back to its other connections. The request is copied because
     // Pistache reuses its buffer once onRequest returns.
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    auto task = [state = state_, writer, work = std::move(deferred), copy = request, start] {
+    auto task = [state = state_, writer, work = std::move(deferred), copy = request, start, cors] {
       Answer done;
       try {
         done = work(copy);
       } catch (const std::exception& e) {
         spdlog::error("{} {}: {}", Http::methodString(copy.method()), copy.resource(), e.what());
         done = problem(500, fhir::IssueType::exception, "internal error");
+      } catch (...) {
+        spdlog::error("{} {}: unknown exception", Http::methodString(copy.method()), copy.resource());
+        done = problem(500, fhir::IssueType::exception, "internal error");
       }
-      send_answer(*writer, done, copy.method(), copy.resource(), start, state);
+      send_answer(*writer, std::move(done), copy.method(), copy.resource(), start, state, cors);
     };
-    if (state_->query_workers->submit(std::move(task))) return;
-    answer = problem(503, fhir::IssueType::transient, "the service is shutting down; retry on another instance");
-    answer.close = true;
-    send_answer(*writer, answer, request.method(), request.resource(), start, state_);
+    switch (state_->query_workers->submit(std::move(task))) {
+      case WorkerPool::Submitted::accepted:
+        return;
+      case WorkerPool::Submitted::full:
+        spdlog::warn("{} {}: every query worker is busy and the queue is full", Http::methodString(request.method()),
+                     request.resource());
+        answer = busy("the service is at its limit of queued calls; retry shortly");
+        break;
+      case WorkerPool::Submitted::stopping:
+        answer = busy("the service is shutting down; retry on another instance");
+        answer.close = true;
+        break;
+    }
+    send_answer(*writer, std::move(answer), request.method(), request.resource(), start, state_, cors);
     return;
   }
-  send_answer(response, answer, request.method(), request.resource(), start, state_);
+  send_answer(response, std::move(answer), request.method(), request.resource(), start, state_, cors);
 }
 
 }  // namespace crdex::server

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "api_module.hpp"
@@ -31,9 +32,16 @@ struct FrontState {
   std::shared_ptr<WorkerPool> query_workers;
   // Every service call and its answer is queued here (nullptr: no audit log).
   std::shared_ptr<hooks::AuditLog> audit;
+  // Calls in flight (inline and queued) beyond which new ones get 503 with
+  // Retry-After rather than waiting without bound.
+  int max_in_flight = 256;
+  // Browser origins allowed to call crdex (CORS); exact matches of the
+  // Origin header, e.g. "https://ehr.example.org". Empty: no CORS headers.
+  std::vector<std::string> cors_origins;
   std::atomic<bool> draining{false};
 
-  void started();
+  // Counts a call in; returns how many are in flight, this one included.
+  int started();
   void finished();
   // From now on new calls get 503; waits until no call is in flight (its
   // answer written) or `timeout` passes. Returns true when all finished.

@@ -78,6 +78,18 @@ bool configure_publisher_tokens(const ServerOptions& options, crdex::config::Rul
   return true;
 }
 
+// crdex-server speaks plain HTTP and has Pistache's weaknesses against slow
+// or hostile clients (docs/deploy.md): anything but loopback must be behind
+// nginx terminating TLS. Say so loudly when the listen address is not loopback.
+void warn_when_exposed(const std::string& host) {
+  const bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+  if (loopback) return;
+  spdlog::warn("*** crdex-server is listening on {}, which is not a loopback address. It speaks plain HTTP "
+               "without TLS and is not hardened against slow or hostile clients: put nginx (TLS, limits, "
+               "time-outs) in front and listen on 127.0.0.1 (see docs/deploy.md). ***",
+               host);
+}
+
 int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!prepare_data_dir(options.data_dir)) return 2;
   auto opened = crdex::config::RuleStore::open(options.data_dir / "rules.sqlite");
@@ -149,19 +161,20 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   }
   state->modules.push_back(*cdex);
   state->max_body_bytes = options.max_body_bytes;
-  state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
+  state->max_in_flight = options.max_in_flight;
+  state->cors_origins = options.cors_origins;
+  state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
   // Pistache counts the request line and headers against maxRequestSize too;
   // leave room for them so an over-limit body gets our 413 OperationOutcome.
-  constexpr size_t kHeaderAllowance = 64 * 1024;
   endpoint.init(Pistache::Http::Endpoint::options()
                     .threads(options.threads)
                     .flags(Pistache::Tcp::Options::ReuseAddr)
-                    .maxRequestSize(options.max_body_bytes + kHeaderAllowance)
-                    .headerTimeout(std::chrono::seconds(10))
-                    .bodyTimeout(std::chrono::seconds(30))
-                    .keepaliveTimeout(std::chrono::seconds(60)));
+                    .maxRequestSize(options.max_body_bytes + options.max_header_bytes)
+                    .headerTimeout(options.header_timeout)
+                    .bodyTimeout(options.body_timeout)
+                    .keepaliveTimeout(options.keepalive_timeout));
   endpoint.setHandler(Pistache::Http::make_handler<crdex::server::HttpFront>(state));
   try {
     endpoint.bind();
@@ -170,6 +183,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     return 2;
   }
   endpoint.serveThreaded();
+  warn_when_exposed(options.host);
 
   const bool ipv6 = options.host.find(':') != std::string::npos;
   std::cout << "crdex-server listening on http://" << (ipv6 ? "[" : "") << options.host << (ipv6 ? "]" : "") << ":"

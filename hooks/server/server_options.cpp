@@ -44,6 +44,32 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body accepted (413 beyond)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1024}, size_t{256} << 20));
+  app.add_option("--max-header-bytes", options.max_header_bytes,
+                 "largest request line plus headers accepted (on top of --max-body-bytes)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 20));
+  int header_ms = static_cast<int>(options.header_timeout.count());
+  int body_ms = static_cast<int>(options.body_timeout.count());
+  int keepalive_ms = static_cast<int>(options.keepalive_timeout.count());
+  app.add_option("--header-timeout-ms", header_ms, "how long a client may take to send the request headers (408)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
+  app.add_option("--body-timeout-ms", body_ms, "how long a client may take to send the request body (408)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
+  app.add_option("--keepalive-timeout-ms", keepalive_ms, "how long an idle kept-alive connection stays open")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3'600'000));
+  app.add_option("--max-in-flight", options.max_in_flight,
+                 "calls in flight beyond which new calls get 503 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000));
+  app.add_option("--query-queue", options.query_queue,
+                 "calls that may wait for a busy query worker; beyond it, 503 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{100'000}));
+  app.add_option("--cors-origin", options.cors_origins,
+                 "a browser origin (e.g. https://ehr.example.org) allowed to call crdex (CORS); repeatable");
   app.add_option("--threads", options.threads, "HTTP worker threads (0 = one per core)")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
@@ -103,6 +129,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     return {std::nullopt, 2};
   }
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  options.header_timeout = std::chrono::milliseconds(header_ms);
+  options.body_timeout = std::chrono::milliseconds(body_ms);
+  options.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);
   options.fill.budget = std::chrono::milliseconds(fill_ms);
   options.fill.cache.ttl = std::chrono::milliseconds(cache_ms);
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -20,6 +20,20 @@ struct ServerOptions {
   std::filesystem::path rules_dir = "examples/rules";
   std::filesystem::path data_dir = "crdex-data";
   size_t max_body_bytes = 1 << 20;
+  // Request line plus headers; Pistache counts them against one limit with
+  // the body, so the server allows max_body_bytes + max_header_bytes in all.
+  size_t max_header_bytes = 32 << 10;
+  // Pistache's client time-outs: for the whole header, for the body, and for
+  // an idle kept-alive connection (Pistache's own defaults are 60 s to 300 s).
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds keepalive_timeout{60'000};
+  // Calls in flight beyond which new ones get 503 + Retry-After; calls that
+  // may wait for a query worker beyond which likewise.
+  int max_in_flight = 256;
+  size_t query_queue = 64;
+  // Browser origins allowed by CORS (exact Origin values).
+  std::vector<std::string> cors_origins;
   int threads = 0;  // 0 = one per core
   std::chrono::milliseconds drain_timeout{10'000};
   std::string log_level = "info";

@@ -2,21 +2,23 @@
 
 namespace crdex::server {
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   threads_.reserve(static_cast<size_t>(threads));
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
 
 WorkerPool::~WorkerPool() { stop(); }
 
-bool WorkerPool::submit(std::function<void()> task) {
+WorkerPool::Submitted WorkerPool::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return false;
+    if (stopping_) return Submitted::stopping;
+    // Room for one task per idle thread plus `max_queued_` waiting ones.
+    if (tasks_.size() + busy_ >= threads_.size() + max_queued_) return Submitted::full;
     tasks_.push_back(std::move(task));
   }
   wake_.notify_one();
-  return true;
+  return Submitted::accepted;
 }
 
 void WorkerPool::stop() {
@@ -38,8 +40,11 @@ void WorkerPool::work() {
       if (tasks_.empty()) return;  // stopping, and nothing left to run
       task = std::move(tasks_.front());
       tasks_.pop_front();
+      ++busy_;
     }
     task();
+    std::lock_guard lock(mutex_);
+    --busy_;
   }
 }
 
