@@ -15,6 +15,8 @@
 #include "crdex/config/rule_store.hpp"
 #include "crdex/config/stored_catalog.hpp"
 #include "crdex/hooks/engine.hpp"
+#include "attachments_api.hpp"
+#include "bulk_exports_api.hpp"
 #include "http_front.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -100,6 +102,25 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->engine->allow_rule_trace(options.allow_rule_trace);
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
       std::make_shared<crdex::server::RulePublisher>(store, state->engine)));
+  // CDex attachments and Bulk Data exports (issue 8), state in --data.
+  auto attachments = crdex::server::AttachmentStore::open(options.data_dir / "attachments.sqlite");
+  auto export_jobs = crdex::server::BulkJobStore::open(options.data_dir / "exports.sqlite");
+  if (!attachments || !export_jobs) {
+    spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
+    return 2;
+  }
+  state->modules.push_back(std::make_shared<crdex::server::AttachmentsApi>(
+      std::move(attachments).value(), crdex::server::AttachmentsApiOptions{options.fill.allow_plain_http}));
+  auto bulk_runner = std::make_shared<crdex::server::BulkExportRunner>(
+      std::move(export_jobs).value(), options.data_dir / "exports",
+      crdex::server::BulkExportOptions{options.bulk_poll_min, options.bulk_poll_max, options.fill.allow_plain_http});
+  if (auto resumed = bulk_runner->start(); !resumed) {
+    spdlog::critical("cannot resume export jobs: {}", resumed.error().message);
+    return 2;
+  } else if (*resumed > 0) {
+    spdlog::info("resuming {} unfinished export job(s)", *resumed);
+  }
+  state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner));
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 
@@ -133,6 +154,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!state->drain(options.drain_timeout))
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes
+  bulk_runner->stop();            // its step in progress ends committed; jobs resume on the next start
   endpoint.shutdown();
   spdlog::info("stopped");
   return 0;

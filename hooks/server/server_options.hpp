@@ -29,6 +29,9 @@ struct ServerOptions {
   // stored (replacing the payer's previous token).
   std::vector<std::string> publisher_tokens;
   bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
+  // Bulk Data exports: the status-poll interval is the server's Retry-After clamped to these.
+  std::chrono::milliseconds bulk_poll_min{1000};
+  std::chrono::milliseconds bulk_poll_max{300'000};
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code
