@@ -104,14 +104,7 @@ fhir::Result<std::optional<BulkJob>> BulkJobStore::get(const std::string& id) {
   if (rc == SQLITE_DONE) return std::optional<BulkJob>();
   if (rc != SQLITE_ROW) return db_->error("export jobs: cannot read");
   auto job = read_job(s);
-  SqlStatement f(*db_,
-                 "SELECT sequence, kind, type, url, path, resources, bytes FROM files WHERE job_id = ? ORDER BY sequence");
-  f.bind(1, id);
-  int frc;
-  while ((frc = f.step()) == SQLITE_ROW)
-    job.files.push_back({static_cast<int>(f.integer(0)), f.text(1), f.text(2), f.text(3), f.text(4), f.integer(5),
-                         f.integer(6)});
-  if (frc != SQLITE_DONE) return db_->error("export jobs: cannot read the files");
+  if (!load_files(job)) return db_->error("export jobs: cannot read the files");
   return std::optional<BulkJob>(std::move(job));
 }
 
@@ -122,7 +115,20 @@ fhir::Result<std::vector<BulkJob>> BulkJobStore::list() {
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_job(s));
   if (rc != SQLITE_DONE) return db_->error("export jobs: cannot list");
+  for (auto& job : out)
+    if (!load_files(job)) return db_->error("export jobs: cannot read the files");
   return out;
+}
+
+bool BulkJobStore::load_files(BulkJob& job) {
+  SqlStatement f(*db_,
+                 "SELECT sequence, kind, type, url, path, resources, bytes FROM files WHERE job_id = ? ORDER BY sequence");
+  f.bind(1, job.id);
+  int rc;
+  while ((rc = f.step()) == SQLITE_ROW)
+    job.files.push_back({static_cast<int>(f.integer(0)), f.text(1), f.text(2), f.text(3), f.text(4), f.integer(5),
+                         f.integer(6)});
+  return rc == SQLITE_DONE;
 }
 
 fhir::Result<std::vector<std::string>> BulkJobStore::unfinished_ids() {

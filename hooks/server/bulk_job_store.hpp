@@ -69,6 +69,7 @@ class BulkJobStore {
 
  private:
   explicit BulkJobStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  bool load_files(BulkJob& job);  // caller holds mutex_
   std::mutex mutex_;
   std::unique_ptr<SqliteDb> db_;
 };
