@@ -193,7 +193,9 @@ function bulkAdmin(req, res, body) {
 function throttled(res, counter) {
   if (bulkConfig[counter] > 0) {
     bulkConfig[counter] -= 1;
-    send(res, 429, outcome('throttled', 'too many requests; retry later'));
+    sendRaw(res, 429, 'application/fhir+json', JSON.stringify(outcome('throttled', 'too many requests; retry later')), {
+      'Retry-After': String(bulkConfig.retryAfter),
+    });
     return true;
   }
   return false;
