@@ -239,7 +239,11 @@ ApiAnswer AttachmentsApi::send(const Http::Request& request) const {
   // Never send what the payer would have to reject.
   if (auto checked = fhir::parse_submit_attachment(parameters); !checked) return problem_answer(checked.error());
   auto receipt = fhir::send_submit_attachment(payer_url, parameters, token, options_.allow_plain_http);
-  if (!receipt) return problem_answer(receipt.error());
+  if (!receipt) {
+    auto error = receipt.error();
+    if (error.http_status == 412) error.http_status = 400;  // a payer URL crdex may not call is bad input here
+    return problem_answer(error);
+  }
 
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);

@@ -159,7 +159,15 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
   if (job.state == "kick-off") {
     const auto answer = fhir::bulk_kick_off(server, {job.group_id, job.types, job.since});
     if (answer.kind == fhir::BulkStep::Kind::retry_later) return wait_for(answer.retry_after, 0);
-    if (answer.kind != fhir::BulkStep::Kind::accepted) return fail(answer.error.message);
+    if (answer.kind != fhir::BulkStep::Kind::accepted) {
+      // A server that is down for a moment (say, while both restart) is tried again.
+      if (answer.error.type == fhir::IssueType::transient &&
+          ++transient_failures_[id] <= options_.max_transient_failures)
+        return wait_for(std::nullopt, transient_failures_[id]);
+      transient_failures_.erase(id);
+      return fail(answer.error.message);
+    }
+    transient_failures_.erase(id);
     job.state = "in-progress";
     job.status_url = answer.status_url;
     if (auto updated = store_->update(job); !updated || !*updated) return std::nullopt;

@@ -146,6 +146,18 @@ BOOST_AUTO_TEST_CASE(CDX_14_solicited_request_is_answered_at_its_payer_url) {
   BOOST_TEST(nowhere.status == 400);
 }
 
+BOOST_AUTO_TEST_CASE(CDX_10_a_payer_that_does_not_answer_is_a_502_for_the_sender) {
+  const auto stopped = payer.stop(SIGTERM);
+  BOOST_TEST_REQUIRE(stopped.exited);
+  const auto sent = send(R"({"payerUrl":")" + payer.base_url() + R"(/$submit-attachment","parameters":)" + example(1) + "}");
+  BOOST_TEST(sent.status == 502, sent.body);
+  BOOST_TEST(sent.body.find("did not answer") != std::string::npos, sent.body);
+  // Tokens go over https only, or to loopback.
+  const auto refused =
+      send(R"({"payerUrl":"http://payer.example.org/$submit-attachment","accessToken":"t","parameters":)" + example(1) + "}");
+  BOOST_TEST(refused.status == 400, refused.body);
+}
+
 BOOST_AUTO_TEST_CASE(CDX_10_received_attachments_survive_a_restart) {
   BOOST_TEST_REQUIRE(submit(payer.base_url(), example(4)).status == 200);
   const auto stopped = payer.stop(SIGTERM);
