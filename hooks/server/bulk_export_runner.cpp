@@ -170,7 +170,11 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
     transient_failures_.erase(id);
     job.state = "in-progress";
     job.status_url = answer.status_url;
-    if (auto updated = store_->update(job); !updated || !*updated) return std::nullopt;
+    if (auto updated = store_->update(job); !updated || !*updated) {
+      // Cancelled while the kick-off was under way: the server must not go on alone.
+      if (updated) (void)fhir::bulk_cancel(server, job.status_url);
+      return std::nullopt;
+    }
     spdlog::info("export {}: accepted, status at {}", id, job.status_url);
     return options_.min_poll;
   }
