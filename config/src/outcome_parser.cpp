@@ -205,43 +205,73 @@ fhir::Coding parse_coding(const JsonNode& node, bool system_optional) {
   return coding;
 }
 
-CoverageOutcome parse_outcome(const JsonNode& node) {
+CoverageOutcome parse_outcome(const JsonNode& node, const std::function<void(const fhir::JsonShapeError&)>& report) {
   node.expect_object();
-  reject_unknown_keys(node, {"covered", "pa-needed", "doc-needed", "doc-purpose", "info-needed", "billingCode",
-                             "reason", "detail", "questionnaire", "satisfied-pa-id", "expiry-date", "card",
-                             "alternatives", "companions", "form", "smartApp"});
   CoverageOutcome o;
-  o.covered = checked_code(node.at("covered"), kCovered);
-  if (auto pa = node.find("pa-needed")) o.pa_needed = checked_code(*pa, kPaNeeded);
-  o.doc_needed = checked_codes(node, "doc-needed", kDocNeeded);
-  o.doc_purpose = checked_codes(node, "doc-purpose", kDocPurpose);
-  o.info_needed = checked_codes(node, "info-needed", kInfoNeeded);
+  bool fields_ok = true;
+  const auto field = [&](auto&& read) {
+    try {
+      read();
+    } catch (const fhir::JsonShapeError& e) {
+      fields_ok = false;
+      report(e);
+    }
+  };
+  field([&] {
+    reject_unknown_keys(node, {"covered", "pa-needed", "doc-needed", "doc-purpose", "info-needed", "billingCode",
+                               "reason", "detail", "questionnaire", "satisfied-pa-id", "expiry-date", "card",
+                               "alternatives", "companions", "form", "smartApp"});
+  });
+  field([&] { o.covered = checked_code(node.at("covered"), kCovered); });
+  field([&] {
+    if (auto pa = node.find("pa-needed")) o.pa_needed = checked_code(*pa, kPaNeeded);
+  });
+  field([&] { o.doc_needed = checked_codes(node, "doc-needed", kDocNeeded); });
+  field([&] { o.doc_purpose = checked_codes(node, "doc-purpose", kDocPurpose); });
+  field([&] { o.info_needed = checked_codes(node, "info-needed", kInfoNeeded); });
   if (auto codes = node.find("billingCode"))
-    for (const auto& c : codes->items()) o.billing_codes.push_back(parse_coding(c, false));
+    for (const auto& c : codes->items()) field([&] { o.billing_codes.push_back(parse_coding(c, false)); });
   if (auto reasons = node.find("reason"))
-    for (const auto& r : reasons->items()) o.reasons.push_back(parse_reason(r));
+    for (const auto& r : reasons->items()) field([&] { o.reasons.push_back(parse_reason(r)); });
   if (auto details = node.find("detail"))
-    for (const auto& d : details->items()) o.details.push_back(parse_detail(d));
+    for (const auto& d : details->items()) field([&] { o.details.push_back(parse_detail(d)); });
   if (auto questionnaires = node.find("questionnaire")) {
     for (const auto& q : questionnaires->items()) {
-      if (!is_absolute_url(q.as_non_empty_string())) q.fail("must be an absolute canonical URL");
-      o.questionnaires.emplace_back(q.as_string());
+      field([&] {
+        if (!is_absolute_url(q.as_non_empty_string())) q.fail("must be an absolute canonical URL");
+        o.questionnaires.emplace_back(q.as_string());
+      });
     }
   }
-  o.satisfied_pa_id = node.string_or_empty("satisfied-pa-id");
-  if (auto expiry = node.find("expiry-date")) {
-    if (!is_fhir_date(expiry->as_string())) expiry->fail("must be a date, YYYY-MM-DD");
-    o.expiry_date = expiry->as_string();
-  }
-  if (auto card = node.find("card")) o.card = parse_card(*card);
-  if (auto alternatives = node.find("alternatives")) o.alternatives = parse_alternatives(*alternatives);
-  if (auto companions = node.find("companions")) o.companions = parse_companions(*companions);
-  if (auto form = node.find("form")) o.form = parse_form(*form);
-  if (auto smart_app = node.find("smartApp")) o.smart_app = parse_smart_app(*smart_app);
-  if (o.form && !o.questionnaires.empty())
-    node.at("form").fail("asks for a form task while the outcome already sends the clinician to DTR "
-                         "(questionnaire); use one or the other (CRD resp-59)");
-  check_invariants(node, o);
+  field([&] { o.satisfied_pa_id = node.string_or_empty("satisfied-pa-id"); });
+  field([&] {
+    if (auto expiry = node.find("expiry-date")) {
+      if (!is_fhir_date(expiry->as_string())) expiry->fail("must be a date, YYYY-MM-DD");
+      o.expiry_date = expiry->as_string();
+    }
+  });
+  field([&] {
+    if (auto card = node.find("card")) o.card = parse_card(*card);
+  });
+  field([&] {
+    if (auto alternatives = node.find("alternatives")) o.alternatives = parse_alternatives(*alternatives);
+  });
+  field([&] {
+    if (auto companions = node.find("companions")) o.companions = parse_companions(*companions);
+  });
+  field([&] {
+    if (auto form = node.find("form")) o.form = parse_form(*form);
+  });
+  field([&] {
+    if (auto smart_app = node.find("smartApp")) o.smart_app = parse_smart_app(*smart_app);
+  });
+  if (!fields_ok) return o;  // the invariants of half-read fields would only mislead
+  field([&] {
+    if (o.form && !o.questionnaires.empty())
+      node.at("form").fail("asks for a form task while the outcome already sends the clinician to DTR "
+                           "(questionnaire); use one or the other (CRD resp-59)");
+  });
+  field([&] { check_invariants(node, o); });
   return o;
 }
 

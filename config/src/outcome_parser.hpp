@@ -2,6 +2,7 @@
 // Parsing helpers shared by the rule-set reader: codings, outcomes, cards.
 // Each throws fhir::JsonShapeError naming the offending path.
 
+#include <functional>
 #include <initializer_list>
 #include <string_view>
 
@@ -19,7 +20,11 @@ void reject_unknown_keys(const fhir::JsonNode& node, std::initializer_list<std::
 fhir::Coding parse_coding(const fhir::JsonNode& node, bool system_optional);
 
 // A "then" / "defaultOutcome" object, checked against the CRD value sets and
-// the coverage-information invariants.
-CoverageOutcome parse_outcome(const fhir::JsonNode& node);
+// the coverage-information invariants. Each field is read on its own, so
+// every wrong field goes to `report` (a publisher fixes them in one go); the
+// invariants are checked only when the fields themselves are right. Throws
+// only when `node` is not an object.
+CoverageOutcome parse_outcome(const fhir::JsonNode& node,
+                              const std::function<void(const fhir::JsonShapeError&)>& report);
 
 }  // namespace crdex::config::detail

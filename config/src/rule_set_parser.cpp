@@ -67,7 +67,7 @@ Rule parse_rule(const JsonNode& node, const detail::CodeGroups& groups, Problems
     if (auto priority = node.find("priority")) rule.priority = static_cast<int>(priority->as_int());
   });
   problems.guard([&] { rule.when = detail::parse_conditions(node.at("when"), groups, problems.reporter()); });
-  problems.guard([&] { rule.outcome = detail::parse_outcome(node.at("then")); });
+  problems.guard([&] { rule.outcome = detail::parse_outcome(node.at("then"), problems.reporter()); });
   return rule;
 }
 
@@ -90,7 +90,7 @@ PayerRuleSet parse_document(const JsonNode& root, Problems& problems) {
     problems.guard([&] { set.payer_name = payer.at("name").as_non_empty_string(); });
     problems.guard([&] { set.identity = parse_identity(payer.at("identifiedBy").expect_object()); });
   });
-  problems.guard([&] { set.default_outcome = detail::parse_outcome(root.at("defaultOutcome")); });
+  problems.guard([&] { set.default_outcome = detail::parse_outcome(root.at("defaultOutcome"), problems.reporter()); });
 
   detail::CodeGroups groups;
   problems.guard([&] {

@@ -29,7 +29,7 @@ class Host(ctypes.Structure):
         ("struct_version", ctypes.c_uint32),
         ("user_data", ctypes.c_void_p),
         ("log", LOG_FN),
-        ("fhir_transport", ctypes.c_void_p),  # not used by ABI 1.0
+        ("fhir_transport", ctypes.c_void_p),  # none given: the engine uses its own HTTP client
     ]
 
 

@@ -9,6 +9,7 @@
 #include "crdex/hooks/hook_request.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
 #include "discovery.hpp"
+#include "prefetch/filled_request.hpp"
 
 namespace crdex::hooks {
 
@@ -32,11 +33,11 @@ std::string Engine::discovery() const { return detail::discovery_json(*rules_.lo
 
 void Engine::replace_rules(std::shared_ptr<const config::RuleCatalog> rules) { rules_.store(std::move(rules)); }
 
-ServiceResponse Engine::call_service(std::string_view service_id, std::string_view body) const noexcept {
+// Details of an unexpected failure stay out of the answer: they may describe internals.
+template <typename Work>
+ServiceResponse without_exceptions(Work&& work) noexcept {
   try {
-    return evaluate(service_id, body);
-  } catch (const std::exception&) {
-    // Details stay out of the answer: they may describe internals.
+    return work();
   } catch (...) {
   }
   try {
@@ -44,6 +45,29 @@ ServiceResponse Engine::call_service(std::string_view service_id, std::string_vi
   } catch (...) {
     return {500, {}};
   }
+}
+
+ServiceResponse Engine::call_service(std::string_view service_id, std::string_view body) const noexcept {
+  return without_exceptions([&] { return evaluate(service_id, body); });
+}
+
+ServiceResponse Engine::fill_prefetch(std::string_view service_id, std::string_view body) const noexcept {
+  return without_exceptions([&] { return fill_only(service_id, body); });
+}
+
+ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view body) const {
+  const ServiceDescriptor* service = find_service(service_id);
+  if (!service)
+    return failure({404, fhir::IssueType::not_found, "no CDS service \"" + std::string(service_id) + "\"", ""});
+  simdjson::dom::element root;
+  if (auto error = thread_parser().parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS)
+    return failure({400, fhir::IssueType::structure,
+                    std::string("the request body is not valid JSON: ") + simdjson::error_message(error), ""});
+  auto request = read_hook_request(root, service->hook);
+  if (!request) return failure(request.error());
+  const auto lacking = prefetch_keys_to_fill(*request, service->prefetch);
+  const FilledPrefetch filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_);
+  return {200, detail::filled_request_json(root, filled)};
 }
 
 ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view body) const {
@@ -62,7 +86,7 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   // from its FHIR server first, so everything below sees a complete prefetch.
   FilledPrefetch filled;
   if (const auto lacking = prefetch_keys_to_fill(*request, service->prefetch); !lacking.empty()) {
-    filled = fill_prefetch(*request, service->prefetch, lacking, fill_);
+    filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_);
     request->filled = &filled;
   }
   auto orders = service->orders_in_scope(*request);

@@ -31,6 +31,16 @@ fhir::Result<std::shared_ptr<const config::RuleCatalog>> inline_rules(simdjson::
   return config::RuleCatalog::build(std::move(sets));
 }
 
+// An integer within [low, high], or an error naming the key.
+fhir::Result<int64_t> bounded_integer(simdjson::dom::element value, std::string_view key, int64_t low, int64_t high) {
+  int64_t number = 0;
+  if (value.get_int64().get(number) != simdjson::SUCCESS || number < low || number > high)
+    return shape_error("\"" + std::string(key) + "\" must be an integer from " + std::to_string(low) + " to " +
+                           std::to_string(high),
+                       std::string(key));
+  return number;
+}
+
 }  // namespace
 
 fhir::Result<EngineConfig> load_engine_config(std::string_view json) {
@@ -43,21 +53,34 @@ fhir::Result<EngineConfig> load_engine_config(std::string_view json) {
   if (root.get_object().get(object) != simdjson::SUCCESS)
     return shape_error("the configuration must be a JSON object", "");
 
+  EngineConfig config;
   std::optional<simdjson::dom::element> rules_dir, rule_sets;
   for (auto field : object) {
-    if (field.key == "rules_dir")
+    if (field.key == "rules_dir") {
       rules_dir = field.value;
-    else if (field.key == "rule_sets")
+    } else if (field.key == "rule_sets") {
       rule_sets = field.value;
-    else
+    } else if (field.key == "prefetch_timeout_ms") {
+      auto ms = bounded_integer(field.value, field.key, 1, 60000);
+      if (!ms) return ms.error();
+      config.fill.budget = std::chrono::milliseconds(*ms);
+    } else if (field.key == "prefetch_max_pages") {
+      auto pages = bounded_integer(field.value, field.key, 1, 100);
+      if (!pages) return pages.error();
+      config.fill.max_pages = static_cast<int>(*pages);
+    } else if (field.key == "fhir_allow_http") {
+      if (field.value.get_bool().get(config.fill.allow_plain_http) != simdjson::SUCCESS)
+        return shape_error("\"fhir_allow_http\" must be true or false", "fhir_allow_http");
+    } else {
       return shape_error("unknown configuration key \"" + std::string(field.key) +
-                             "\" (known: \"rules_dir\", \"rule_sets\")",
+                             "\" (known: \"rules_dir\", \"rule_sets\", \"prefetch_timeout_ms\", "
+                             "\"prefetch_max_pages\", \"fhir_allow_http\")",
                          std::string(field.key));
+    }
   }
   if (rules_dir.has_value() == rule_sets.has_value())
     return shape_error("the configuration needs exactly one of \"rules_dir\" and \"rule_sets\"", "");
 
-  EngineConfig config;
   if (rule_sets) {
     auto rules = inline_rules(*rule_sets);
     if (!rules) return rules.error();

@@ -68,7 +68,8 @@ CRDEX_API crdex_status crdex_engine_create(const crdex_host* host, const char* c
       return fail(config_status(view(config_json, config_len)), config.error().message);
     }
     const std::string loaded = payer_count(*config->rules);
-    auto engine = std::make_unique<crdex_engine>(*binding, std::move(config->rules), std::move(config->rules_dir));
+    auto engine = std::make_unique<crdex_engine>(*binding, std::move(config->rules), std::move(config->rules_dir),
+                                                 std::move(config->fill));
     if (auto counted = engine_created(); counted != CRDEX_OK) return counted;
     engine->host.log(CRDEX_LOG_INFO, "engine created with " + loaded);
     *out_engine = engine.release();
@@ -101,6 +102,22 @@ CRDEX_API crdex_status crdex_engine_evaluate(const crdex_engine* engine, const c
                     "crdex_engine_evaluate: service_id is NULL or request_json is NULL with a non-zero length",
                     out_result);
     auto answer = engine->engine.call_service(view(service_id, service_id_len), view(request_json, request_len));
+    if (answer.status >= 200 && answer.status < 300) return deliver(success_result(std::move(answer.body)), out_result);
+    return deliver(engine_failure_result(answer.status, std::move(answer.body)), out_result);
+  });
+}
+
+CRDEX_API crdex_status crdex_engine_fill_prefetch(const crdex_engine* engine, const char* service_id,
+                                                  size_t service_id_len, const char* request_json, size_t request_len,
+                                                  crdex_result** out_result) noexcept {
+  return guard([&] {
+    if (out_result) *out_result = nullptr;
+    if (!engine) return refuse(CRDEX_E_INVALID_ARGUMENT, 400, "crdex_engine_fill_prefetch: engine is NULL", out_result);
+    if (!service_id || !valid_input(request_json, request_len))
+      return refuse(CRDEX_E_INVALID_ARGUMENT, 400,
+                    "crdex_engine_fill_prefetch: service_id is NULL or request_json is NULL with a non-zero length",
+                    out_result);
+    auto answer = engine->engine.fill_prefetch(view(service_id, service_id_len), view(request_json, request_len));
     if (answer.status >= 200 && answer.status < 300) return deliver(success_result(std::move(answer.body)), out_result);
     return deliver(engine_failure_result(answer.status, std::move(answer.body)), out_result);
   });

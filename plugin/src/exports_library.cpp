@@ -24,7 +24,7 @@ CRDEX_API const char* crdex_version_string(void) noexcept { return CRDEX_RELEASE
 CRDEX_API int crdex_feature_available(crdex_feature feature) noexcept {
   // Direct Query, CDex and SMART arrive with their issues; each flips here
   // when its functions stop answering CRDEX_E_UNSUPPORTED.
-  return feature == CRDEX_FEATURE_HOOKS ? 1 : 0;
+  return feature == CRDEX_FEATURE_HOOKS || feature == CRDEX_FEATURE_DIRECT_QUERY ? 1 : 0;
 }
 
 CRDEX_API const char* crdex_last_error_message(void) noexcept {

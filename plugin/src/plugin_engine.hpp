@@ -10,11 +10,25 @@
 
 #include "crdex/hooks/engine.hpp"
 #include "host_binding.hpp"
+#include "host_fetcher.hpp"
+
+namespace crdex::plugin {
+
+// Prefetch fills go through the host's transport when it gave one, else
+// through crdex's own libcurl client.
+inline hooks::PrefetchFillOptions with_host_fetcher(hooks::PrefetchFillOptions fill, const HostBinding& host) {
+  if (host.fhir_transport()) fill.fetcher = std::make_shared<HostFetcher>(host.fhir_transport(), host.user_data());
+  return fill;
+}
+
+}  // namespace crdex::plugin
 
 struct crdex_engine {
+  // `fill` as configured; its fetcher is set here from the host's transport.
   crdex_engine(crdex::plugin::HostBinding host_binding, std::shared_ptr<const crdex::config::RuleCatalog> rules,
-               std::optional<std::filesystem::path> dir)
-      : host(host_binding), engine(std::move(rules)), rules_dir(std::move(dir)) {}
+               std::optional<std::filesystem::path> dir, crdex::hooks::PrefetchFillOptions fill)
+      : host(host_binding), engine(std::move(rules), with_host_fetcher(std::move(fill), host_binding)),
+        rules_dir(std::move(dir)) {}
 
   const crdex::plugin::HostBinding host;
   crdex::hooks::Engine engine;

@@ -2,6 +2,9 @@
 // CRD coverage-information invariants (CRD-16, CRD-17, CRD-18).
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "crdex/config/rule_set_parser.hpp"
 #include "support/fixtures.hpp"
 
@@ -241,6 +244,32 @@ BOOST_AUTO_TEST_CASE(q8_doc_purpose_needs_a_reason) {
 
 BOOST_AUTO_TEST_CASE(q9_indeterminate_needs_a_reason) {
   BOOST_TEST(mentions(error_of(rule_set_with_outcome(R"({"covered":"indeterminate"})")), "crd-ci-q9"));
+}
+
+// A publisher fixes everything at once: every wrong field inside one outcome
+// is reported with its own path, not only the first.
+BOOST_AUTO_TEST_CASE(RULES_03_every_wrong_field_of_one_outcome_is_reported) {
+  const auto check = config::check_rule_set(
+      rule_set_with_outcome(R"({"covered":"maybe","pa-needed":"perhaps","doc-needed":["never"],
+        "expiry-date":"tomorrow","card":{"summary":""},"colour":"blue"})"),
+      "payer.json");
+  BOOST_TEST_REQUIRE(!check.ok());
+  std::vector<std::string> paths;
+  for (const auto& problem : check.problems) paths.push_back(problem.path);
+  for (const std::string expected : {"$.rules[0].then.colour", "$.rules[0].then.covered", "$.rules[0].then.pa-needed",
+                                     "$.rules[0].then.doc-needed[0]", "$.rules[0].then.expiry-date",
+                                     "$.rules[0].then.card.summary"}) {
+    BOOST_TEST((std::find(paths.begin(), paths.end(), expected) != paths.end()), expected);
+  }
+  // Wrong fields are not also reported as broken invariants of the half-read outcome.
+  for (const auto& problem : check.problems) BOOST_TEST(!mentions(problem.message, "crd-ci-q"), problem.message);
+}
+
+// With the fields right, the invariants are still checked.
+BOOST_AUTO_TEST_CASE(RULES_03_invariants_are_checked_once_the_fields_are_right) {
+  const auto check = config::check_rule_set(rule_set_with_outcome(R"({"covered":"indeterminate"})"), "payer.json");
+  BOOST_TEST_REQUIRE(check.problems.size() == 1u);
+  BOOST_TEST(mentions(check.problems.front().message, "crd-ci-q9"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

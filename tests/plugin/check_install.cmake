@@ -42,7 +42,7 @@ foreach(way CMAKE_PACKAGE PKG_CONFIG)
   endif()
   execute_process(COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${lib_dir} ${build}/consumer
     RESULT_VARIABLE failed OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  if(failed OR NOT out MATCHES "ABI 1\\.0")
+  if(failed OR NOT out MATCHES "ABI 1\\.1")
     message(FATAL_ERROR "${way}: the consumer does not run:\n${out}")
   endif()
   message(STATUS "${way}: ${out}")

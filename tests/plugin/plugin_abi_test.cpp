@@ -23,7 +23,7 @@ static_assert(sizeof(crdex_fhir_request) == 64 && offsetof(crdex_fhir_request, m
               offsetof(crdex_fhir_request, body) == 32 && offsetof(crdex_fhir_request, access_token_len) == 56);
 static_assert(sizeof(crdex_status) == 4 && sizeof(crdex_log_level) == 4 && sizeof(crdex_feature) == 4);
 static_assert(CRDEX_STATUS_MAX_ == 0x7fffffff && CRDEX_E_INTERNAL == 12 && CRDEX_E_UNSUPPORTED == 9);
-static_assert(CRDEX_ABI_VERSION == 0x00010000u);
+static_assert(CRDEX_ABI_VERSION == 0x00010001u);
 static_assert(noexcept(crdex_engine_evaluate(nullptr, nullptr, 0, nullptr, 0, nullptr)));
 
 namespace {
@@ -56,13 +56,16 @@ BOOST_AUTO_TEST_CASE(PLUGIN_negotiation_refuses_other_majors_and_newer_minors) {
 
   BOOST_TEST(crdex.init(2u << 16) == CRDEX_E_VERSION);
   BOOST_TEST(std::string(crdex.last_error_message()).find("ABI 2.0") != std::string::npos);
-  BOOST_TEST(crdex.init(CRDEX_ABI_VERSION + 1) == CRDEX_E_VERSION);  // a host built for 1.1
+  BOOST_TEST(crdex.init(CRDEX_ABI_VERSION + 1) == CRDEX_E_VERSION);  // a host built for 1.2
   BOOST_TEST(crdex.init(0) == CRDEX_E_VERSION);
   // Refusals counted nothing: there is no init to shut down.
   BOOST_TEST(crdex.shutdown() == CRDEX_E_NOT_INITIALIZED);
 
   BOOST_TEST(crdex.init(CRDEX_ABI_VERSION) == CRDEX_OK);
   BOOST_TEST(std::string(crdex.last_error_message()).empty());
+  BOOST_TEST(crdex.shutdown() == CRDEX_OK);
+  // A host built against 1.0 keeps working with a 1.1 library.
+  BOOST_TEST(crdex.init(1u << 16) == CRDEX_OK);
   BOOST_TEST(crdex.shutdown() == CRDEX_OK);
 }
 
@@ -178,18 +181,16 @@ BOOST_FIXTURE_TEST_CASE(PLUGIN_malformed_or_wrong_configuration_is_refused, Plug
 
 BOOST_FIXTURE_TEST_CASE(PLUGIN_reserved_functions_answer_unsupported, PluginFixture) {
   BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_HOOKS) == 1);
-  BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_DIRECT_QUERY) == 0);
+  BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_DIRECT_QUERY) == 1);
   BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_CDEX) == 0);
   BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_SMART_LAUNCH) == 0);
 
   crdex_engine* engine = example_engine();
-  const std::string request = order_sign_request();
   crdex_result* result = nullptr;
-  BOOST_TEST(crdex.engine_fill_prefetch(engine, "crdex-order-sign", 16, request.data(), request.size(), &result) ==
-             CRDEX_E_UNSUPPORTED);
+  BOOST_TEST(crdex.engine_cdex_create_task(engine, "{}", 2, &result) == CRDEX_E_UNSUPPORTED);
   auto owned = own(result);
   BOOST_TEST(crdex.result_http_status(result) == 501);
-  BOOST_TEST(std::string(crdex.result_message(result)).find("crdex_engine_fill_prefetch is not available") !=
+  BOOST_TEST(std::string(crdex.result_message(result)).find("crdex_engine_cdex_create_task is not available") !=
              std::string::npos);
   BOOST_TEST(outcome(owned).find("not-supported") != std::string::npos);
 

@@ -7,6 +7,7 @@
 
 #include "support/fhir_server_process.hpp"
 #include "support/fixtures.hpp"
+#include "support/guide_ehr_data.hpp"
 #include "support/http_client.hpp"
 #include "support/json_checks.hpp"
 #include "support/requests.hpp"
@@ -16,48 +17,16 @@ using namespace crdex;
 
 namespace {
 
-constexpr auto kGuideFhirServer = "http://example.org/some-payer/fhir/crd";
+using test::kGuideFhirServer;
+using test::replace_all;
+using test::without_member;
 constexpr auto kGuideToken = "Bearer some-opaque-fhir-access-token";
-
-void replace_all(std::string& text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-}
-
-// The JSON text with one top-level member removed (`"name":{...}` or `"name":"..."`).
-std::string without_member(std::string json, const std::string& name) {
-  const auto at = json.find("\"" + name + "\"");
-  BOOST_TEST_REQUIRE(at != std::string::npos);
-  test::Json parsed(json);
-  const auto value = test::minified(parsed.root()[name].value());
-  std::string minified_whole = test::minified(parsed.root());
-  replace_all(minified_whole, "\"" + name + "\":" + value + ",", "");
-  return minified_whole;
-}
 
 struct FillServers {
   test::FhirServerProcess fhir;
   test::ServerProcess crdex{{"--prefetch-timeout-ms", "800"}};
 
-  FillServers() {
-    // The guide's prefetch data, stored as the EHR's FHIR server holds it: its
-    // own references relative to its base.
-    test::Json request(test::read_fixture("crd-ig/CRDServiceRequest.json"));
-    std::string entries;
-    for (auto field : request.root()["prefetch"].get_object()) {
-      if (field.value.is_null()) continue;
-      std::string_view type = field.value["resourceType"];
-      if (type != "Bundle") {
-        entries += (entries.empty() ? "" : ",") + std::string(R"({"resource":)") + test::minified(field.value) + "}";
-        continue;
-      }
-      for (auto entry : field.value["entry"].get_array())
-        entries += (entries.empty() ? "" : ",") + std::string(R"({"resource":)") + test::minified(entry["resource"]) + "}";
-    }
-    std::string bundle = R"({"resourceType":"Bundle","type":"collection","entry":[)" + entries + "]}";
-    replace_all(bundle, "http://example.org/someEHR/fhir/", "");
-    fhir.seed(bundle);
-  }
+  FillServers() { test::seed_guide_prefetch(fhir); }
 
   std::string pointed_at_fhir(std::string body) const {
     replace_all(body, kGuideFhirServer, fhir.fhir_url());
@@ -76,19 +45,6 @@ struct FillServers {
     return urls;
   }
 };
-
-// Coverage information of every system action, without the assertion id
-// (a fresh UUID per answer).
-std::vector<std::vector<std::pair<std::string, std::string>>> coverage_information(const std::string& answer_text) {
-  test::Json answer(answer_text);
-  std::vector<std::vector<std::pair<std::string, std::string>>> all;
-  for (auto action : answer.root()["systemActions"].get_array()) {
-    auto parts = test::coverage_information_parts(action["resource"].value());
-    std::erase_if(parts, [](const auto& part) { return part.first == "coverage-assertion-id"; });
-    all.push_back(std::move(parts));
-  }
-  return all;
-}
 
 size_t count_containing(const std::vector<std::string>& urls, const std::string& part) {
   return static_cast<size_t>(
@@ -115,9 +71,9 @@ BOOST_AUTO_TEST_CASE(CH16_found5_guide_requests_without_prefetch_match_full_pref
     BOOST_TEST_REQUIRE(with_prefetch.status == 200, with_prefetch.body);
     const auto fetched = post(service, pointed_at_fhir(original));
     BOOST_TEST_REQUIRE(fetched.status == 200, fetched.body);
-    const auto expected = coverage_information(with_prefetch.body);
+    const auto expected = test::coverage_information_of_actions(with_prefetch.body);
     BOOST_TEST_REQUIRE(!expected.empty());
-    BOOST_TEST((coverage_information(fetched.body) == expected), fixture);
+    BOOST_TEST((test::coverage_information_of_actions(fetched.body) == expected), fixture);
   }
   const auto urls = requested_urls();
   BOOST_TEST(count_containing(urls, "/fhir/Coverage?patient=123&status=active") == 2u);
@@ -165,14 +121,14 @@ BOOST_AUTO_TEST_CASE(CH17_null_key_means_no_data_and_is_not_queried) {
 
 BOOST_AUTO_TEST_CASE(CH18_operation_outcome_in_prefetch_is_queried) {
   auto body = pointed_at_fhir(test::read_fixture("crd-ig/CRDServiceRequest.json"));
-  const auto expected = coverage_information(post("crdex-order-sign", body).body);
+  const auto expected = test::coverage_information_of_actions(post("crdex-order-sign", body).body);
   test::Json request(body);
   body = test::minified(request.root());
   replace_all(body, test::minified(request.root()["prefetch"]["coverage"].value()),
               R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"timeout"}]})");
   const auto answer = post("crdex-order-sign", body);
   BOOST_TEST_REQUIRE(answer.status == 200, answer.body);
-  BOOST_TEST((coverage_information(answer.body) == expected));
+  BOOST_TEST((test::coverage_information_of_actions(answer.body) == expected));
   BOOST_TEST(requested_urls() == std::vector<std::string>{"/fhir/Coverage?patient=123&status=active"});
 }
 

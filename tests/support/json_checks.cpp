@@ -70,4 +70,16 @@ std::string coverage_information_code(simdjson::dom::element resource, const std
   return {};
 }
 
+std::vector<std::vector<std::pair<std::string, std::string>>> coverage_information_of_actions(
+    const std::string& answer_text) {
+  Json answer(answer_text);
+  std::vector<std::vector<std::pair<std::string, std::string>>> all;
+  for (auto action : answer.root()["systemActions"].get_array()) {
+    auto parts = coverage_information_parts(action["resource"].value());
+    std::erase_if(parts, [](const auto& part) { return part.first == "coverage-assertion-id"; });
+    all.push_back(std::move(parts));
+  }
+  return all;
+}
+
 }  // namespace crdex::test

@@ -31,6 +31,11 @@ std::string minified(simdjson::dom::element element);
 // The sub-extension values of a coverage-information extension, by url, as minified JSON.
 std::vector<std::pair<std::string, std::string>> coverage_information_parts(simdjson::dom::element resource);
 
+// Those parts for every systemAction of a CDS Hooks response, without the
+// coverage-assertion-id (a fresh UUID per answer): comparable across answers.
+std::vector<std::vector<std::pair<std::string, std::string>>> coverage_information_of_actions(
+    const std::string& answer_text);
+
 // The value of sub-extension `url` (e.g. "pa-needed") as text, or "" when absent.
 std::string coverage_information_code(simdjson::dom::element resource, const std::string& url);
 

@@ -161,25 +161,9 @@ class QueryRun {
       answer.problem = std::string("cannot reach the FHIR server (") + curl_easy_strerror(result) + ")";
       return;
     }
-    if (status < 200 || status >= 300) {
-      answer.outcome = Outcome::http_error;
-      answer.problem = "the FHIR server answered HTTP " + std::to_string(status);
-      answer.body = std::move(transfer->body);
-      return;
-    }
-    bool valid_json = false;
-    auto next = detail::next_page_link(transfer->body, valid_json);
-    if (!valid_json) {
-      answer.outcome = Outcome::invalid;
-      answer.problem = "the FHIR server's answer is not a JSON object";
-      return;
-    }
-    answer.outcome = Outcome::ok;
-    pages_[transfer->query].push_back(std::move(transfer->body));
-    // The next page must come from the same server: the token goes nowhere else.
-    if (next && static_cast<int>(pages_[transfer->query].size()) < options_.max_pages &&
-        detail::url_origin(*next) == origin_)
-      start(transfer->query, std::move(*next));
+    auto next = detail::take_page(status, std::move(transfer->body), answer, pages_[transfer->query],
+                                  options_.max_pages, origin_);
+    if (next) start(transfer->query, std::move(*next));
   }
 
   void abandon_remaining() {
@@ -215,6 +199,7 @@ std::vector<QueryAnswer> run_direct_queries(const FhirServerAccess& server, std:
     return answers;
   }
   try {
+    if (options.fetcher) return detail::run_fetched_queries(server, queries, options);
     QueryRun run(server, queries, options);
     return run.run();
   } catch (const std::exception&) {

@@ -59,4 +59,28 @@ std::string merge_search_pages(const std::vector<std::string>& pages) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
+std::optional<std::string> take_page(long http_status, std::string body, QueryAnswer& answer,
+                                     std::vector<std::string>& pages, int max_pages, std::string_view origin) {
+  using Outcome = QueryAnswer::Outcome;
+  answer.http_status = http_status;
+  if (http_status < 200 || http_status >= 300) {
+    answer.outcome = Outcome::http_error;
+    answer.problem = "the FHIR server answered HTTP " + std::to_string(http_status);
+    answer.body = std::move(body);
+    return std::nullopt;
+  }
+  bool valid_json = false;
+  auto next = next_page_link(body, valid_json);
+  if (!valid_json) {
+    answer.outcome = Outcome::invalid;
+    answer.problem = "the FHIR server's answer is not a JSON object";
+    return std::nullopt;
+  }
+  answer.outcome = Outcome::ok;
+  pages.push_back(std::move(body));
+  // The next page must come from the same server: the token goes nowhere else.
+  if (next && static_cast<int>(pages.size()) < max_pages && url_origin(*next) == origin) return next;
+  return std::nullopt;
+}
+
 }  // namespace crdex::fhir::detail

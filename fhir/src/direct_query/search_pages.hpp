@@ -3,9 +3,12 @@
 // how a search answered in pages becomes one Bundle.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "crdex/fhir/direct_query.hpp"
 
 namespace crdex::fhir::detail {
 
@@ -23,5 +26,15 @@ std::optional<std::string> next_page_link(std::string_view page, bool& valid_jso
 // One searchset Bundle holding every page's entries, in order; `total` and
 // `type` from the first page.
 std::string merge_search_pages(const std::vector<std::string>& pages);
+
+// Files one page's answer into `answer` and `pages`, the same way whichever
+// client fetched it: a 2xx JSON object is kept (its next link returned when
+// another page may be fetched from `origin`); anything else sets the outcome.
+std::optional<std::string> take_page(long http_status, std::string body, QueryAnswer& answer,
+                                     std::vector<std::string>& pages, int max_pages, std::string_view origin);
+
+// Runs the queries one after the other through options.fetcher.
+std::vector<QueryAnswer> run_fetched_queries(const FhirServerAccess& server, std::span<const std::string> queries,
+                                             const DirectQueryOptions& options);
 
 }  // namespace crdex::fhir::detail

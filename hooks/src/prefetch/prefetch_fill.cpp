@@ -77,6 +77,7 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
   query_options.deadline = std::chrono::steady_clock::now() + options.budget;
   query_options.max_pages = options.max_pages;
   query_options.allow_plain_http = options.allow_plain_http;
+  query_options.fetcher = options.fetcher.get();
   const fhir::FhirServerAccess server{request.fhir_server, request.access_token};
   const PrefetchScope scope{request.context.element(),
                             [&](std::string_view key) { return prefetch_value(request, filled, key); }};

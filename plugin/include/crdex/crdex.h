@@ -59,7 +59,7 @@ extern "C" {
  * host's minor is not newer than its own.
  * ------------------------------------------------------------------------- */
 #define CRDEX_ABI_VERSION_MAJOR 1
-#define CRDEX_ABI_VERSION_MINOR 0
+#define CRDEX_ABI_VERSION_MINOR 1 /* 1.1: Direct Query (crdex_engine_fill_prefetch, fhir_transport) */
 #define CRDEX_ABI_VERSION ((uint32_t)((CRDEX_ABI_VERSION_MAJOR << 16) | CRDEX_ABI_VERSION_MINOR))
 
 /* ---------------------------------------------------------------------------
@@ -150,11 +150,15 @@ typedef void (*crdex_fhir_reply_fn)(void* reply_context, int http_status, const 
  * Returns CRDEX_OK when the server answered (whatever its HTTP status, which
  * goes to `reply`), any other status when no answer could be obtained.
  *
- * DECLARED NOW, CALLED LATER: this ABI version makes no FHIR calls, so the
- * library stores the pointer and never calls it. From the release that
- * provides CRDEX_FEATURE_DIRECT_QUERY on, crdex_engine_fill_prefetch() calls
- * it (on the calling thread) instead of its built-in HTTP client when it is
- * not NULL. */
+ * When the host gives one, every Direct Query request of the engine goes
+ * through it (crdex_engine_fill_prefetch, and crdex_engine_evaluate when the
+ * hook request lacks prefetch keys and carries fhirServer + fhirAuthorization):
+ * GET only, one at a time, on the thread that called into the library, with
+ * an absolute URL under the request's fhirServer (next pages of a search only
+ * from the same origin). The host should honour the engine's time budget
+ * ("prefetch_timeout_ms"); an answer that arrives later is discarded. Without
+ * it the engine uses its built-in libcurl client (HTTPS, or plain HTTP to
+ * loopback unless "fhir_allow_http"), which runs the queries in parallel. */
 typedef crdex_status (*crdex_fhir_transport_fn)(void* user_data, const crdex_fhir_request* request,
                                                 crdex_fhir_reply_fn reply, void* reply_context);
 
@@ -167,7 +171,7 @@ typedef struct crdex_host {
   uint32_t struct_version;
   void* user_data;                        /* passed back to every callback. OWNERSHIP: host; must outlive the engine */
   crdex_log_fn log;                       /* optional (NULL: the library does not log) */
-  crdex_fhir_transport_fn fhir_transport; /* optional; see crdex_fhir_transport_fn (not called in ABI 1.0) */
+  crdex_fhir_transport_fn fhir_transport; /* optional; see crdex_fhir_transport_fn */
 } crdex_host;
 #define CRDEX_HOST_VERSION_1 1u
 #define CRDEX_HOST_VERSION CRDEX_HOST_VERSION_1
@@ -240,6 +244,19 @@ CRDEX_API crdex_status crdex_engine_evaluate(const crdex_engine* engine, const c
                                              const char* request_json, size_t request_len,
                                              crdex_result** out_result) CRDEX_NOEXCEPT;
 
+/* [thread-safe on the same engine] Direct Query prefetch (CRDEX_FEATURE_DIRECT_QUERY):
+ * checks `request_json` as crdex_engine_evaluate would, fetches the prefetch
+ * keys of `service_id` it lacks (absent, or an OperationOutcome) from its
+ * fhirServer with its fhirAuthorization token -- through the host's
+ * fhir_transport when set -- and evaluates nothing. On CRDEX_OK the result
+ * JSON is {"request": the hook request with the fetched keys written into
+ * "prefetch", "queries": [{"key", "query", "round"}], "problems": {key: why}}:
+ * a key that could not be fetched is left as sent and named in "problems".
+ * Errors as for crdex_engine_evaluate. */
+CRDEX_API crdex_status crdex_engine_fill_prefetch(const crdex_engine* engine, const char* service_id,
+                                                  size_t service_id_len, const char* request_json, size_t request_len,
+                                                  crdex_result** out_result) CRDEX_NOEXCEPT;
+
 /* [thread-safe on the same engine] Replaces the engine's rules with those a
  * configuration document (same shape as for crdex_engine_create) names. All
  * or nothing: on failure the old rules stay in force. Evaluations already
@@ -260,13 +277,6 @@ CRDEX_API crdex_status crdex_engine_reload_rules(crdex_engine* engine) CRDEX_NOE
  * crdex_feature_available() before relying on them. Inputs and outputs are
  * JSON so that the feature can grow without changing these signatures.
  * ------------------------------------------------------------------------- */
-
-/* [thread-safe on the same engine] Direct Query prefetch (CRDEX_FEATURE_DIRECT_QUERY):
- * the hook request with `prefetch` filled from the request's fhirServer, using the
- * host's fhir_transport when set; the result JSON also reports what was fetched. */
-CRDEX_API crdex_status crdex_engine_fill_prefetch(const crdex_engine* engine, const char* service_id,
-                                                  size_t service_id_len, const char* request_json, size_t request_len,
-                                                  crdex_result** out_result) CRDEX_NOEXCEPT;
 
 /* [thread-safe on the same engine] CDex (CRDEX_FEATURE_CDEX): builds (and, as
  * `request_json` asks, POSTs) a data-request Task; the result JSON is the Task. */

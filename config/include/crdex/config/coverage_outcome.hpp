@@ -8,6 +8,8 @@
 // the CRD value sets when a rule set is loaded; builders can trust them.
 
 #include <optional>
+
+#include "crdex/config/boxed.hpp"
 #include <string>
 #include <vector>
 
@@ -108,11 +110,12 @@ struct CoverageOutcome {
   std::vector<std::string> questionnaires;  // canonical URLs
   std::string satisfied_pa_id;
   std::string expiry_date;  // FHIR date
-  std::optional<CardTemplate> card;  // Instructions, or External Reference when it has links
-  std::optional<AlternativesTemplate> alternatives;
-  std::optional<CompanionsTemplate> companions;
-  std::optional<FormTemplate> form;
-  std::optional<SmartAppTemplate> smart_app;
+  // Card templates, boxed: most rules have none (see boxed.hpp).
+  Boxed<CardTemplate> card;  // Instructions, or External Reference when it has links
+  Boxed<AlternativesTemplate> alternatives;
+  Boxed<CompanionsTemplate> companions;
+  Boxed<FormTemplate> form;
+  Boxed<SmartAppTemplate> smart_app;
 
   // The card topics this outcome can produce (for discovery's options).
   std::vector<std::string> card_topics() const;

@@ -24,6 +24,25 @@ struct FhirServerAccess {
   std::string_view access_token;  // fhirAuthorization.access_token
 };
 
+// How one GET reaches the FHIR server when the caller brings its own HTTP
+// stack (the plugin's host: the EHR's session, proxy and credentials). Called
+// on the querying thread, one request at a time.
+struct FetchReply {
+  bool answered = false;  // false: no answer could be had (`problem` says why)
+  long http_status = 0;
+  std::string body;
+  std::string problem;  // safe to show; never the token
+};
+
+class FhirFetcher {
+ public:
+  virtual ~FhirFetcher() = default;
+  // `url` is absolute; `access_token` goes in the Authorization header. Must
+  // not throw; a reply after `deadline` is treated as too late.
+  virtual FetchReply get(std::string_view url, std::string_view access_token,
+                         std::chrono::steady_clock::time_point deadline) const noexcept = 0;
+};
+
 struct DirectQueryOptions {
   std::chrono::steady_clock::time_point deadline;
   // Pages fetched per search at most (the first included); the rest is left.
@@ -32,6 +51,9 @@ struct DirectQueryOptions {
   bool allow_plain_http = false;
   // A larger answer (one page) is refused rather than buffered.
   size_t max_page_bytes = 16u << 20;
+  // When set, every request goes through it, one after the other, instead of
+  // crdex's own libcurl client (which runs them in parallel).
+  const FhirFetcher* fetcher = nullptr;
 };
 
 struct QueryAnswer {

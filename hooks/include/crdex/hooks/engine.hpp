@@ -34,6 +34,13 @@ class Engine {
   // become a 500 OperationOutcome whose text reveals nothing internal.
   ServiceResponse call_service(std::string_view service_id, std::string_view body) const noexcept;
 
+  // Direct Query without evaluation (the plugin's crdex_engine_fill_prefetch):
+  // the request checked as for call_service, its lacking prefetch keys
+  // fetched, and on 200 a JSON object {"request": the hook request with
+  // those keys filled in, "queries": [{key, query, round}], "problems":
+  // {key: why}}. Never throws.
+  ServiceResponse fill_prefetch(std::string_view service_id, std::string_view body) const noexcept;
+
   // Publishes a new rule catalog; calls already running finish on the old one.
   void replace_rules(std::shared_ptr<const config::RuleCatalog> rules);
   std::shared_ptr<const config::RuleCatalog> rules() const { return rules_.load(); }
@@ -43,6 +50,7 @@ class Engine {
 
  private:
   ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
+  ServiceResponse fill_only(std::string_view service_id, std::string_view body) const;
 
   std::atomic<std::shared_ptr<const config::RuleCatalog>> rules_;
   PrefetchFillOptions fill_;

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crdex/fhir/direct_query.hpp"
 #include "crdex/hooks/hook_request.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
 
@@ -28,6 +29,8 @@ struct PrefetchFillOptions {
   std::chrono::milliseconds budget{3000};
   int max_pages = 5;              // per search, Bundle.link[next] included
   bool allow_plain_http = false;  // http:// to non-loopback FHIR servers
+  // The host's own HTTP stack (plugin); nullptr: crdex's libcurl client.
+  std::shared_ptr<const fhir::FhirFetcher> fetcher;
 };
 
 // What crdex fetched for one hook call. The values point into documents this
