@@ -20,6 +20,8 @@
 #include "crdex/hooks/feedback_store.hpp"
 #include "feedback_api.hpp"
 #include "cdex_api.hpp"
+#include "attachments_api.hpp"
+#include "bulk_exports_api.hpp"
 #include "http_front.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -160,6 +162,25 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     return 2;
   }
   state->modules.push_back(*cdex);
+  // CDex attachments and Bulk Data exports (issue 8), state in --data.
+  auto attachments = crdex::server::AttachmentStore::open(options.data_dir / "attachments.sqlite");
+  auto export_jobs = crdex::server::BulkJobStore::open(options.data_dir / "exports.sqlite");
+  if (!attachments || !export_jobs) {
+    spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
+    return 2;
+  }
+  state->modules.push_back(std::make_shared<crdex::server::AttachmentsApi>(
+      std::move(attachments).value(), crdex::server::AttachmentsApiOptions{options.fill.allow_plain_http}));
+  auto bulk_runner = std::make_shared<crdex::server::BulkExportRunner>(
+      std::move(export_jobs).value(), options.data_dir / "exports",
+      crdex::server::BulkExportOptions{options.bulk_poll_min, options.bulk_poll_max, options.fill.allow_plain_http});
+  if (auto resumed = bulk_runner->start(); !resumed) {
+    spdlog::critical("cannot resume export jobs: {}", resumed.error().message);
+    return 2;
+  } else if (*resumed > 0) {
+    spdlog::info("resuming {} unfinished export job(s)", *resumed);
+  }
+  state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner));
   state->max_body_bytes = options.max_body_bytes;
   state->max_in_flight = options.max_in_flight;
   state->cors_origins = options.cors_origins;
@@ -198,6 +219,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!state->drain(options.drain_timeout))
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes
+  bulk_runner->stop();            // its step in progress ends committed; jobs resume on the next start
   endpoint.shutdown();
   audit->close();  // writes every queued call before the process ends
   spdlog::info("audit log closed: {} call(s) recorded, {} dropped", audit->stats().written, audit->stats().dropped);

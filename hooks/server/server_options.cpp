@@ -117,6 +117,15 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--admin-token-file", options.admin_token_file,
                  "file whose first line is the admin API's bearer token (/admin/...; only its hash is kept)");
   add_cdex_options(app, options.cdex);
+  // Bulk Data exports (bulk_export_runner.hpp): bounds on the status-poll interval.
+  int bulk_min_ms = static_cast<int>(options.bulk_poll_min.count());
+  int bulk_max_ms = static_cast<int>(options.bulk_poll_max.count());
+  app.add_option("--bulk-poll-min-ms", bulk_min_ms, "shortest wait between Bulk Data status polls")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  app.add_option("--bulk-poll-max-ms", bulk_max_ms, "longest wait between Bulk Data status polls")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86'400'000));
 
   try {
     app.parse(argc, argv);
@@ -134,6 +143,8 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   options.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);
   options.fill.budget = std::chrono::milliseconds(fill_ms);
   options.fill.cache.ttl = std::chrono::milliseconds(cache_ms);
+  options.bulk_poll_min = std::chrono::milliseconds(bulk_min_ms);
+  options.bulk_poll_max = std::chrono::milliseconds(std::max(bulk_min_ms, bulk_max_ms));
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return {options, 0};
 }

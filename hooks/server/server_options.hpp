@@ -49,6 +49,9 @@ struct ServerOptions {
   size_t audit_queue = 10'000;     // records waiting for the writer before new ones are dropped
   std::filesystem::path admin_token_file;  // empty: the admin API answers 403
   CdexOptions cdex;               // CDex task-based requests, both roles
+  // Bulk Data exports: the status-poll interval is the server's Retry-After clamped to these.
+  std::chrono::milliseconds bulk_poll_min{1000};
+  std::chrono::milliseconds bulk_poll_max{300'000};
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code

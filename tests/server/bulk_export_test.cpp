@@ -1,0 +1,268 @@
+// Bulk Data 2.0 against the test FHIR server's Group export (tests/fhir-server,
+// section "Bulk Data export"): the client's kick-off, status, manifest, NDJSON
+// download and cancel, then crdex-server's durable export jobs: completion,
+// 429 retries, error files, cancel, and a restart that resumes polling.
+#include <signal.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "crdex/fhir/bulk_export.hpp"
+#include "support/fhir_server_process.hpp"
+#include "support/fixtures.hpp"
+#include "support/http_client.hpp"
+#include "support/json_checks.hpp"
+#include "support/server_process.hpp"
+
+using namespace crdex;
+using Kind = fhir::BulkStep::Kind;
+
+namespace {
+
+constexpr auto kPanel = R"({"resourceType":"Bundle","type":"collection","entry":[
+  {"resource":{"resourceType":"Patient","id":"p1","gender":"female"}},
+  {"resource":{"resourceType":"Patient","id":"p2","gender":"male"}},
+  {"resource":{"resourceType":"Patient","id":"p3","gender":"other"}},
+  {"resource":{"resourceType":"Group","id":"panel","type":"person","actual":true,
+    "member":[{"entity":{"reference":"Patient/p1"}},{"entity":{"reference":"Patient/p2"}}]}},
+  {"resource":{"resourceType":"Coverage","id":"c1","status":"active","beneficiary":{"reference":"Patient/p1"},"payor":[{"display":"Acme"}]}},
+  {"resource":{"resourceType":"Coverage","id":"c3","status":"active","beneficiary":{"reference":"Patient/p3"},"payor":[{"display":"Acme"}]}}]})";
+
+int64_t lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line))
+    if (!line.empty()) ++n;
+  return n;
+}
+
+struct BulkFixture {
+  test::FhirServerProcess fhir;
+  BulkFixture() { fhir.seed(kPanel); }
+
+  void bulk_config(const std::string& json) const {
+    const auto answer = test::http_post(fhir.base_url() + "/$admin/bulk", json);
+    BOOST_TEST_REQUIRE(answer.status == 200, answer.body);
+  }
+  fhir::BulkServer server(std::string token = {}) const { return {fhir.fhir_url(), std::move(token), false, {}}; }
+
+  // Polls until the export completes (the shim counts polls, so no waiting is needed).
+  fhir::BulkStep poll_to_completion(const fhir::BulkServer& s, const std::string& status_url) const {
+    for (int i = 0; i < 50; ++i) {
+      auto step = fhir::bulk_poll(s, status_url);
+      if (step.kind != Kind::in_progress) return step;
+    }
+    BOOST_FAIL("the export never completed");
+    return {};
+  }
+
+  // The shim's view of its export jobs: how often job `id` was polled.
+  int64_t shim_polls(const std::string& id = "1") const {
+    test::Json jobs(test::http_get(fhir.base_url() + "/$admin/bulk").body);
+    for (auto job : jobs.root().get_array())
+      if (std::string_view(job["id"]) == id) return int64_t(job["polls"]);
+    return 0;
+  }
+
+  // Waits (bounded) until `ready` holds; what is awaited is checked each round.
+  template <class Ready>
+  static void wait_until(Ready ready, const char* what) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!ready()) {
+      if (std::chrono::steady_clock::now() > deadline) BOOST_FAIL(std::string("timed out waiting for ") + what);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // paces the status checks
+    }
+  }
+
+  static std::string start_job(const test::ServerProcess& crdex, const std::string& body) {
+    const auto started = test::http_post(crdex.base_url() + "/bulk-exports", body);
+    BOOST_TEST_REQUIRE(started.status == 202, started.body);
+    BOOST_TEST(started.header("location").starts_with("/bulk-exports/"));
+    test::Json job(started.body);
+    return std::string(std::string_view(job.root()["id"]));
+  }
+
+  static std::string job_json(const test::ServerProcess& crdex, const std::string& id) {
+    return test::http_get(crdex.base_url() + "/bulk-exports/" + id).body;
+  }
+
+  static std::string state_of(const test::ServerProcess& crdex, const std::string& id) {
+    test::Json job(job_json(crdex, id));
+    return std::string(std::string_view(job.root()["state"]));
+  }
+
+  std::string panel_job() const {
+    return R"({"fhirServer":")" + fhir.fhir_url() + R"(","group":"panel","types":["Patient","Coverage"]})";
+  }
+};
+
+std::vector<std::string> fast_polls() { return {"--bulk-poll-min-ms", "5", "--bulk-poll-max-ms", "50"}; }
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(bulk_export, BulkFixture)
+
+BOOST_AUTO_TEST_CASE(BD_09_group_export_completes_with_manifest_and_ndjson) {
+  bulk_config(R"({"polls":2,"retryAfter":3})");
+  const auto s = server();
+  const auto kicked = fhir::bulk_kick_off(s, {"panel", {"Patient", "Coverage"}, ""});
+  BOOST_TEST_REQUIRE((kicked.kind == Kind::accepted), kicked.error.message);
+  BOOST_TEST(kicked.status_url.starts_with(fhir.base_url()));  // absolute Content-Location (BD-01)
+
+  const auto first = fhir::bulk_poll(s, kicked.status_url);  // BD-07
+  BOOST_TEST_REQUIRE((first.kind == Kind::in_progress));
+  BOOST_TEST((first.retry_after == std::optional<std::chrono::seconds>(3)));
+  BOOST_TEST(first.progress == "poll 1 of 2");
+
+  const auto done = poll_to_completion(s, kicked.status_url);
+  BOOST_TEST_REQUIRE((done.kind == Kind::complete), done.error.message);
+  auto manifest = fhir::parse_bulk_manifest(done.manifest_json);
+  BOOST_TEST_REQUIRE(manifest.ok());
+  BOOST_TEST(!manifest->requires_access_token);
+  BOOST_TEST_REQUIRE(manifest->output.size() == 2u);
+
+  test::TempDir dir;
+  std::map<std::string, int64_t> resources;
+  for (const auto& file : manifest->output) {
+    auto got = fhir::bulk_download(s, file, false, dir.path() / (file.type + ".ndjson"));
+    BOOST_TEST_REQUIRE(got.ok(), std::string(got.ok() ? "" : got.error().message));
+    BOOST_TEST(got->resources == *file.count);
+    BOOST_TEST(lines_of(got->path) == got->resources);
+    resources[file.type] = got->resources;
+  }
+  // Only the Group's members (p1, p2) and what references them (c1).
+  BOOST_TEST(resources["Patient"] == 2);
+  BOOST_TEST(resources["Coverage"] == 1);
+  const auto log = fhir.request_log();
+  BOOST_TEST(log.find("_type=Patient,Coverage") != std::string::npos, log);
+}
+
+BOOST_AUTO_TEST_CASE(BD_12_delete_cancels_and_a_later_poll_is_404) {
+  bulk_config(R"({"polls":100})");
+  const auto s = server();
+  const auto kicked = fhir::bulk_kick_off(s, {"panel", {}, ""});
+  BOOST_TEST_REQUIRE((kicked.kind == Kind::accepted));
+  BOOST_TEST((fhir::bulk_poll(s, kicked.status_url).kind == Kind::in_progress));
+  auto cancelled = fhir::bulk_cancel(s, kicked.status_url);
+  BOOST_TEST(cancelled.ok());
+  const auto after = fhir::bulk_poll(s, kicked.status_url);
+  BOOST_TEST_REQUIRE((after.kind == Kind::failed));
+  BOOST_TEST(after.error.http_status == 404);
+  BOOST_TEST(after.error.message.find("no export job") != std::string::npos, after.error.message);
+}
+
+BOOST_AUTO_TEST_CASE(BD_05_kick_off_errors_carry_the_servers_outcome) {
+  const auto s = server();
+  const auto unknown_type = fhir::bulk_kick_off(s, {"panel", {"NoSuchType"}, ""});
+  BOOST_TEST_REQUIRE((unknown_type.kind == Kind::failed));
+  BOOST_TEST(unknown_type.error.http_status == 400);
+  BOOST_TEST(unknown_type.error.message.find("NoSuchType is not a resource type") != std::string::npos);
+  const auto no_group = fhir::bulk_kick_off(s, {"missing", {}, ""});
+  BOOST_TEST(no_group.error.http_status == 404);
+  BOOST_TEST((fhir::bulk_kick_off({"http://example.org/fhir", "", false, {}}, {"panel", {}, ""}).kind == Kind::failed));
+}
+
+BOOST_AUTO_TEST_CASE(BD_13_files_of_a_token_protected_export_need_the_token) {
+  bulk_config(R"({"polls":0})");
+  const auto s = server("bulk-token-5150");
+  const auto kicked = fhir::bulk_kick_off(s, {"panel", {"Patient"}, ""});
+  BOOST_TEST_REQUIRE((kicked.kind == Kind::accepted));
+  const auto done = poll_to_completion(s, kicked.status_url);
+  auto manifest = fhir::parse_bulk_manifest(done.manifest_json);
+  BOOST_TEST_REQUIRE(manifest.ok());
+  BOOST_TEST(manifest->requires_access_token);
+  test::TempDir dir;
+  const auto& file = manifest->output.at(0);
+  BOOST_TEST(!fhir::bulk_download(s, file, false, dir.path() / "a.ndjson").ok());
+  BOOST_TEST(!std::filesystem::exists(dir.path() / "a.ndjson"));  // no partial file left
+  auto got = fhir::bulk_download(s, file, true, dir.path() / "b.ndjson");
+  BOOST_TEST_REQUIRE(got.ok(), std::string(got.ok() ? "" : got.error().message));
+  BOOST_TEST(got->resources == 2);
+}
+
+BOOST_AUTO_TEST_CASE(BD_09_crdex_export_job_runs_to_completion) {
+  bulk_config(R"({"polls":3})");
+  test::ServerProcess crdex(fast_polls());
+  const auto id = start_job(crdex, panel_job());
+  wait_until([&] { return state_of(crdex, id) == "completed"; }, "the export to complete");
+  test::Json job(job_json(crdex, id));
+  BOOST_TEST(int64_t(job.root()["polls"]) >= 4);
+  BOOST_TEST(!std::string_view(job.root()["transactionTime"]).empty());
+  auto files = job.root()["files"].get_array();
+  BOOST_TEST_REQUIRE(files.size() == 2u);
+  for (auto file : files) {
+    const std::string path{std::string_view(file["path"])};
+    BOOST_TEST(lines_of(path) == int64_t(file["resources"]));
+    BOOST_TEST(std::string_view(file["kind"]) == "output");
+  }
+  BOOST_TEST(test::http_get(crdex.base_url() + "/bulk-exports").body.find(id) != std::string::npos);
+  BOOST_TEST(test::http_get(crdex.base_url() + "/bulk-exports/nope").status == 404);
+  BOOST_TEST(test::http_post(crdex.base_url() + "/bulk-exports", R"({"group":"panel"})").status == 400);
+  BOOST_TEST(test::http_post(crdex.base_url() + "/bulk-exports",
+                             R"({"fhirServer":"http://example.org/fhir","group":"panel"})").status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(BD_06_throttled_kick_off_and_polls_are_retried) {
+  bulk_config(R"({"polls":1,"throttleKickOffs":2,"throttlePolls":2})");
+  test::ServerProcess crdex(fast_polls());
+  const auto id = start_job(crdex, panel_job());
+  wait_until([&] { return state_of(crdex, id) == "completed"; }, "the export to complete");
+  const auto log = fhir.request_log();
+  size_t kick_offs = 0;
+  for (size_t at = log.find("$export"); at != std::string::npos; at = log.find("$export", at + 1)) ++kick_offs;
+  BOOST_TEST(kick_offs == 3u, log);  // two 429s, then accepted
+}
+
+BOOST_AUTO_TEST_CASE(BD_11_partial_failure_brings_an_error_file) {
+  bulk_config(R"({"polls":0,"failType":"Coverage"})");
+  test::ServerProcess crdex(fast_polls());
+  const auto id = start_job(crdex, panel_job());
+  wait_until([&] { return state_of(crdex, id) == "completed"; }, "the export to complete");
+  test::Json job(job_json(crdex, id));
+  auto files = job.root()["files"].get_array();
+  BOOST_TEST_REQUIRE(files.size() == 2u);
+  BOOST_TEST(std::string_view(files.at(0)["type"]) == "Patient");
+  BOOST_TEST(std::string_view(files.at(1)["kind"]) == "error");
+  BOOST_TEST(std::string_view(files.at(1)["type"]) == "OperationOutcome");
+  BOOST_TEST(int64_t(files.at(1)["resources"]) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(BD_12_cancelling_a_job_tells_the_server) {
+  bulk_config(R"({"polls":1000000})");
+  test::ServerProcess crdex(fast_polls());
+  const auto id = start_job(crdex, panel_job());
+  wait_until([&] { return shim_polls() >= 1; }, "the first status poll");
+  const auto cancelled = test::http_request("DELETE", crdex.base_url() + "/bulk-exports/" + id);
+  BOOST_TEST_REQUIRE(cancelled.status == 202, cancelled.body);
+  BOOST_TEST(state_of(crdex, id) == "cancelled");
+  BOOST_TEST(fhir.request_log().find(R"("method":"DELETE","url":"/bulk/status/1")") != std::string::npos);
+  BOOST_TEST(test::http_request("DELETE", crdex.base_url() + "/bulk-exports/" + id).status == 409);
+}
+
+BOOST_AUTO_TEST_CASE(BD_07_a_restart_resumes_a_pending_export) {
+  bulk_config(R"({"polls":1000000})");
+  test::TempDir data;
+  const auto data_dir = (data.path() / "crdex").string();
+  std::string id;
+  {
+    test::ServerProcess crdex(fast_polls(), {}, true, data_dir);
+    id = start_job(crdex, panel_job());
+    wait_until([&] { return shim_polls() >= 1; }, "the first status poll");
+    BOOST_TEST_REQUIRE(crdex.stop(SIGTERM).code == 0);
+  }
+  const auto polls_while_down = shim_polls();
+  bulk_config(R"({"polls":0})");  // the job completes at its next poll
+  test::ServerProcess again(fast_polls(), {}, true, data_dir);
+  wait_until([&] { return state_of(again, id) == "completed"; }, "the resumed export to complete");
+  BOOST_TEST(shim_polls() > polls_while_down);
+  test::Json job(job_json(again, id));
+  BOOST_TEST(job.root()["files"].get_array().size() == 2u);
+  // One kick-off only: the restart went on polling the same status URL.
+  const auto log = fhir.request_log();
+  BOOST_TEST(log.find("$export") == log.rfind("$export"), log);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
