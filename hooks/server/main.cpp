@@ -16,6 +16,7 @@
 #include "crdex/config/stored_catalog.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "http_front.hpp"
+#include "launch_api.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
 
@@ -100,6 +101,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->engine->allow_rule_trace(options.allow_rule_trace);
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
       std::make_shared<crdex::server::RulePublisher>(store, state->engine)));
+  if (!crdex::server::configure_smart_launch(options, *state)) return 2;
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
 

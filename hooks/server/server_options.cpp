@@ -57,6 +57,13 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_flag("--allow-rule-trace", options.allow_rule_trace,
                "let hook requests ask for the rule evaluation trace (davinci-crd.configuration "
                "\"crdex-rule-trace\": true)");
+  app.add_option("--smart-launch-token", options.smart_launch_token_file,
+                 "FILE holding the EHR authorization server's token for the SMART launch API /smart/launches "
+                 "(only its hash is kept); turns the launch API on (docs/smart.md)");
+  app.add_option("--launch-lifetime-seconds", options.launch_lifetime_seconds,
+                 "how long a SMART launch id stays usable")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86'400));
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

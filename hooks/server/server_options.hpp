@@ -29,6 +29,10 @@ struct ServerOptions {
   // stored (replacing the payer's previous token).
   std::vector<std::string> publisher_tokens;
   bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
+  // SMART launch helper: FILE with the EHR authorization server's token for
+  // /smart/launches (empty: the launch API is off); launch lifetime.
+  std::filesystem::path smart_launch_token_file;
+  int launch_lifetime_seconds = 300;
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code

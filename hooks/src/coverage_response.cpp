@@ -43,6 +43,31 @@ cards::CoverageDecision decide_one(const HookRequest& request, const cards::Orde
   return cards::with_invariants_checked(std::move(decision));
 }
 
+// The EHR asked for ready launches: each `smart` link becomes an `absolute`
+// link to app?launch=…&iss=…, the launch holding the patient, encounter, user,
+// the order, the Coverage and the payer's questionnaires. A link that cannot
+// be launched (no fhirServer, say) stays a plain smart link.
+void launch_smart_links(cards::Card& card, const HookRequest& request, const cards::OrderUnderReview& order,
+                        const cards::CoverageDecision& decision, const SmartLinkLauncher& launcher) {
+  for (auto& link : card.links) {
+    if (link.type != "smart") continue;
+    SmartLinkContext context{link.url,
+                             link.app_context,
+                             request.fhir_server,
+                             request.context.string_or_empty("patientId"),
+                             request.context.string_or_empty("encounterId"),
+                             request.context.string_or_empty("userId"),
+                             std::string(order.resource_type) + "/" + std::string(order.id),
+                             decision.coverage_reference,
+                             decision.outcome ? decision.outcome->questionnaires : std::vector<std::string>{}};
+    auto url = launcher.launch_url(context);
+    if (!url) continue;
+    link.url = std::move(url).value();
+    link.type = "absolute";
+    link.app_context.clear();  // it travels in the launch, to the token response
+  }
+}
+
 // Prior-authorization cards first, then the rest in order; at most max_cards.
 void order_and_trim(std::vector<cards::Card>& cards, const CrdConfiguration& configuration) {
   std::stable_sort(cards.begin(), cards.end(), [](const cards::Card& a, const cards::Card& b) {
@@ -87,7 +112,7 @@ void write_trace(fhir::JsonWriter& w, const std::vector<cards::OrderUnderReview>
 
 std::string coverage_response_json(const HookRequest& request, const std::vector<cards::OrderUnderReview>& orders,
                                    const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   bool trace_allowed, HookRole role) {
+                                   bool trace_allowed, HookRole role, const SmartLinkLauncher* smart_links) {
   const CrdConfiguration& configuration = request.configuration;
   auto context = read_evaluation_context(request, coverage.resource, fhir::today_utc_date());
   context.trace = trace_allowed && configuration.rule_trace;
@@ -97,6 +122,8 @@ std::string coverage_response_json(const HookRequest& request, const std::vector
   for (const auto& order : orders) {
     decisions.push_back(decide_one(request, order, coverage, rules, context, role));
     for (auto& card : cards::cards_for(*coverage.payer, order, decisions.back())) {
+      if (smart_links && configuration.smart_launch)
+        launch_smart_links(card, request, order, decisions.back(), *smart_links);
       const bool wanted = card.topic == "coverage-info" ? configuration.coverage_info
                                                         : configuration.card_type_enabled(card.topic);
       if (wanted) cards.push_back(std::move(card));

@@ -12,6 +12,7 @@
 #include "crdex/hooks/crd_configuration.hpp"
 #include "crdex/hooks/hook_request.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
+#include "crdex/hooks/smart_link_launcher.hpp"
 
 namespace crdex::hooks::detail {
 
@@ -20,6 +21,7 @@ namespace crdex::hooks::detail {
 // the rule evaluation trace as the response extension "crdex.rule-trace".
 std::string coverage_response_json(const HookRequest& request, const std::vector<cards::OrderUnderReview>& orders,
                                    const SelectedCoverage& coverage, const config::RuleCatalog& rules,
-                                   bool trace_allowed, HookRole role);
+                                   bool trace_allowed, HookRole role,
+                                   const SmartLinkLauncher* smart_links = nullptr);
 
 }  // namespace crdex::hooks::detail

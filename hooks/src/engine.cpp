@@ -73,7 +73,8 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   auto coverage = select_coverage(*request, *rules, fhir::today_utc_date());
   if (!coverage) return failure(coverage.error());
 
-  return {200, detail::coverage_response_json(*request, *orders, *coverage, *rules, trace_allowed_, service->role)};
+  return {200, detail::coverage_response_json(*request, *orders, *coverage, *rules, trace_allowed_, service->role,
+                                                    smart_links_.get())};
 }
 
 }  // namespace crdex::hooks

@@ -10,6 +10,7 @@
 
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/hooks/prefetch_fill.hpp"
+#include "crdex/hooks/smart_link_launcher.hpp"
 
 namespace crdex::hooks {
 
@@ -41,12 +42,19 @@ class Engine {
   // Lets requests ask for the rule evaluation trace (off unless configured).
   void allow_rule_trace(bool allowed) { trace_allowed_ = allowed; }
 
+  // Lets requests ask for their cards' SMART links as launch URLs
+  // ("crdex-smart-launch"); set once before serving.
+  void set_smart_link_launcher(std::shared_ptr<const SmartLinkLauncher> launcher) {
+    smart_links_ = std::move(launcher);
+  }
+
  private:
   ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
 
   std::atomic<std::shared_ptr<const config::RuleCatalog>> rules_;
   PrefetchFillOptions fill_;
   std::atomic<bool> trace_allowed_{false};
+  std::shared_ptr<const SmartLinkLauncher> smart_links_;
 };
 
 }  // namespace crdex::hooks
