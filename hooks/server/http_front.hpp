@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "api_module.hpp"
+#include "called_url.hpp"
+#include "client_auth.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "worker_pool.hpp"
 
@@ -29,6 +31,10 @@ struct FrontState {
   // threads; nullptr runs every call inline.
   std::shared_ptr<WorkerPool> query_workers;
   std::atomic<bool> draining{false};
+  // CDS client authentication of service calls; null only when switched off
+  // with --insecure-no-client-auth. `called_url` gives the expected `aud`.
+  std::shared_ptr<const ClientAuthenticator> client_auth;
+  CalledUrlPolicy called_url;
 
   void started();
   void finished();

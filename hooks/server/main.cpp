@@ -15,6 +15,7 @@
 #include "crdex/config/rule_store.hpp"
 #include "crdex/config/stored_catalog.hpp"
 #include "crdex/hooks/engine.hpp"
+#include "client_auth.hpp"
 #include "http_front.hpp"
 #include "launch_api.hpp"
 #include "rules_api.hpp"
@@ -74,6 +75,32 @@ bool configure_publisher_tokens(const ServerOptions& options, crdex::config::Rul
   return true;
 }
 
+// CDS client authentication: on unless explicitly switched off. With no
+// clients file it stays on and refuses every service call.
+bool configure_client_auth(const ServerOptions& options, crdex::server::FrontState& state) {
+  state.called_url = {options.public_url, options.trusted_proxies};
+  if (options.insecure_no_client_auth) {
+    spdlog::warn("*** --insecure-no-client-auth: hook calls are served WITHOUT checking the CDS client's JWT. "
+                 "Never run this way outside local testing. ***");
+    return true;
+  }
+  crdex::server::ClientRegistry registry;
+  if (!options.clients_file.empty()) {
+    auto loaded = crdex::server::load_client_registry(options.clients_file);
+    if (!loaded) {
+      spdlog::critical("--clients {}", loaded.error().message);
+      return false;
+    }
+    registry = std::move(loaded).value();
+    spdlog::info("CDS client authentication on: {} trusted client(s)", registry.clients.size());
+  } else {
+    spdlog::warn("no --clients file: every hook call will be refused (401). Give --clients FILE, or for local "
+                 "testing only --insecure-no-client-auth");
+  }
+  state.client_auth = std::make_shared<crdex::server::ClientAuthenticator>(std::move(registry));
+  return true;
+}
+
 int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!prepare_data_dir(options.data_dir)) return 2;
   auto opened = crdex::config::RuleStore::open(options.data_dir / "rules.sqlite");
@@ -104,6 +131,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!crdex::server::configure_smart_launch(options, *state)) return 2;
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
+  if (!configure_client_auth(options, *state)) return 2;
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
   // Pistache counts the request line and headers against maxRequestSize too;

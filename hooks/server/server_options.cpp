@@ -82,6 +82,16 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
 
+  app.add_option("--clients", options.clients_file,
+                 "JSON file of the CDS clients allowed to call the services: issuer, keys (JWKS inline, file or "
+                 "URL), tenant (docs/security.md)");
+  app.add_flag("--insecure-no-client-auth", options.insecure_no_client_auth,
+               "serve hook calls without checking the client's JWT (local testing only)");
+  app.add_option("--public-url", options.public_url,
+                 "base URL the EHR calls, e.g. https://crd.example.org: the JWT aud is checked against it");
+  app.add_option("--trusted-proxy", options.trusted_proxies,
+                 "IP address of a proxy whose X-Forwarded-Proto / X-Forwarded-Host name the called URL; repeatable");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,6 +100,16 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   }
   if (!split_listen(listen, options.host, options.port)) {
     std::cerr << "--listen: expected HOST:PORT, got \"" << listen << "\"\n";
+    return {std::nullopt, 2};
+  }
+  while (options.public_url.ends_with('/')) options.public_url.pop_back();
+  if (!options.public_url.empty() && !options.public_url.starts_with("https://") &&
+      !options.public_url.starts_with("http://")) {
+    std::cerr << "--public-url: expected an http(s) URL, got \"" << options.public_url << "\"\n";
+    return {std::nullopt, 2};
+  }
+  if (options.insecure_no_client_auth && !options.clients_file.empty()) {
+    std::cerr << "--insecure-no-client-auth and --clients exclude each other\n";
     return {std::nullopt, 2};
   }
   options.drain_timeout = std::chrono::milliseconds(drain_ms);

@@ -29,6 +29,12 @@ struct ServerOptions {
   // stored (replacing the payer's previous token).
   std::vector<std::string> publisher_tokens;
   bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
+  // CDS client authentication (docs/security.md): the trusted clients, or the
+  // explicit opt-out. Neither: every service call is refused with 401.
+  std::filesystem::path clients_file;
+  bool insecure_no_client_auth = false;
+  std::string public_url;                    // the base URL clients call (JWT aud); no trailing '/'
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host are believed
   // SMART launch helper: FILE with the EHR authorization server's token for
   // /smart/launches (empty: the launch API is off); launch lifetime.
   std::filesystem::path smart_launch_token_file;
