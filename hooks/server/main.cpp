@@ -17,6 +17,7 @@
 #include "crdex/hooks/engine.hpp"
 #include "client_auth.hpp"
 #include "http_front.hpp"
+#include "jwks_api.hpp"
 #include "launch_api.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -129,6 +130,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
       std::make_shared<crdex::server::RulePublisher>(store, state->engine)));
   if (!crdex::server::configure_smart_launch(options, *state)) return 2;
+  if (!crdex::server::configure_jwks(options, *state)) return 2;
   state->max_body_bytes = options.max_body_bytes;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers);
   if (!configure_client_auth(options, *state)) return 2;

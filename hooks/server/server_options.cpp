@@ -64,6 +64,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                  "how long a SMART launch id stays usable")
       ->capture_default_str()
       ->check(CLI::Range(1, 86'400));
+  app.add_option("--signing-key", options.signing_keys,
+                 "KID=FILE: a private key (PEM, RSA >= 2048 or EC P-384) crdex signs SMART client assertions with; "
+                 "its public JWK is served at --jwks-path; repeatable");
+  app.add_option("--jwks-path", options.jwks_path, "where crdex serves the JWKS of its --signing-key keys")
+      ->capture_default_str();
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -39,6 +39,10 @@ struct ServerOptions {
   // /smart/launches (empty: the launch API is off); launch lifetime.
   std::filesystem::path smart_launch_token_file;
   int launch_lifetime_seconds = 300;
+  // KID=FILE: crdex's own private keys (PEM) for SMART Backend Services; their
+  // public JWKS is served at jwks_path.
+  std::vector<std::string> signing_keys;
+  std::string jwks_path = "/.well-known/jwks.json";
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code
