@@ -95,7 +95,9 @@ fhir::Result<TokenResponse> BackendServicesClient::request_token_with(std::strin
 }
 
 fhir::Result<TokenResponse> BackendServicesClient::request_token() {
-  auto assertion = client_assertion(clock_());
+  // The assertion is stamped with the real time: it is the server's clock
+  // that judges iat and exp. clock_ only governs the cache.
+  auto assertion = client_assertion(std::chrono::system_clock::now());
   if (!assertion) return assertion.error();
   return request_token_with(*assertion);
 }

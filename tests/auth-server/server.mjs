@@ -23,7 +23,12 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import Provider, { errors } from 'oidc-provider';
+
+// oidc-provider warns at start-up about its development defaults (in-memory
+// storage, generated signing keys), which are what a test wants.
+const warn = console.warn;
+console.warn = (...args) => { if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args); };
+const { default: Provider, errors } = await import('oidc-provider');
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const SMART_SCOPES = [

@@ -41,7 +41,8 @@ class BackendServicesClient {
 
   // Checks the configuration: an absolute token URL (https, or http to
   // loopback unless allowed), a client id, system/ scopes only, a key that
-  // fits RS384 or ES384, an assertion lifetime of 1..300 s.
+  // fits RS384 or ES384, an assertion lifetime of 1..300 s. `clock` decides
+  // when a cached token is due for renewal (tests move it by hand).
   static fhir::Result<BackendServicesClient> create(BackendServicesConfig config, HttpOptions options = {},
                                                     Clock clock = std::chrono::system_clock::now);
 
