@@ -69,11 +69,25 @@ void launch_smart_links(cards::Card& card, const HookRequest& request, const car
 }
 
 // Prior-authorization cards first, then the rest in order; at most max_cards.
-void order_and_trim(std::vector<cards::Card>& cards, const CrdConfiguration& configuration) {
-  std::stable_sort(cards.begin(), cards.end(), [](const cards::Card& a, const cards::Card& b) {
-    return (a.topic == "coverage-info") > (b.topic == "coverage-info");
+// `card_orders` (the order index of each card) is kept in step.
+void order_and_trim(std::vector<cards::Card>& cards, std::vector<size_t>& card_orders,
+                    const CrdConfiguration& configuration) {
+  std::vector<size_t> index(cards.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  std::stable_sort(index.begin(), index.end(), [&cards](size_t a, size_t b) {
+    return (cards[a].topic == "coverage-info") > (cards[b].topic == "coverage-info");
   });
-  if (cards.size() > static_cast<size_t>(configuration.max_cards)) cards.resize(configuration.max_cards);
+  const size_t kept = std::min(index.size(), static_cast<size_t>(configuration.max_cards));
+  std::vector<cards::Card> sorted;
+  std::vector<size_t> sorted_orders;
+  sorted.reserve(kept);
+  sorted_orders.reserve(kept);
+  for (size_t i = 0; i < kept; ++i) {
+    sorted.push_back(std::move(cards[index[i]]));
+    sorted_orders.push_back(card_orders[index[i]]);
+  }
+  cards = std::move(sorted);
+  card_orders = std::move(sorted_orders);
 }
 
 // {"crdex.rule-trace": [{order, ruleSetVersion, candidates, matched, winner}]}
@@ -119,17 +133,23 @@ std::string coverage_response_json(const HookRequest& request, const std::vector
   std::vector<cards::CoverageDecision> decisions;
   decisions.reserve(orders.size());
   std::vector<cards::Card> cards;
+  std::vector<size_t> card_orders;  // cards[i] is about orders[card_orders[i]]
   for (const auto& order : orders) {
     decisions.push_back(decide_one(request, order, coverage, rules, context, role));
     for (auto& card : cards::cards_for(*coverage.payer, order, decisions.back())) {
-      if (smart_links && configuration.smart_launch)
-        launch_smart_links(card, request, order, decisions.back(), *smart_links);
       const bool wanted = card.topic == "coverage-info" ? configuration.coverage_info
                                                         : configuration.card_type_enabled(card.topic);
-      if (wanted) cards.push_back(std::move(card));
+      if (wanted) {
+        cards.push_back(std::move(card));
+        card_orders.push_back(decisions.size() - 1);
+      }
     }
   }
-  order_and_trim(cards, configuration);
+  order_and_trim(cards, card_orders, configuration);
+  // Launches only for the cards the EHR actually gets.
+  if (smart_links && configuration.smart_launch)
+    for (size_t i = 0; i < cards.size(); ++i)
+      launch_smart_links(cards[i], request, orders[card_orders[i]], decisions[card_orders[i]], *smart_links);
 
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);
