@@ -104,6 +104,30 @@ HeaderList cors_headers(const Http::Request& request, const FrontState& state, b
   return headers;
 }
 
+// CDS Hooks §Trusting CDS Clients: nullopt when the caller may go on. When
+// the client's key set must be fetched first and `may_fetch` is false (an
+// event thread), sets `pending` so the caller checks again on a worker.
+std::optional<Answer> check_client(const Http::Request& request, const FrontState& state, bool may_fetch,
+                                   bool& pending) {
+  pending = false;
+  if (!state.client_auth) return std::nullopt;
+  const auto header = request.headers().tryGet<Http::Header::Authorization>();
+  const auto outcome =
+      state.client_auth->authenticate(header ? header->value() : std::string(), called_url(request, state.called_url),
+                                      may_fetch);
+  if (outcome.verdict == ClientAuthenticator::Verdict::accepted) return std::nullopt;
+  if (outcome.verdict == ClientAuthenticator::Verdict::needs_fetch) {
+    pending = true;
+    return std::nullopt;
+  }
+  spdlog::info("{} {}: client authentication failed: {}", Http::methodString(request.method()), request.resource(),
+               outcome.error.message);
+  Answer answer = problem(401, fhir::IssueType::security, outcome.error.message);
+  answer.headers.emplace_back("WWW-Authenticate", header ? R"(Bearer realm="crdex", error="invalid_token")"
+                                                         : R"(Bearer realm="crdex")");
+  return answer;
+}
+
 // Work that may block (a service call that may query the EHR's FHIR server, a
 // module that writes to the store) is not run here: it goes to `deferred` and
 // a worker runs it with its own copy of the request.
@@ -123,6 +147,8 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
       path[kServicesPath.size()] == '/' && path.find('/', kServicesPath.size() + 1) == std::string_view::npos) {
     const auto service_id = path.substr(kServicesPath.size() + 1);
     if (request.method() != Http::Method::Post) return method_not_allowed(Http::Method::Post);
+    bool auth_pending = false;  // the client's key set must be fetched: on a worker
+    if (auto refused = check_client(request, state, !state.query_workers, auth_pending)) return *refused;
     if (!is_json_media_type(request))
       return problem(415, fhir::IssueType::not_supported,
                      "send the hook request as application/json (or application/fhir+json)");
@@ -130,8 +156,11 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
       return problem(413, fhir::IssueType::too_costly,
                      "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
     // Only a request with a token can make crdex query the EHR's FHIR server.
-    if (state.query_workers && request.body().find("\"fhirAuthorization\"") != std::string::npos) {
-      deferred = [shared, service = std::string(service_id)](const Http::Request& copy) {
+    if (auth_pending || (state.query_workers && request.body().find("\"fhirAuthorization\"") != std::string::npos)) {
+      deferred = [shared, service = std::string(service_id), auth_pending](const Http::Request& copy) {
+        bool again = false;
+        if (auth_pending)
+          if (auto refused = check_client(copy, *shared, true, again)) return *refused;
         return call_and_record(*shared, service, copy.body());
       };
       return {};

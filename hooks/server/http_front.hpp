@@ -16,6 +16,8 @@
 
 #include "api_module.hpp"
 #include "crdex/hooks/audit_log.hpp"
+#include "called_url.hpp"
+#include "client_auth.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "worker_pool.hpp"
 
@@ -39,6 +41,10 @@ struct FrontState {
   // Origin header, e.g. "https://ehr.example.org". Empty: no CORS headers.
   std::vector<std::string> cors_origins;
   std::atomic<bool> draining{false};
+  // CDS client authentication of service calls; null only when switched off
+  // with --insecure-no-client-auth. `called_url` gives the expected `aud`.
+  std::shared_ptr<const ClientAuthenticator> client_auth;
+  CalledUrlPolicy called_url;
 
   // Counts a call in; returns how many are in flight, this one included.
   int started();

@@ -22,7 +22,10 @@
 #include "cdex_api.hpp"
 #include "attachments_api.hpp"
 #include "bulk_exports_api.hpp"
+#include "client_auth.hpp"
 #include "http_front.hpp"
+#include "jwks_api.hpp"
+#include "launch_api.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
 
@@ -90,6 +93,32 @@ void warn_when_exposed(const std::string& host) {
                "without TLS and is not hardened against slow or hostile clients: put nginx (TLS, limits, "
                "time-outs) in front and listen on 127.0.0.1 (see docs/deploy.md). ***",
                host);
+}
+
+// CDS client authentication: on unless explicitly switched off. With no
+// clients file it stays on and refuses every service call.
+bool configure_client_auth(const ServerOptions& options, crdex::server::FrontState& state) {
+  state.called_url = {options.public_url, options.trusted_proxies};
+  if (options.insecure_no_client_auth) {
+    spdlog::warn("*** --insecure-no-client-auth: hook calls are served WITHOUT checking the CDS client's JWT. "
+                 "Never run this way outside local testing. ***");
+    return true;
+  }
+  crdex::server::ClientRegistry registry;
+  if (!options.clients_file.empty()) {
+    auto loaded = crdex::server::load_client_registry(options.clients_file);
+    if (!loaded) {
+      spdlog::critical("--clients {}", loaded.error().message);
+      return false;
+    }
+    registry = std::move(loaded).value();
+    spdlog::info("CDS client authentication on: {} trusted client(s)", registry.clients.size());
+  } else {
+    spdlog::warn("no --clients file: every hook call will be refused (401). Give --clients FILE, or for local "
+                 "testing only --insecure-no-client-auth");
+  }
+  state.client_auth = std::make_shared<crdex::server::ClientAuthenticator>(std::move(registry));
+  return true;
 }
 
 int serve(const ServerOptions& options, const sigset_t& signals) {
@@ -181,10 +210,13 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     spdlog::info("resuming {} unfinished export job(s)", *resumed);
   }
   state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner));
+  if (!crdex::server::configure_smart_launch(options, *state)) return 2;
+  if (!crdex::server::configure_jwks(options, *state)) return 2;
   state->max_body_bytes = options.max_body_bytes;
   state->max_in_flight = options.max_in_flight;
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
+  if (!configure_client_auth(options, *state)) return 2;
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
   // Pistache counts the request line and headers against maxRequestSize too;

@@ -83,6 +83,18 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_flag("--allow-rule-trace", options.allow_rule_trace,
                "let hook requests ask for the rule evaluation trace (davinci-crd.configuration "
                "\"crdex-rule-trace\": true)");
+  app.add_option("--smart-launch-token", options.smart_launch_token_file,
+                 "FILE holding the EHR authorization server's token for the SMART launch API /smart/launches "
+                 "(only its hash is kept); turns the launch API on (docs/smart.md)");
+  app.add_option("--launch-lifetime-seconds", options.launch_lifetime_seconds,
+                 "how long a SMART launch id stays usable")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86'400));
+  app.add_option("--signing-key", options.signing_keys,
+                 "KID=FILE: a private key (PEM, RSA >= 2048 or EC P-384) crdex signs SMART client assertions with; "
+                 "its public JWK is served at --jwks-path; repeatable");
+  app.add_option("--jwks-path", options.jwks_path, "where crdex serves the JWKS of its --signing-key keys")
+      ->capture_default_str();
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -126,6 +138,15 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--bulk-poll-max-ms", bulk_max_ms, "longest wait between Bulk Data status polls")
       ->capture_default_str()
       ->check(CLI::Range(1, 86'400'000));
+  app.add_option("--clients", options.clients_file,
+                 "JSON file of the CDS clients allowed to call the services: issuer, keys (JWKS inline, file or "
+                 "URL), tenant (docs/security.md)");
+  app.add_flag("--insecure-no-client-auth", options.insecure_no_client_auth,
+               "serve hook calls without checking the client's JWT (local testing only)");
+  app.add_option("--public-url", options.public_url,
+                 "base URL the EHR calls, e.g. https://crd.example.org: the JWT aud is checked against it");
+  app.add_option("--trusted-proxy", options.trusted_proxies,
+                 "IP address of a proxy whose X-Forwarded-Proto / X-Forwarded-Host name the called URL; repeatable");
 
   try {
     app.parse(argc, argv);
@@ -135,6 +156,16 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   }
   if (!split_listen(listen, options.host, options.port)) {
     std::cerr << "--listen: expected HOST:PORT, got \"" << listen << "\"\n";
+    return {std::nullopt, 2};
+  }
+  while (options.public_url.ends_with('/')) options.public_url.pop_back();
+  if (!options.public_url.empty() && !options.public_url.starts_with("https://") &&
+      !options.public_url.starts_with("http://")) {
+    std::cerr << "--public-url: expected an http(s) URL, got \"" << options.public_url << "\"\n";
+    return {std::nullopt, 2};
+  }
+  if (options.insecure_no_client_auth && !options.clients_file.empty()) {
+    std::cerr << "--insecure-no-client-auth and --clients exclude each other\n";
     return {std::nullopt, 2};
   }
   options.drain_timeout = std::chrono::milliseconds(drain_ms);

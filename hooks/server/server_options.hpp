@@ -52,6 +52,20 @@ struct ServerOptions {
   // Bulk Data exports: the status-poll interval is the server's Retry-After clamped to these.
   std::chrono::milliseconds bulk_poll_min{1000};
   std::chrono::milliseconds bulk_poll_max{300'000};
+  // CDS client authentication (docs/security.md): the trusted clients, or the
+  // explicit opt-out. Neither: every service call is refused with 401.
+  std::filesystem::path clients_file;
+  bool insecure_no_client_auth = false;
+  std::string public_url;                    // the base URL clients call (JWT aud); no trailing '/'
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host are believed
+  // SMART launch helper: FILE with the EHR authorization server's token for
+  // /smart/launches (empty: the launch API is off); launch lifetime.
+  std::filesystem::path smart_launch_token_file;
+  int launch_lifetime_seconds = 300;
+  // KID=FILE: crdex's own private keys (PEM) for SMART Backend Services; their
+  // public JWKS is served at jwks_path.
+  std::vector<std::string> signing_keys;
+  std::string jwks_path = "/.well-known/jwks.json";
 };
 
 // Parses argv. On --help or a usage error it prints and returns the exit code

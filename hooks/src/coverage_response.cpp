@@ -81,15 +81,56 @@ std::vector<std::string> questionnaire_searches(const std::vector<cards::Coverag
   return searches;
 }
 
+constexpr size_t kNoOrder = static_cast<size_t>(-1);
+
 // CRD resp-70: no coverage-record card where clinicians order.
 bool is_clinician_hook(std::string_view hook) { return hook == "order-sign" || hook == "order-select"; }
 
+// The EHR asked for ready launches: each `smart` link becomes an `absolute`
+// link to app?launch=…&iss=…, the launch holding the patient, encounter, user,
+// the order, the Coverage and the payer's questionnaires. A link that cannot
+// be launched (no fhirServer, say) stays a plain smart link.
+void launch_smart_links(cards::Card& card, const HookRequest& request, const cards::OrderUnderReview& order,
+                        const cards::CoverageDecision& decision, const SmartLinkLauncher& launcher) {
+  for (auto& link : card.links) {
+    if (link.type != "smart") continue;
+    SmartLinkContext context{link.url,
+                             link.app_context,
+                             request.fhir_server,
+                             request.context.string_or_empty("patientId"),
+                             request.context.string_or_empty("encounterId"),
+                             request.context.string_or_empty("userId"),
+                             std::string(order.resource_type) + "/" + std::string(order.id),
+                             decision.coverage_reference,
+                             decision.outcome ? decision.outcome->questionnaires : std::vector<std::string>{}};
+    auto url = launcher.launch_url(context);
+    if (!url) continue;
+    link.url = std::move(url).value();
+    link.type = "absolute";
+    link.app_context.clear();  // it travels in the launch, to the token response
+  }
+}
+
 // Prior-authorization cards first, then the rest in order; at most max_cards.
-void order_and_trim(std::vector<cards::Card>& cards, const CrdConfiguration& configuration) {
-  std::stable_sort(cards.begin(), cards.end(), [](const cards::Card& a, const cards::Card& b) {
-    return (a.topic == "coverage-info") > (b.topic == "coverage-info");
+// `card_orders` (the order index of each card) is kept in step.
+void order_and_trim(std::vector<cards::Card>& cards, std::vector<size_t>& card_orders,
+                    const CrdConfiguration& configuration) {
+  std::vector<size_t> index(cards.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  std::stable_sort(index.begin(), index.end(), [&cards](size_t a, size_t b) {
+    return (cards[a].topic == "coverage-info") > (cards[b].topic == "coverage-info");
   });
-  if (cards.size() > static_cast<size_t>(configuration.max_cards)) cards.resize(configuration.max_cards);
+  const size_t kept = std::min(index.size(), static_cast<size_t>(configuration.max_cards));
+  std::vector<cards::Card> sorted;
+  std::vector<size_t> sorted_orders;
+  sorted.reserve(kept);
+  sorted_orders.reserve(kept);
+  for (size_t i = 0; i < kept; ++i) {
+    sorted.push_back(std::move(cards[index[i]]));
+    sorted_orders.push_back(card_orders[index[i]]);
+  }
+  cards = std::move(sorted);
+  card_orders = std::move(sorted_orders);
 }
 
 // {"crdex.rule-trace": [{order, ruleSetVersion, candidates, matched, winner}]}
@@ -157,6 +198,7 @@ CoverageResponse coverage_response_json(const HookRequest& request,
       on_client = questionnaires_on_client(request, searches, *settings.fill);
 
   std::vector<cards::Card> cards;
+  std::vector<size_t> card_orders;  // cards[i] is about orders[card_orders[i]] (kNoOrder: about the Coverage)
   std::vector<CardOrigin> origins;
   for (size_t i = 0; i < orders.size(); ++i) {
     for (auto& card : cards::cards_for(*coverage.payer, orders[i], decisions[i], on_client)) {
@@ -166,6 +208,7 @@ CoverageResponse coverage_response_json(const HookRequest& request,
       origins.push_back({card.uuid, std::string(orders[i].resource_type) + "/" + std::string(orders[i].id),
                          origin_rule(decisions[i]), decisions[i].rule_set_version, card.topic});
       cards.push_back(std::move(card));
+      card_orders.push_back(i);
     }
   }
 
@@ -173,13 +216,21 @@ CoverageResponse coverage_response_json(const HookRequest& request,
   std::optional<cards::Action> coverage_update;
   if (coverage.payer_record && configuration.card_type_enabled("insurance")) {
     if (auto correction = cards::correct_coverage(coverage.resource, coverage.reference, *coverage.payer_record)) {
-      if (is_clinician_hook(request.hook))
+      if (is_clinician_hook(request.hook)) {
         coverage_update = cards::coverage_update_action(*correction);
-      else
+      } else {
         cards.push_back(cards::coverage_update_card(*coverage.payer, *correction));
+        card_orders.push_back(kNoOrder);
+      }
     }
   }
-  order_and_trim(cards, configuration);
+  order_and_trim(cards, card_orders, configuration);
+  // Launches only for the cards the EHR actually gets.
+  if (settings.smart_links && configuration.smart_launch)
+    for (size_t i = 0; i < cards.size(); ++i)
+      if (card_orders[i] != kNoOrder)
+        launch_smart_links(cards[i], request, orders[card_orders[i]], decisions[card_orders[i]],
+                           *settings.smart_links);
   // The origins of the cards that survived the trim, in card order.
   std::vector<CardOrigin> kept;
   kept.reserve(cards.size());

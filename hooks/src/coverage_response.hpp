@@ -15,6 +15,7 @@
 #include "crdex/hooks/log_sink.hpp"
 #include "crdex/hooks/prefetch_fill.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
+#include "crdex/hooks/smart_link_launcher.hpp"
 
 namespace crdex::hooks::detail {
 
@@ -33,6 +34,9 @@ struct ResponseSettings {
   // Questionnaire (CRD dev-20); nullptr: crdex does not ask.
   const PrefetchFillOptions* fill = nullptr;
   const LogSink* log = nullptr;  // run-time problems; nullptr: not reported
+  // Turns the cards' SMART links into launches when the request asks
+  // ("crdex-smart-launch"); nullptr: links stay as the rules wrote them.
+  const SmartLinkLauncher* smart_links = nullptr;
 };
 
 CoverageResponse coverage_response_json(const HookRequest& request,

@@ -23,6 +23,8 @@ CrdConfiguration read_crd_configuration(simdjson::dom::element request_root) {
     if (field.value.get_bool().get(enabled) != simdjson::SUCCESS) continue;
     if (field.key == "crdex-rule-trace")
       config.rule_trace = enabled;
+    else if (field.key == "crdex-smart-launch")
+      config.smart_launch = enabled;
     else if (field.key == "coverage-info")
       config.coverage_info = enabled;
     else if (!enabled)

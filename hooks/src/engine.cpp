@@ -103,7 +103,7 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   if (!coverage) return failure(coverage.error());
 
   const auto log = log_sink_.load();
-  const detail::ResponseSettings settings{trace_allowed_, service->role, &fill_, log.get()};
+  const detail::ResponseSettings settings{trace_allowed_, service->role, &fill_, log.get(), smart_links_.get()};
   auto answer = detail::coverage_response_json(*request, *orders, *coverage, *rules, settings);
   return {200, std::move(answer.body), coverage->payer->payer_id, std::move(answer.cards)};
 }

@@ -35,7 +35,7 @@ start() {
 }
 
 body=examples/requests/order-sign.json
-start crdex "$bin/crdex-server" --listen 127.0.0.1:0 --rules examples/rules --data "$work/data" --log-level warn --threads 2
+start crdex "$bin/crdex-server" --listen 127.0.0.1:0 --rules examples/rules --data "$work/data" --log-level warn --threads 2 --insecure-no-client-auth
 crdex_url="$url/cds-services/crdex-order-sign"
 curl -s -H 'Content-Type: application/json' --data-binary @"$body" "$crdex_url" >"$work/answer.json"
 start floor "$bin/crdex_bench_floor" "$work/answer.json" 2

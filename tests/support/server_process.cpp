@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -43,7 +44,7 @@ ExitStatus decode(int status) {
 }  // namespace
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string rules_dir, bool expect_ready,
-                             std::string data_dir) {
+                             std::string data_dir, bool client_auth) {
   if (data_dir.empty()) {
     std::string pattern = (std::filesystem::temp_directory_path() / "crdex-server-XXXXXX").string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
@@ -57,6 +58,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ru
   std::vector<std::string> args{server_executable().string(), "--listen", "127.0.0.1:0", "--rules", rules_dir,
                                 "--data", data_arg_, "--threads", "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (!client_auth && std::find(extra_args.begin(), extra_args.end(), "--clients") == extra_args.end())
+    args.emplace_back("--insecure-no-client-auth");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

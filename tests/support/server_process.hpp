@@ -21,9 +21,11 @@ class ServerProcess {
   // `extra_args` are appended to --listen/--rules/--data. When `expect_ready`
   // is false the process is expected to exit on its own (bad options). A
   // given `data_dir` is used as --data and kept (restart tests); otherwise a
-  // fresh one is made and removed.
+  // fresh one is made and removed. CDS client authentication is switched
+  // off (--insecure-no-client-auth) unless `extra_args` give --clients or
+  // `client_auth` is true (the server's own default: every call refused).
   explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string rules_dir = {},
-                         bool expect_ready = true, std::string data_dir = {});
+                         bool expect_ready = true, std::string data_dir = {}, bool client_auth = false);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

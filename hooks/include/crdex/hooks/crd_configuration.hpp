@@ -25,6 +25,9 @@ struct CrdConfiguration {
   // "crdex-rule-trace": true asks for the rule evaluation trace; honoured only
   // when the service runs with tracing allowed (crdex-server --allow-rule-trace).
   bool rule_trace = false;
+  // "crdex-smart-launch": true asks crdex to turn the cards' SMART links into
+  // launch URLs bound to this call's context (when the service has a launcher).
+  bool smart_launch = false;
 
   bool card_type_enabled(std::string_view topic) const;
 };

@@ -13,6 +13,7 @@
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/hooks/log_sink.hpp"
 #include "crdex/hooks/prefetch_fill.hpp"
+#include "crdex/hooks/smart_link_launcher.hpp"
 
 namespace crdex::hooks {
 
@@ -74,6 +75,11 @@ class Engine {
 
   // Where run-time problems are reported (log_sink.hpp); replaces the last sink.
   void set_log_sink(LogSink sink);
+  // Lets requests ask for their cards' SMART links as launch URLs
+  // ("crdex-smart-launch"); set once before serving.
+  void set_smart_link_launcher(std::shared_ptr<const SmartLinkLauncher> launcher) {
+    smart_links_ = std::move(launcher);
+  }
 
  private:
   ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
@@ -84,6 +90,7 @@ class Engine {
   mutable PrefetchCache cache_;  // what secondary hooks fetched, for a later order-sign
   std::atomic<bool> trace_allowed_{false};
   std::atomic<std::shared_ptr<const LogSink>> log_sink_;
+  std::shared_ptr<const SmartLinkLauncher> smart_links_;
 };
 
 }  // namespace crdex::hooks

@@ -1,0 +1,143 @@
+#include "client_registry.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "crdex/fhir/direct_query.hpp"
+#include "crdex/fhir/json_node.hpp"
+
+namespace crdex::server {
+
+namespace {
+
+using fhir::JsonNode;
+
+std::string read_file(const std::filesystem::path& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  ok = static_cast<bool>(in);
+  return text.str();
+}
+
+// Key-set URLs: https, or plain http to a loopback host (tests).
+void check_key_url(const JsonNode& node) {
+  const auto url = node.as_non_empty_string();
+  if (fhir::check_fhir_server_url(url, false))
+    node.fail("must be an https URL (plain http only to a loopback address)");
+}
+
+int64_t seconds_setting(const JsonNode& settings, std::string_view name, int64_t fallback, int64_t max) {
+  const auto node = settings.find(name);
+  if (!node) return fallback;
+  const auto value = node->as_int();
+  if (value < 0 || value > max) node->fail("must be between 0 and " + std::to_string(max));
+  return value;
+}
+
+TrustedClient read_client(const JsonNode& node, const std::filesystem::path& base_dir) {
+  node.expect_object();
+  TrustedClient client;
+  client.iss = node.at("iss").as_non_empty_string();
+  const auto inline_keys = node.find("jwks");
+  const auto key_file = node.find("jwks_file");
+  if (inline_keys && key_file) node.fail("give \"jwks\" or \"jwks_file\", not both");
+  if (inline_keys || key_file) {
+    std::string json;
+    const JsonNode& where = inline_keys ? *inline_keys : *key_file;
+    if (inline_keys) {
+      json = simdjson::minify(inline_keys->expect_object().element());
+    } else {
+      const auto path = base_dir / std::filesystem::path(std::string(key_file->as_non_empty_string()));
+      bool ok = false;
+      json = read_file(path, ok);
+      if (!ok) key_file->fail("cannot read " + path.string());
+    }
+    auto keys = smart::parse_jwks(json);
+    if (!keys) where.fail(keys.error().message);
+    if (keys->empty()) where.fail("holds no usable key (RSA or EC P-384 with a kid)");
+    client.keys = std::make_shared<const smart::Jwks>(std::move(keys).value());
+  }
+  if (const auto url = node.find("jwks_url")) {
+    check_key_url(*url);
+    client.jwks_url = url->as_string();
+  }
+  if (const auto jku = node.find("jku")) {
+    for (const auto& item : jku->items()) {
+      check_key_url(item);
+      client.allowed_jku.emplace_back(item.as_string());
+    }
+  }
+  if (!client.keys && client.jwks_url.empty() && client.allowed_jku.empty())
+    node.fail("needs keys: \"jwks\", \"jwks_file\", \"jwks_url\" or \"jku\"");
+  if (const auto tenant = node.find("tenant")) client.tenant = std::string(tenant->as_non_empty_string());
+  if (const auto algorithms = node.find("algorithms")) {
+    for (const auto& item : algorithms->items()) {
+      const auto algorithm = smart::parse_jws_algorithm(item.as_string());
+      if (!algorithm) item.fail("is not one of ES384, RS384, RS256 (none and HMAC are never accepted)");
+      client.algorithms.push_back(*algorithm);
+    }
+    if (client.algorithms.empty()) algorithms->fail("is empty");
+  } else {
+    const auto defaults = smart::default_jws_algorithms();
+    client.algorithms.assign(defaults.begin(), defaults.end());
+  }
+  return client;
+}
+
+}  // namespace
+
+bool TrustedClient::jku_allowed(std::string_view jku) const {
+  return jku == jwks_url || std::find(allowed_jku.begin(), allowed_jku.end(), jku) != allowed_jku.end();
+}
+
+const TrustedClient* ClientRegistry::find(std::string_view iss) const {
+  auto it = clients.find(iss);
+  return it == clients.end() ? nullptr : &it->second;
+}
+
+fhir::Result<ClientRegistry> parse_client_registry(std::string_view json, const std::filesystem::path& base_dir) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)
+    return fhir::Error{400, fhir::IssueType::structure, "not JSON", ""};
+  try {
+    const JsonNode top(root, "$");
+    top.expect_object();
+    ClientRegistry registry;
+    if (const auto settings = top.find("settings")) {
+      settings->expect_object();
+      auto& s = registry.settings;
+      s.clock_skew_seconds = seconds_setting(*settings, "clock_skew_seconds", s.clock_skew_seconds, 600);
+      s.max_token_lifetime_seconds =
+          seconds_setting(*settings, "max_token_lifetime_seconds", s.max_token_lifetime_seconds, 86400);
+      s.jwks_min_refresh_seconds =
+          seconds_setting(*settings, "jwks_min_refresh_seconds", s.jwks_min_refresh_seconds, 86400);
+      s.jwks_max_age_seconds = seconds_setting(*settings, "jwks_max_age_seconds", s.jwks_max_age_seconds, 7 * 86400);
+    }
+    const auto clients = top.at("clients");
+    for (const auto& node : clients.items()) {
+      auto client = read_client(node, base_dir);
+      if (registry.clients.contains(client.iss)) node.at("iss").fail("names an issuer already configured");
+      registry.clients.emplace(client.iss, std::move(client));
+    }
+    if (registry.clients.empty()) clients.fail("lists no client");
+    return registry;
+  } catch (const fhir::JsonShapeError& e) {
+    return fhir::Error{400, fhir::IssueType::invalid, e.what(), e.path};
+  }
+}
+
+fhir::Result<ClientRegistry> load_client_registry(const std::filesystem::path& file) {
+  bool ok = false;
+  const std::string json = read_file(file, ok);
+  if (!ok) return fhir::Error{400, fhir::IssueType::not_found, file.string() + ": cannot read the clients file", ""};
+  auto registry = parse_client_registry(json, file.parent_path());
+  if (!registry) return fhir::Error{400, registry.error().type, file.string() + ": " + registry.error().message, ""};
+  return registry;
+}
+
+}  // namespace crdex::server

@@ -1,0 +1,35 @@
+#pragma once
+// The `jti` values already seen, per issuer, each kept until its token
+// expires (CDS Hooks: jti protects against replay). Memory is bounded: tokens
+// live at most max_token_lifetime_seconds, expired entries are swept as the
+// cache grows, and a cache still full after a sweep refuses new tokens (fails
+// closed) instead of forgetting ones that could then be replayed.
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace crdex::server {
+
+class ReplayCache {
+ public:
+  explicit ReplayCache(size_t capacity) : capacity_(capacity) {}
+
+  enum class Outcome { fresh, replayed, full };
+  // Records (iss, jti) until `expires_at` (epoch seconds) unless already seen.
+  Outcome remember(std::string_view iss, std::string_view jti, int64_t expires_at, int64_t now);
+
+  size_t size() const;
+
+ private:
+  void sweep(int64_t now);  // holds mutex_
+  const size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, int64_t> seen_;  // "iss\njti" -> exp
+  int64_t next_sweep_ = 0;
+};
+
+}  // namespace crdex::server
