@@ -1,5 +1,7 @@
 #include "admin_api.hpp"
 
+#include "api_helpers.hpp"
+
 #include <charconv>
 
 #include "crdex/fhir/json_writer.hpp"
@@ -20,23 +22,6 @@ ApiAnswer problem(int status, fhir::IssueType type, std::string message, std::st
 }
 
 ApiAnswer json_answer(const fhir::JsonBuffer& buffer) { return {200, {buffer.GetString(), buffer.GetSize()}, false, {}}; }
-
-std::string percent_decoded(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      int value = 0;
-      std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-      out.push_back(static_cast<char>(value));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
 
 void write_raw_json_or_null(fhir::JsonWriter& w, const std::string& json) {
   if (json.empty()) w.Null();
@@ -95,12 +80,6 @@ bool parse_count(const std::string& text, int64_t& out) {
 }
 
 }  // namespace
-
-std::optional<std::string> query_parameter(const Http::Request& request, const std::string& name) {
-  auto value = request.query().get(name);
-  if (!value) return std::nullopt;
-  return percent_decoded(*value);
-}
 
 ApiAnswer AdminApi::handle(const Http::Request& request, std::string_view path) const {
   if (!token_)

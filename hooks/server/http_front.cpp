@@ -167,13 +167,23 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     }
     return call_and_record(state, service_id, request.body());
   }
+  // Deeper paths under /cds-services (feedback) come from the same CDS
+  // clients as service calls, with the same JWT (CDS Hooks §Trusting CDS Clients).
+  const bool from_cds_client = path.starts_with(kServicesPath) && path.size() > kServicesPath.size() &&
+                               path[kServicesPath.size()] == '/';
   for (const auto& module : state.modules) {
     if (!module->serves(path)) continue;
     if (request.body().size() > state.max_body_bytes)
       return problem(413, fhir::IssueType::too_costly,
                      "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
-    if (module->blocking() && state.query_workers) {
-      deferred = [module, path = std::string(path)](const Http::Request& copy) {
+    bool auth_pending = false;
+    if (from_cds_client)
+      if (auto refused = check_client(request, state, !state.query_workers, auth_pending)) return *refused;
+    if ((module->blocking() || auth_pending) && state.query_workers) {
+      deferred = [shared, module, path = std::string(path), auth_pending](const Http::Request& copy) {
+        bool again = false;
+        if (auth_pending)
+          if (auto refused = check_client(copy, *shared, true, again)) return *refused;
         return from_module(module->handle(copy, path));
       };
       return {};

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-300}
-targets=(hook_request rule_set)  # jwt: add here when tests/fuzz/jwt_fuzz.cpp exists
+targets=(hook_request rule_set jwt)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

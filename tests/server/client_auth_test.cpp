@@ -159,6 +159,18 @@ BOOST_AUTO_TEST_CASE(CH25_missing_authorization_gets_401_with_a_bearer_challenge
   BOOST_TEST(response.header("www-authenticate") == R"(Bearer realm="crdex")");
 }
 
+// Feedback comes from the same CDS clients and carries the same JWT.
+BOOST_AUTO_TEST_CASE(CH25_feedback_needs_the_clients_jwt_too) {
+  const std::string feedback = R"({"feedback":[{"card":"9368d37b-283f-44a0-93ea-547cebab93ed","outcome":"overridden",
+      "outcomeTimestamp":"2026-11-22T10:00:00Z"}]})";
+  const auto url = service_url() + "/feedback";
+  expect_refused(test::http_request("POST", url, feedback), "requires an Authorization: Bearer JWT");
+  const auto accepted = test::http_request("POST", url, feedback, "application/json",
+                                           {"Authorization: Bearer " +
+                                            token(ec, JwsAlgorithm::ES384, claims(kIssuer, quoted(url)))});
+  BOOST_TEST(accepted.status == 200, accepted.body);
+}
+
 BOOST_AUTO_TEST_CASE(CH25_basic_credentials_get_401) {
   const auto response =
       test::http_request("POST", service_url(), body, "application/json", {"Authorization: Basic dXNlcjpwYXNz"});
