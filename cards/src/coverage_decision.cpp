@@ -71,6 +71,14 @@ CoverageDecision for_secondary_hook(CoverageDecision decision) {
   return with_outcome(std::move(decision), std::move(limited));
 }
 
+CoverageDecision without_unsolicited_determination(CoverageDecision decision) {
+  if (decision.outcome->pa_needed != "satisfied") return decision;
+  config::CoverageOutcome limited = *decision.outcome;
+  limited.pa_needed = "auth-needed";
+  limited.satisfied_pa_id.clear();
+  return with_outcome(std::move(decision), std::move(limited));
+}
+
 CoverageDecision with_invariants_checked(CoverageDecision decision) {
   auto violation = config::find_invariant_violation(*decision.outcome);
   if (!violation) return decision;

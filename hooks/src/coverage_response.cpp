@@ -55,6 +55,8 @@ cards::CoverageDecision decide_one(const HookRequest& request, const cards::Orde
                                    const config::EvaluationContext& context, const ResponseSettings& settings) {
   auto decision = evaluate_one(request, order, coverage, rules, context);
   if (settings.role == HookRole::secondary) decision = cards::for_secondary_hook(std::move(decision));
+  if (!request.configuration.card_type_enabled("unsolicited-determ"))
+    decision = cards::without_unsolicited_determination(std::move(decision));
   // Rule sets are checked when loaded, so a violation here is a defect in
   // crdex: the EHR gets indeterminate + technical, the operator a log line.
   if (auto violation = config::find_invariant_violation(*decision.outcome))

@@ -286,4 +286,31 @@ BOOST_AUTO_TEST_CASE(replaced_rules_take_effect_for_the_next_call) {
                                              "pa-needed") == "auth-needed");
 }
 
+// CRD found-35 / dev-14: with unsolicited determinations switched off, a
+// rule's "satisfied" prior authorization is not asserted (no satisfied-pa-id).
+BOOST_AUTO_TEST_CASE(CRD40_what_if_call_without_unsolicited_determinations_gets_no_satisfied_pa_id) {
+  auto set = config::parse_rule_set(R"({"schema":"crdex-rules/1","payer":{"id":"acme","name":"Acme Health Plan",
+      "identifiedBy":{"references":["Organization/acme-payer"]}},
+      "defaultOutcome":{"covered":"covered","pa-needed":"satisfied","satisfied-pa-id":"PA-123"}})",
+                                    "satisfied.json");
+  BOOST_TEST_REQUIRE(set.ok());
+  std::vector<config::PayerRuleSet> sets;
+  sets.push_back(std::move(set).value());
+  engine.replace_rules(config::RuleCatalog::build(std::move(sets)).value());
+  const auto entry = test::service_request_entry("a", kCpt, "99999");
+
+  const auto solicited = call(kService, acme_request(entry));
+  const auto resource = solicited.root()["systemActions"].at(0)["resource"].value();
+  BOOST_TEST(test::coverage_information_code(resource, "pa-needed") == "satisfied");
+  BOOST_TEST(solicited.text.find("PA-123") != std::string::npos);
+
+  const auto what_if =
+      call(kService, acme_request(entry, R"({"davinci-crd.configuration":{"unsolicited-determ":false}})"));
+  BOOST_TEST_REQUIRE(what_if.status == 200, what_if.text);
+  BOOST_TEST(test::coverage_information_code(what_if.root()["systemActions"].at(0)["resource"].value(),
+                                             "pa-needed") == "auth-needed");
+  BOOST_TEST(what_if.text.find("PA-123") == std::string::npos, what_if.text);
+  BOOST_TEST(what_if.text.find("satisfied-pa-id") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

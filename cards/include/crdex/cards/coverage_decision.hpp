@@ -45,6 +45,12 @@ CoverageDecision synthesized_decision(config::CoverageOutcome outcome, std::stri
 // purposes that went with it are dropped too (crd-ci-q1).
 CoverageDecision for_secondary_hook(CoverageDecision decision);
 
+// The EHR switched off unsolicited determinations ("unsolicited-determ":
+// false in davinci-crd.configuration, CRD found-35 / dev-14): a "satisfied"
+// prior authorization is stated as still needed and its satisfied-pa-id is
+// withheld, so a what-if call never carries a determination.
+CoverageDecision without_unsolicited_determination(CoverageDecision decision);
+
 // The last check before an assertion is written: an outcome that breaks a
 // coverage-information invariant is replaced by indeterminate + technical
 // (never sent malformed). Rule sets are checked when loaded, so this only
