@@ -113,11 +113,7 @@ crdex_result* fulfil_task(const crdex_engine& engine, std::string_view task_json
   auto request = read_fulfil_task_request(task_json);
   if (!request) return error_result(input_status(request.error()), request.error());
   auto task = fc::parse_data_request_task(request->task);
-  if (!task) {
-    fhir::Error error = task.error();
-    if (!error.expression.empty()) error.expression = "task." + error.expression;
-    return error_result(CRDEX_E_BAD_REQUEST, error);
-  }
+  if (!task) return error_result(CRDEX_E_BAD_REQUEST, task.error());  // its expression names the Task element
   if (task->id.empty())
     return error_result(CRDEX_E_BAD_REQUEST, {400, fhir::IssueType::required,
                                               "the Task to fulfil has no id: pass it as the server stored it",
