@@ -1,11 +1,21 @@
 /* A minimal C host for libcrdex.so: loads the plugin with dlopen, negotiates
- * the ABI, creates an engine over a rules directory, evaluates one order-sign
- * request and prints the cards (then the whole CDS Hooks response with -v).
+ * the ABI, creates an engine over a rules directory, and then, by mode:
  *
- *   crdex-c-host [-v] <path/to/libcrdex.so> <rules dir> <request.json>
+ *   crdex-c-host [-v] <libcrdex.so> <rules dir> <request.json>
+ *       evaluates one order-sign request and prints the cards (then the whole
+ *       CDS Hooks response with -v);
+ *   crdex-c-host [-v] --fill-prefetch <libcrdex.so> <rules dir> <request.json>
+ *       the request carries fhirServer + fhirAuthorization and no prefetch:
+ *       fills the prefetch from that FHIR server (Direct Query, the plugin's
+ *       own client), prints one "prefetched: <key>" line per key, then
+ *       evaluates the request (the engine fetches again) and prints the cards;
+ *   crdex-c-host [-v] --cdex-task <libcrdex.so> <rules dir> <task-request.json>
+ *       creates a CDex data-request Task from the JSON documented in
+ *       docs/plugin.md (with "post_to": POSTed to that FHIR server) and prints
+ *       "task: Task/<id> <status>".
  *
- * Exit status: 0 evaluated, 1 the engine refused the request, 2 usage or
- * loading problems. Build: cc -I<prefix>/include crdex_c_host.c -ldl */
+ * Exit status: 0 done, 1 the engine refused the request, 2 usage or loading
+ * problems. Build: cc -I<prefix>/include crdex_c_host.c -ldl */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +32,9 @@ struct crdex_functions {
   crdex_status (*engine_create)(const crdex_host*, const char*, size_t, crdex_engine**);
   void (*engine_destroy)(crdex_engine*);
   crdex_status (*engine_evaluate)(const crdex_engine*, const char*, size_t, const char*, size_t, crdex_result**);
+  crdex_status (*engine_fill_prefetch)(const crdex_engine*, const char*, size_t, const char*, size_t,
+                                       crdex_result**);
+  crdex_status (*engine_cdex_create_task)(const crdex_engine*, const char*, size_t, crdex_result**);
   int (*result_http_status)(const crdex_result*);
   const char* (*result_json)(const crdex_result*, size_t*);
   const char* (*result_message)(const crdex_result*);
@@ -84,15 +97,115 @@ static void print_cards(const char* response) {
   }
 }
 
+/* The text of a top-level-looking string member `"name":"..."` after `from`
+ * (compact JSON as crdex writes it), or "?" when absent. */
+static void print_member(const char* from, const char* name) {
+  char key[64];
+  snprintf(key, sizeof key, "\"%s\":\"", name);
+  const char* at = from ? strstr(from, key) : NULL;
+  const char* end = at ? strchr(at + strlen(key), '"') : NULL;
+  if (end)
+    printf("%.*s", (int)(end - at - strlen(key)), at + strlen(key));
+  else
+    printf("?");
+}
+
+/* Prints "prefetched: <key>" for each key of the fill's "prefetch" object,
+ * read shallowly: the keys are the members at depth 1 of that object. */
+static void print_prefetched_keys(const char* fill) {
+  const char* at = strstr(fill, "\"prefetch\":{");
+  if (!at) return;
+  at += strlen("\"prefetch\":{");
+  int depth = 0, in_string = 0;
+  const char* key_start = NULL;
+  for (; *at; ++at) {
+    if (in_string) {
+      if (*at == '\\' && at[1]) {
+        ++at;
+      } else if (*at == '"') {
+        in_string = 0;
+        if (depth == 0 && key_start && at[1] == ':') printf("prefetched: %.*s\n", (int)(at - key_start), key_start);
+        key_start = NULL;
+      }
+    } else if (*at == '"') {
+      in_string = 1;
+      key_start = depth == 0 && (at[-1] == '{' || at[-1] == ',') ? at + 1 : NULL;
+    } else if (*at == '{' || *at == '[') {
+      ++depth;
+    } else if (*at == '}' || *at == ']') {
+      if (depth-- == 0) return;
+    }
+  }
+}
+
+enum mode { MODE_EVALUATE, MODE_FILL_PREFETCH, MODE_CDEX_TASK };
+
+/* Runs the mode's calls on a live engine; returns the exit status. */
+static int run(const struct crdex_functions* crdex, crdex_engine* engine, enum mode mode, int verbose,
+               const char* input, size_t input_length) {
+  const char service[] = "crdex-order-sign";
+  crdex_result* result = NULL;
+  if (mode == MODE_CDEX_TASK) {
+    crdex->engine_cdex_create_task(engine, input, input_length, &result);
+  } else {
+    if (mode == MODE_FILL_PREFETCH) {
+      crdex->engine_fill_prefetch(engine, service, strlen(service), input, input_length, &result);
+      const char* fill = crdex->result_json(result, NULL);
+      if (!fill) {
+        fprintf(stderr, "crdex-c-host: fill: HTTP %d: %s\n", crdex->result_http_status(result),
+                crdex->result_message(result));
+        crdex->result_free(result);
+        return result ? 1 : 2;
+      }
+      print_prefetched_keys(fill);
+      if (verbose) printf("%s\n", fill);
+      crdex->result_free(result);
+      result = NULL;
+    }
+    crdex->engine_evaluate(engine, service, strlen(service), input, input_length, &result);
+  }
+  const char* answer = crdex->result_json(result, NULL);
+  int exit_code = 0;
+  if (!answer) {
+    fprintf(stderr, "crdex-c-host: HTTP %d: %s\n", crdex->result_http_status(result), crdex->result_message(result));
+    exit_code = result ? 1 : 2;
+  } else if (mode == MODE_CDEX_TASK) {
+    printf("task: Task/");
+    print_member(answer, "id");
+    printf(" ");
+    print_member(answer, "status");
+    printf("\n");
+    if (verbose) printf("%s\n", answer);
+  } else {
+    printf("HTTP %d\n", crdex->result_http_status(result));
+    print_cards(answer);
+    if (verbose) printf("%s\n", answer);
+  }
+  crdex->result_free(result);
+  return exit_code;
+}
+
 int main(int argc, char** argv) {
-  int verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
-  if (argc != 4 + verbose) {
-    fprintf(stderr, "usage: crdex-c-host [-v] <libcrdex.so> <rules dir> <request.json>\n");
+  int verbose = 0, first = 1;
+  enum mode mode = MODE_EVALUATE;
+  for (; first < argc && argv[first][0] == '-'; ++first) {
+    if (strcmp(argv[first], "-v") == 0) {
+      verbose = 1;
+    } else if (strcmp(argv[first], "--fill-prefetch") == 0) {
+      mode = MODE_FILL_PREFETCH;
+    } else if (strcmp(argv[first], "--cdex-task") == 0) {
+      mode = MODE_CDEX_TASK;
+    } else {
+      break;
+    }
+  }
+  if (argc - first != 3) {
+    fprintf(stderr, "usage: crdex-c-host [-v] [--fill-prefetch | --cdex-task] <libcrdex.so> <rules dir> <input.json>\n");
     return 2;
   }
-  const char* plugin_path = argv[1 + verbose];
-  const char* rules_dir = argv[2 + verbose];
-  const char* request_path = argv[3 + verbose];
+  const char* plugin_path = argv[first];
+  const char* rules_dir = argv[first + 1];
+  const char* request_path = argv[first + 2];
 
   void* plugin = dlopen(plugin_path, RTLD_NOW | RTLD_LOCAL);
   if (!plugin) {
@@ -100,7 +213,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   struct crdex_functions crdex;
-  if (!load_functions(plugin, &crdex)) {
+  /* The modes' functions are looked up only when the mode needs them (ABI 1.1). */
+  if (!load_functions(plugin, &crdex) ||
+      (mode == MODE_FILL_PREFETCH && !find(plugin, "crdex_engine_fill_prefetch", (void**)&crdex.engine_fill_prefetch)) ||
+      (mode == MODE_CDEX_TASK && !find(plugin, "crdex_engine_cdex_create_task", (void**)&crdex.engine_cdex_create_task))) {
     dlclose(plugin);
     return 2;
   }
@@ -124,20 +240,7 @@ int main(int argc, char** argv) {
   } else if (crdex.engine_create(&host, config, strlen(config), &engine) != CRDEX_OK) {
     fprintf(stderr, "crdex-c-host: %s\n", crdex.last_error_message());
   } else {
-    crdex_result* result = NULL;
-    const char service[] = "crdex-order-sign";
-    crdex.engine_evaluate(engine, service, strlen(service), request, request_length, &result);
-    const char* response = crdex.result_json(result, NULL);
-    if (response) {
-      printf("HTTP %d\n", crdex.result_http_status(result));
-      print_cards(response);
-      if (verbose) printf("%s\n", response);
-      exit_code = 0;
-    } else {
-      fprintf(stderr, "crdex-c-host: HTTP %d: %s\n", crdex.result_http_status(result), crdex.result_message(result));
-      exit_code = result ? 1 : 2;
-    }
-    crdex.result_free(result);
+    exit_code = run(&crdex, engine, mode, verbose, request, request_length);
   }
   crdex.engine_destroy(engine);
   crdex.shutdown();

@@ -22,9 +22,14 @@ CRDEX_API uint32_t crdex_abi_version(void) noexcept { return CRDEX_ABI_VERSION; 
 CRDEX_API const char* crdex_version_string(void) noexcept { return CRDEX_RELEASE_VERSION; }
 
 CRDEX_API int crdex_feature_available(crdex_feature feature) noexcept {
-  // Direct Query, CDex and SMART arrive with their issues; each flips here
+  // SMART launch arrives with its issue; it flips here
   // when its functions stop answering CRDEX_E_UNSUPPORTED.
-  return feature == CRDEX_FEATURE_HOOKS || feature == CRDEX_FEATURE_DIRECT_QUERY ? 1 : 0;
+  switch (feature) {
+    case CRDEX_FEATURE_HOOKS:
+    case CRDEX_FEATURE_DIRECT_QUERY:
+    case CRDEX_FEATURE_CDEX: return 1;
+    default: return 0;
+  }
 }
 
 CRDEX_API const char* crdex_last_error_message(void) noexcept {

@@ -1,6 +1,6 @@
 // Reserved functions: declared in crdex.h so hosts can code against them,
-// answering CRDEX_E_UNSUPPORTED (HTTP 501) until their features land
-// (CDex, SMART). crdex_feature_available() says which are real.
+// answering CRDEX_E_UNSUPPORTED (HTTP 501) until their feature lands
+// (SMART launch). crdex_feature_available() says which are real.
 
 #include <string>
 
@@ -23,16 +23,6 @@ crdex_status not_yet(const char* function, const char* feature, crdex_result** o
 }  // namespace
 
 extern "C" {
-
-CRDEX_API crdex_status crdex_engine_cdex_create_task(const crdex_engine*, const char*, size_t,
-                                                     crdex_result** out_result) noexcept {
-  return guard([&] { return not_yet("crdex_engine_cdex_create_task", "CDex", out_result); });
-}
-
-CRDEX_API crdex_status crdex_engine_cdex_fulfil_task(const crdex_engine*, const char*, size_t,
-                                                     crdex_result** out_result) noexcept {
-  return guard([&] { return not_yet("crdex_engine_cdex_fulfil_task", "CDex", out_result); });
-}
 
 CRDEX_API crdex_status crdex_engine_smart_launch_create(const crdex_engine*, const char*, size_t,
                                                         crdex_result** out_result) noexcept {

@@ -35,14 +35,26 @@ void take_reply(void* context, int http_status, const char* body, size_t body_le
 
 fhir::FetchReply HostFetcher::get(std::string_view url, std::string_view access_token,
                                   std::chrono::steady_clock::time_point) const noexcept {
+  return perform("GET", url, access_token, {});
+}
+
+fhir::FetchReply HostFetcher::post(std::string_view url, std::string_view access_token,
+                                   std::string_view body) const noexcept {
+  return perform("POST", url, access_token, body);
+}
+
+fhir::FetchReply HostFetcher::perform(const char* method, std::string_view url, std::string_view access_token,
+                                      std::string_view body) const noexcept {
   fhir::FetchReply reply;
   try {
     crdex_fhir_request request{};
     request.struct_size = sizeof(crdex_fhir_request);
     request.struct_version = CRDEX_FHIR_REQUEST_VERSION_1;
-    request.method = "GET";
+    request.method = method;
     request.url = url.data();
     request.url_len = url.size();
+    request.body = body.empty() ? nullptr : body.data();
+    request.body_len = body.size();
     request.access_token = access_token.empty() ? nullptr : access_token.data();
     request.access_token_len = access_token.size();
     ReplySlot slot;

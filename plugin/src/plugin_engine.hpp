@@ -27,7 +27,7 @@ struct crdex_engine {
   // `fill` as configured; its fetcher is set here from the host's transport.
   crdex_engine(crdex::plugin::HostBinding host_binding, std::shared_ptr<const crdex::config::RuleCatalog> rules,
                std::optional<std::filesystem::path> dir, crdex::hooks::PrefetchFillOptions fill)
-      : host(host_binding), engine(std::move(rules), with_host_fetcher(std::move(fill), host_binding)),
+      : host(host_binding), direct_query(fill), engine(std::move(rules), with_host_fetcher(std::move(fill), host_binding)),
         rules_dir(std::move(dir)) {
     // The engine's run-time problems go to the host's log callback.
     engine.set_log_sink([binding = host](crdex::hooks::LogLevel level, std::string_view message) {
@@ -41,6 +41,8 @@ struct crdex_engine {
   }
 
   const crdex::plugin::HostBinding host;
+  // The Direct Query settings as configured (CDex reuses them: plain HTTP, pages).
+  const crdex::hooks::PrefetchFillOptions direct_query;
   crdex::hooks::Engine engine;
 
   // Guards rules_dir and orders rule swaps: two replace/reload calls racing

@@ -182,21 +182,18 @@ BOOST_FIXTURE_TEST_CASE(PLUGIN_malformed_or_wrong_configuration_is_refused, Plug
 BOOST_FIXTURE_TEST_CASE(PLUGIN_reserved_functions_answer_unsupported, PluginFixture) {
   BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_HOOKS) == 1);
   BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_DIRECT_QUERY) == 1);
-  BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_CDEX) == 0);
+  BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_CDEX) == 1);
   BOOST_TEST(crdex.feature_available(CRDEX_FEATURE_SMART_LAUNCH) == 0);
 
   crdex_engine* engine = example_engine();
   crdex_result* result = nullptr;
-  BOOST_TEST(crdex.engine_cdex_create_task(engine, "{}", 2, &result) == CRDEX_E_UNSUPPORTED);
+  BOOST_TEST(crdex.engine_smart_launch_create(engine, "{}", 2, &result) == CRDEX_E_UNSUPPORTED);
   auto owned = own(result);
   BOOST_TEST(crdex.result_http_status(result) == 501);
-  BOOST_TEST(std::string(crdex.result_message(result)).find("crdex_engine_cdex_create_task is not available") !=
+  BOOST_TEST(std::string(crdex.result_message(result)).find("crdex_engine_smart_launch_create is not available") !=
              std::string::npos);
   BOOST_TEST(outcome(owned).find("not-supported") != std::string::npos);
 
-  BOOST_TEST(crdex.engine_cdex_create_task(engine, "{}", 2, nullptr) == CRDEX_E_UNSUPPORTED);
-  BOOST_TEST(std::string(crdex.last_error_message()).find("CDex") != std::string::npos);
-  BOOST_TEST(crdex.engine_cdex_fulfil_task(engine, "{}", 2, nullptr) == CRDEX_E_UNSUPPORTED);
   BOOST_TEST(crdex.engine_smart_launch_create(engine, "{}", 2, nullptr) == CRDEX_E_UNSUPPORTED);
   BOOST_TEST(crdex.engine_smart_launch_resolve(engine, "x", 1, nullptr) == CRDEX_E_UNSUPPORTED);
   BOOST_TEST(std::string(crdex.last_error_message()).find("SMART") != std::string::npos);

@@ -153,7 +153,8 @@ typedef void (*crdex_fhir_reply_fn)(void* reply_context, int http_status, const 
  * When the host gives one, every Direct Query request of the engine goes
  * through it (crdex_engine_fill_prefetch, and crdex_engine_evaluate when the
  * hook request lacks prefetch keys and carries fhirServer + fhirAuthorization):
- * GET only, one at a time, on the thread that called into the library, with
+ * GET only (and the POST of crdex_engine_cdex_create_task), one at a time, on
+ * the thread that called into the library, with
  * an absolute URL under the request's fhirServer (next pages of a search only
  * from the same origin). The host should honour the engine's time budget
  * ("prefetch_timeout_ms"); an answer that arrives later is discarded. Without
@@ -270,6 +271,25 @@ CRDEX_API crdex_status crdex_engine_replace_rules(crdex_engine* engine, const ch
  * were given inline (there is nothing to re-read) or a file is invalid. */
 CRDEX_API crdex_status crdex_engine_reload_rules(crdex_engine* engine) CRDEX_NOEXCEPT;
 
+/* [thread-safe on the same engine] CDex (CRDEX_FEATURE_CDEX, ABI 1.1): builds
+ * a cdex-task-data-request Task from `request_json` (docs/plugin.md, "CDex")
+ * and, when it names "post_to", POSTs it there (through the host's
+ * fhir_transport when set); the result JSON is the Task, as created by the
+ * server when posted. Errors: CRDEX_E_BAD_JSON, CRDEX_E_BAD_REQUEST (a member
+ * missing or wrong; the server refusing with 4xx), CRDEX_E_INTERNAL (5xx, no
+ * answer). *out_result as for crdex_engine_discovery(). */
+CRDEX_API crdex_status crdex_engine_cdex_create_task(const crdex_engine* engine, const char* request_json,
+                                                     size_t request_len, crdex_result** out_result) CRDEX_NOEXCEPT;
+
+/* [thread-safe on the same engine] CDex (CRDEX_FEATURE_CDEX, ABI 1.1): fulfils
+ * an incoming data-request Task: `task_json` is {"task", "fhir_server",
+ * "access_token", "code_queries"} (docs/plugin.md); runs its query against
+ * fhir_server on the calling thread and answers the Task completed with the
+ * result Bundle as output (or failed with the reason). CRDEX_E_UNSUPPORTED
+ * for requests it cannot run (questionnaire, unmapped code). */
+CRDEX_API crdex_status crdex_engine_cdex_fulfil_task(const crdex_engine* engine, const char* task_json,
+                                                     size_t task_len, crdex_result** out_result) CRDEX_NOEXCEPT;
+
 /* ---------------------------------------------------------------------------
  * Reserved: declared so hosts can code against them; NOT YET AVAILABLE.
  * In this build each returns CRDEX_E_UNSUPPORTED with a message (and, when
@@ -277,16 +297,6 @@ CRDEX_API crdex_status crdex_engine_reload_rules(crdex_engine* engine) CRDEX_NOE
  * crdex_feature_available() before relying on them. Inputs and outputs are
  * JSON so that the feature can grow without changing these signatures.
  * ------------------------------------------------------------------------- */
-
-/* [thread-safe on the same engine] CDex (CRDEX_FEATURE_CDEX): builds (and, as
- * `request_json` asks, POSTs) a data-request Task; the result JSON is the Task. */
-CRDEX_API crdex_status crdex_engine_cdex_create_task(const crdex_engine* engine, const char* request_json,
-                                                     size_t request_len, crdex_result** out_result) CRDEX_NOEXCEPT;
-
-/* [thread-safe on the same engine] CDex (CRDEX_FEATURE_CDEX): fulfils an incoming
- * data-request Task (runs its query, builds the output Bundle, advances the status). */
-CRDEX_API crdex_status crdex_engine_cdex_fulfil_task(const crdex_engine* engine, const char* task_json,
-                                                     size_t task_len, crdex_result** out_result) CRDEX_NOEXCEPT;
 
 /* [thread-safe on the same engine] SMART (CRDEX_FEATURE_SMART_LAUNCH): creates a
  * launch for a card link; the result JSON holds the launch id and URL. */
