@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "abi_guard.hpp"
-#include "cdex/fulfilment.hpp"  // hooks/src: the Data Source's fulfilment, shared on purpose
+#include "crdex/hooks/cdex/fulfilment.hpp"
 #include "cdex_requests.hpp"
 #include "crdex/crdex.h"
 #include "crdex/fhir/fhir_write.hpp"

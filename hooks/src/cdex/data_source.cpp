@@ -4,7 +4,7 @@
 
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/json_writer.hpp"
-#include "fulfilment.hpp"
+#include "crdex/hooks/cdex/fulfilment.hpp"
 
 namespace crdex::hooks::cdex {
 

@@ -1,4 +1,4 @@
-#include "fulfilment.hpp"
+#include "crdex/hooks/cdex/fulfilment.hpp"
 
 #include <simdjson.h>
 
