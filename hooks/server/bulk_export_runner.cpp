@@ -120,7 +120,9 @@ void BulkExportRunner::run() {
       continue;
     }
     if (next->second > Clock::now()) {
-      wake_.wait_until(lock, next->second);
+      // A copy: cancel() may erase the entry while this thread waits.
+      const auto when = next->second;
+      wake_.wait_until(lock, when);
       continue;
     }
     const std::string id = next->first;
