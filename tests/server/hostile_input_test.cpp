@@ -141,9 +141,15 @@ BOOST_AUTO_TEST_CASE(SEC_negative_and_huge_content_length_never_reach_a_handler)
     BOOST_TEST(response.find("\"cards\"") == std::string::npos);
   }
   // A Content-Length far above the limit is refused before the body is sent
-  // (Pistache answers 413, or for absurd values its own 500).
+  // (Pistache answers 413, or for absurd values its own 500). Pistache first
+  // reserves the announced length: the C++ allocator then throws bad_alloc,
+  // which Pistache turns into a 500, but AddressSanitizer's operator new
+  // aborts on a 1 TiB request instead, so the asan build skips this one
+  // (nginx refuses such a request in production, docs/deploy.md).
+#if !defined(__SANITIZE_ADDRESS__)
   const auto response = round_trip(port, post_head(size_t{1} << 40));
   BOOST_TEST((status_of(response) == 413 || status_of(response) == 500), response);
+#endif
   still_serving();
 }
 
