@@ -25,6 +25,8 @@ fhir::Result<simdjson::dom::object> decode_object(simdjson::dom::parser& parser,
                                                   const char* what) {
   auto bytes = base64url_decode(part);
   if (!bytes) return rejected(std::string("the token's ") + what + " is not base64url");
+  // Empty is no object; and simdjson must not be handed a null buffer (found by fuzzing).
+  if (bytes->empty()) return rejected(std::string("the token's ") + what + " is empty");
   simdjson::dom::object object;
   if (parser.parse(reinterpret_cast<const char*>(bytes->data()), bytes->size()).get(object) != simdjson::SUCCESS)
     return rejected(std::string("the token's ") + what + " is not a JSON object");

@@ -153,6 +153,8 @@ BOOST_AUTO_TEST_CASE(CH25_malformed_tokens_are_refused_with_a_reason) {
       {"a.b.c.d", "the bearer token is not a JWT in compact form (three dot-separated parts)"},
       {"!!.e30.", "the token's header is not base64url"},
       {base64url_encode("[1]") + ".e30.", "the token's header is not a JSON object"},
+      {".e30.", "the token's header is empty"},  // found by the jwt fuzz target
+      {base64url_encode(R"({"alg":"ES384"})") + "..", "the token's payload is empty"},
       {unsigned_token(R"({"kid":"k"})", "{}"), "the token's header has no \"alg\""},
       {unsigned_token(R"({"alg":"ES384","alg":"none"})", "{}"), "the token's header names \"alg\" twice"},
       {unsigned_token(R"({"alg":"ES384","kid":7})", "{}"), "the token's \"kid\" is not a string"},
