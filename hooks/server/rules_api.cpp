@@ -1,5 +1,7 @@
 #include "rules_api.hpp"
 
+#include "api_helpers.hpp"
+
 #include <charconv>
 
 #include "crdex/fhir/json_node.hpp"
@@ -61,24 +63,7 @@ ApiAnswer problems_answer(int status, const std::vector<config::RuleProblem>& pr
 
 // An OperationOutcome that reports success (severity information).
 ApiAnswer information(int status, const std::string& message) {
-  fhir::JsonBuffer buffer;
-  fhir::JsonWriter w(buffer);
-  w.StartObject();
-  fhir::write_key(w, "resourceType");
-  fhir::write_string(w, "OperationOutcome");
-  fhir::write_key(w, "issue");
-  w.StartArray();
-  w.StartObject();
-  fhir::write_key(w, "severity");
-  fhir::write_string(w, "information");
-  fhir::write_key(w, "code");
-  fhir::write_string(w, "informational");
-  fhir::write_key(w, "diagnostics");
-  fhir::write_string(w, message);
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return {status, {buffer.GetString(), buffer.GetSize()}, true, {}};
+  return {status, information_outcome(message), true, {}};
 }
 
 ApiAnswer failure_answer(const PublishFailure& failure) {

@@ -1,134 +1,20 @@
 // The payer rule publishing API on a real crdex-server: tokens, publish, list,
-// rollback, validation with every problem, dry run, a SIGKILL in the middle of
-// a publish (many times) and publishing while hook traffic runs.
-#include <signal.h>
+// rollback, validation with every problem, dry run, rule trace and the
+// crdex-rules CLI. Durability and load: rules_durability_test.cpp.
 #include <sys/wait.h>
 
-#include <atomic>
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <fstream>
 #include <map>
-#include <mutex>
-#include <random>
 #include <set>
-#include <thread>
 
-#include "support/fixtures.hpp"
-#include "support/http_client.hpp"
-#include "support/json_checks.hpp"
-#include "support/requests.hpp"
-#include "support/server_process.hpp"
+#include "server/publishing_server.hpp"
 
 using namespace crdex;
+using namespace crdex::test::publishing;
 
 namespace {
-
-constexpr const char* kAcme = "acme-health-plan";
-constexpr const char* kAcmeToken = "acme-publisher-token-0123456789";
-constexpr const char* kBluestoneToken = "bluestone-publisher-token-0123456789";
-constexpr const char* kCpt = "http://www.ama-assn.org/go/cpt";
-
-// An Acme rule set whose default outcome says `pa_needed`, with `filler`
-// extra rules so that a publish has some work to do.
-std::string acme_rules(const std::string& pa_needed, int filler = 0) {
-  std::string rules;
-  for (int i = 0; i < filler; ++i)
-    rules += std::string(i ? "," : "") + R"({"id":"filler-)" + std::to_string(i) +
-             R"(","when":{"codes":[{"system":"http://example.org/filler","code":"F)" + std::to_string(i) +
-             R"("}]},"then":{"covered":"covered","pa-needed":"no-auth"}})";
-  return R"({"schema":"crdex-rules/1",
-    "payer":{"id":"acme-health-plan","name":"Acme Health Plan","identifiedBy":{
-      "references":["Organization/acme-payer"],
-      "identifiers":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1234567893"}],
-      "displays":["Acme Health Plan"]}},
-    "defaultOutcome":{"covered":"covered","pa-needed":")" +
-         pa_needed + R"(","doc-needed":["clinical"],"doc-purpose":["withpa"],"reason":[{"text":"Plan policy"}]},
-    "rules":[)" + rules + "]}";
-}
-
-std::string acme_no_auth(int filler = 0) {
-  return R"({"schema":"crdex-rules/1",
-    "payer":{"id":"acme-health-plan","name":"Acme Health Plan","identifiedBy":{
-      "references":["Organization/acme-payer"],
-      "identifiers":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1234567893"}],
-      "displays":["Acme Health Plan"]}},
-    "defaultOutcome":{"covered":"covered","pa-needed":"no-auth"},"rules":[)" +
-         [&] {
-           std::string rules;
-           for (int i = 0; i < filler; ++i)
-             rules += std::string(i ? "," : "") + R"({"id":"f)" + std::to_string(i) +
-                      R"(","when":{"codes":[{"system":"http://example.org/filler","code":"F)" + std::to_string(i) +
-                      R"("}]},"then":{"covered":"covered"}})";
-           return rules;
-         }() +
-         "]}";
-}
-
-// An order for a code no rule names: it gets the default outcome.
-std::string unlisted_order_request() {
-  return test::order_sign_request(test::service_request_entry("sr-1", kCpt, "99999"),
-                                  R"({"coverage":)" + test::ig_coverage_bundle() + "}");
-}
-
-std::string bearer(const std::string& token) { return "Authorization: Bearer " + token; }
-
-// A running server whose data directory outlives restarts, with both example
-// payers' publisher tokens configured.
-struct PublishingServer {
-  test::TempDir dir;
-  std::string data = (dir.path() / "data").string();
-  std::unique_ptr<test::ServerProcess> server;
-
-  PublishingServer() {
-    write_token("acme.token", kAcmeToken);
-    write_token("bluestone.token", kBluestoneToken);
-    start();
-  }
-  void write_token(const std::string& name, const std::string& token) {
-    std::ofstream(dir.path() / name) << token << "\n";
-  }
-  void start() {
-    server = std::make_unique<test::ServerProcess>(
-        std::vector<std::string>{"--publisher-token", std::string(kAcme) + "=" + (dir.path() / "acme.token").string(),
-                                 "--publisher-token",
-                                 "bluestone-health=" + (dir.path() / "bluestone.token").string(), "--allow-rule-trace"},
-        std::string(), true, data);
-  }
-  std::string url(const std::string& path) const { return server->base_url() + path; }
-
-  test::HttpResult call(const std::string& method, const std::string& path, const std::string& body = {},
-                        const std::string& token = kAcmeToken) const {
-    std::vector<std::string> headers;
-    if (!token.empty()) headers.push_back(bearer(token));
-    return test::http_request(method, url(path), body, "application/json", headers);
-  }
-  test::HttpResult publish(const std::string& document, const std::string& token = kAcmeToken) const {
-    return call("PUT", "/payers/acme-health-plan/rules", document, token);
-  }
-  // pa-needed of the single order of `unlisted_order_request`, and the
-  // rule-set version its coverage-assertion-id names.
-  std::pair<std::string, std::string> decision() const {
-    const auto response = test::http_post(url("/cds-services/crdex-order-sign"), unlisted_order_request());
-    BOOST_TEST_REQUIRE(response.status == 200, response.body);
-    test::Json answer(response.body);
-    auto resource = answer.root()["systemActions"].at(0)["resource"].value();
-    return {test::coverage_information_code(resource, "pa-needed"),
-            test::coverage_information_code(resource, "coverage-assertion-id")};
-  }
-};
-
-// "acme-health-plan.v3.<uuid>" -> "3"
-std::string version_of_assertion(const std::string& assertion_id) {
-  const auto start = assertion_id.find(".v");
-  if (start == std::string::npos) return {};
-  const auto end = assertion_id.find('.', start + 2);
-  return assertion_id.substr(start + 2, end - start - 2);
-}
-
-int64_t int_of(const std::string& body, const char* key) {
-  test::Json json(body);
-  return json.root()[key].get_int64().value();
-}
 
 // Runs crdex-rules with `args` (shell words, already quoted); exit code and stdout.
 std::pair<int, std::string> run_cli(const std::string& args) {
@@ -142,6 +28,7 @@ std::pair<int, std::string> run_cli(const std::string& args) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
 
 }  // namespace
 
@@ -272,130 +159,6 @@ BOOST_AUTO_TEST_CASE(RULES_05_rule_trace_only_when_asked_and_allowed) {
   auto trace = answer.root()["extension"]["crdex.rule-trace"].at(0);
   BOOST_TEST(std::string(trace["winner"].get_string().value()) == "mammography-contrast-pa");
   BOOST_TEST(trace["ruleSetVersion"].get_int64().value() == 1);
-}
-
-BOOST_AUTO_TEST_CASE(RULES_06_sigkill_during_publish_leaves_old_or_new_never_a_mix) {
-  // Each round publishes the other of two large documents and kills the
-  // server at a random moment of the publish; after the restart the current
-  // version must be the old one or the new one, whole, and be what is served.
-  std::mt19937 random(20261122);
-  const std::string documents[2] = {acme_no_auth(3000), acme_rules("auth-needed", 3000)};
-  const auto first = publish(documents[0]);
-  BOOST_TEST_REQUIRE(first.status == 201, first.body);
-  int64_t current_version = int_of(first.body, "version");
-  // How long a publish takes here: kill moments are spread over 0..1.5x that.
-  const auto started = std::chrono::steady_clock::now();
-  const auto timed = publish(documents[0]);
-  BOOST_TEST_REQUIRE(timed.status == 201, timed.body);
-  current_version = int_of(timed.body, "version");
-  const auto publish_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-  int current_document = 0;
-  int old_kept = 0, new_kept = 0;
-  for (int round = 0; round < 20; ++round) {
-    const int next_document = 1 - current_document;
-    std::thread publisher([&] {
-      try {
-        publish(documents[next_document]);
-      } catch (const std::exception&) {
-        // The connection dies with the server: expected.
-      }
-    });
-    // The delay only picks the moment of the kill; nothing waits on it.
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int64_t>(0, publish_us * 3 / 2)(random)));
-    server->stop(SIGKILL);
-    publisher.join();
-    start();
-
-    const auto now = call("GET", "/payers/acme-health-plan/rules");
-    BOOST_TEST_REQUIRE(now.status == 200, now.body);
-    const int64_t version = int_of(now.body, "version");
-    test::Json body(now.body);
-    const std::string pa(body.root()["ruleSet"]["defaultOutcome"]["pa-needed"].get_string().value());
-    const auto [served_pa, assertion] = decision();
-    BOOST_TEST(version_of_assertion(assertion) == std::to_string(version));
-    BOOST_TEST(served_pa == pa);
-    if (version == current_version) {
-      ++old_kept;
-      BOOST_TEST(pa == (current_document == 0 ? "no-auth" : "auth-needed"));
-    } else {
-      BOOST_TEST_REQUIRE(version == current_version + 1);
-      ++new_kept;
-      BOOST_TEST(pa == (next_document == 0 ? "no-auth" : "auth-needed"));
-      current_version = version;
-      current_document = next_document;
-    }
-    // The stored document is exactly one of the two (its checksum holds).
-    const auto stored = call("GET", "/payers/acme-health-plan/rules/versions/" + std::to_string(version));
-    BOOST_TEST(stored.status == 200);
-  }
-  BOOST_TEST_MESSAGE("SIGKILL rounds: old kept " << old_kept << ", new kept " << new_kept << " (publish takes "
-                                                  << publish_us << " us)");
-  BOOST_TEST(old_kept + new_kept == 20);
-}
-
-BOOST_AUTO_TEST_CASE(RULES_07_publish_under_load_has_no_failed_or_mixed_responses) {
-  const std::string documents[2] = {acme_no_auth(200), acme_rules("auth-needed", 200)};
-  // Three orders per request: all three must come from one version.
-  const std::string request = test::order_sign_request(
-      test::service_request_entry("a", kCpt, "99991") + "," + test::service_request_entry("b", kCpt, "99992") + "," +
-          test::service_request_entry("c", kCpt, "99993"),
-      R"({"coverage":)" + test::ig_coverage_bundle() + "}");
-  std::atomic<bool> publishing{true};
-  std::atomic<int> responses{0}, failures{0}, mixed{0};
-  // version -> its pa-needed is fixed by what was published; recorded after each publish.
-  std::mutex published_mutex;
-  std::map<std::string, std::string> pa_of_version{{"1", "no-auth"}};
-  std::vector<std::pair<std::string, std::string>> seen;  // (version, pa) pairs observed
-  std::mutex seen_mutex;
-  std::string first_failure;  // under seen_mutex
-  auto note_failure = [&](const std::string& what) {
-    ++failures;
-    std::lock_guard lock(seen_mutex);
-    if (first_failure.empty()) first_failure = what;
-  };
-
-  auto client = [&] {
-    while (publishing) {
-      try {
-        const auto response = test::http_post(url("/cds-services/crdex-order-sign"), request);
-        ++responses;
-        if (response.status != 200) {
-          note_failure(std::to_string(response.status) + " " + response.body);
-          continue;
-        }
-        test::Json answer(response.body);
-        std::set<std::pair<std::string, std::string>> decisions;
-        for (auto action : answer.root()["systemActions"].get_array())
-          decisions.insert({version_of_assertion(test::coverage_information_code(action["resource"].value(),
-                                                                                  "coverage-assertion-id")),
-                            test::coverage_information_code(action["resource"].value(), "pa-needed")});
-        if (decisions.size() != 1) ++mixed;
-        std::lock_guard lock(seen_mutex);
-        seen.push_back(*decisions.begin());
-      } catch (const std::exception& e) {
-        note_failure(e.what());
-      }
-    }
-  };
-  std::thread clients[2] = {std::thread(client), std::thread(client)};
-  for (int i = 0; i < 12; ++i) {
-    const auto published = publish(documents[i % 2]);
-    BOOST_TEST(published.status == 201, published.body);
-    if (published.status == 201) {
-      std::lock_guard lock(published_mutex);
-      pa_of_version[std::to_string(int_of(published.body, "version"))] = i % 2 == 0 ? "no-auth" : "auth-needed";
-    }
-  }
-  publishing = false;
-  for (auto& c : clients) c.join();
-
-  BOOST_TEST(failures == 0, first_failure);
-  BOOST_TEST(mixed == 0);
-  BOOST_TEST(responses > 0);
-  for (const auto& [version, pa] : seen) {
-    BOOST_TEST_REQUIRE(pa_of_version.contains(version), "unpublished version " << version);
-    BOOST_TEST(pa_of_version.at(version) == pa, "version " << version);
-  }
 }
 
 BOOST_AUTO_TEST_CASE(RULES_08_cli_validate_diff_issue_token_and_publish) {
