@@ -195,9 +195,8 @@ fhir::Result<std::vector<StoredRuleSet>> RuleStore::versions(std::string_view pa
   if (!s.ok()) return db_->error("cannot list versions");
   s.bind(1, payer_id);
   std::vector<StoredRuleSet> out;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) out.push_back(read_row(s, false));
-  if (rc != SqliteStep::done) return db_->error("cannot list versions");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_row(row, false)); }))
+    return db_->error("cannot list versions");
   return out;
 }
 
@@ -235,9 +234,8 @@ fhir::Result<std::vector<StoredRuleSet>> RuleStore::all_current() {
   SqliteStatement s(*db_, sql);
   if (!s.ok()) return db_->error("cannot read the current versions");
   std::vector<StoredRuleSet> out;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) out.push_back(read_row(s, true));
-  if (rc != SqliteStep::done) return db_->error("cannot read the current versions");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_row(row, true)); }))
+    return db_->error("cannot read the current versions");
   return out;
 }
 

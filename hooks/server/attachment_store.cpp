@@ -172,9 +172,8 @@ fhir::Result<std::vector<StoredSubmission>> AttachmentStore::find(const Attachme
   if (q.member_id) select.bind(3, q.member_id->value).bind(4, q.member_id->system);
   if (q.claim_id) select.bind(5, q.claim_id->value).bind(6, q.claim_id->system);
   std::vector<StoredSubmission> out;
-  SqliteStep rc;
-  while ((rc = select.step()) == SqliteStep::row) out.push_back(read_submission(select));
-  if (rc != SqliteStep::done) return db_->error("cannot search");
+  if (!select.each_row([&](const SqliteStatement& row) { out.push_back(read_submission(row)); }))
+    return db_->error("cannot search");
   for (auto& s : out)
     if (auto loaded = load_attachments(s); !loaded) return loaded.error();
   return out;
@@ -214,11 +213,11 @@ fhir::Result<bool> AttachmentStore::load_attachments(StoredSubmission& submissio
                        "SELECT sequence, content_type, code, line_items FROM attachments WHERE submission_id = ? "
                        "ORDER BY sequence");
   read.bind(1, submission.id);
-  SqliteStep rc;
-  while ((rc = read.step()) == SqliteStep::row)
+  const bool read_all = read.each_row([&](const SqliteStatement& row) {
     submission.attachments.push_back(
-        {static_cast<int>(read.integer(0)), read.text(1), read.text(2), line_items_from(read.text(3))});
-  if (rc != SqliteStep::done) return db_->error("cannot read attachments");
+        {static_cast<int>(row.integer(0)), row.text(1), row.text(2), line_items_from(row.text(3))});
+  });
+  if (!read_all) return db_->error("cannot read attachments");
   return true;
 }
 

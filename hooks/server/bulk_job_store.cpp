@@ -118,9 +118,8 @@ fhir::Result<std::vector<BulkJob>> BulkJobStore::list() {
   std::lock_guard lock(mutex_);
   SqliteStatement s(*db_, (std::string("SELECT ") + kColumns + " FROM jobs ORDER BY created_at, id"));
   std::vector<BulkJob> out;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) out.push_back(read_job(s));
-  if (rc != SqliteStep::done) return db_->error("cannot list");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_job(row)); }))
+    return db_->error("cannot list");
   for (auto& job : out)
     if (!load_files(job)) return db_->error("cannot read the files");
   return out;
@@ -131,11 +130,10 @@ bool BulkJobStore::load_files(BulkJob& job) {
                     "SELECT sequence, kind, type, url, path, resources, bytes FROM files WHERE job_id = ? "
                     "ORDER BY sequence");
   f.bind(1, job.id);
-  SqliteStep rc;
-  while ((rc = f.step()) == SqliteStep::row)
-    job.files.push_back({static_cast<int>(f.integer(0)), f.text(1), f.text(2), f.text(3), f.text(4), f.integer(5),
-                         f.integer(6)});
-  return rc == SqliteStep::done;
+  return f.each_row([&](const SqliteStatement& row) {
+    job.files.push_back({static_cast<int>(row.integer(0)), row.text(1), row.text(2), row.text(3), row.text(4),
+                         row.integer(5), row.integer(6)});
+  });
 }
 
 fhir::Result<std::vector<std::string>> BulkJobStore::unfinished_ids() {
@@ -143,9 +141,8 @@ fhir::Result<std::vector<std::string>> BulkJobStore::unfinished_ids() {
   SqliteStatement s(*db_,
                     "SELECT id FROM jobs WHERE state NOT IN ('completed', 'failed', 'cancelled') ORDER BY created_at");
   std::vector<std::string> out;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) out.push_back(s.text(0));
-  if (rc != SqliteStep::done) return db_->error("cannot list");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(row.text(0)); }))
+    return db_->error("cannot list");
   return out;
 }
 

@@ -93,9 +93,8 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::find(const AuditQuery& query) 
   if (query.to_ms) s.bind(index++, *query.to_ms);
   s.bind(index, int64_t{query.limit});
   std::vector<AuditEntry> out;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) out.push_back(read_entry(s));
-  if (rc != SqliteStep::done) return db_->error("cannot search");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_entry(row)); }))
+    return db_->error("cannot search");
   return out;
 }
 
@@ -108,9 +107,8 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::last_answered(const std::strin
   if (!s.ok()) return db_->error("cannot read recorded calls");
   s.bind(1, payer_id).bind(2, int64_t{count});
   std::vector<AuditEntry> out;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) out.push_back(read_entry(s));
-  if (rc != SqliteStep::done) return db_->error("cannot read recorded calls");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_entry(row)); }))
+    return db_->error("cannot read recorded calls");
   return out;
 }
 

@@ -88,9 +88,8 @@ fhir::Result<std::vector<SourceTaskRow>> TaskStore::sources(const std::string& s
   if (!s.ok()) return db_->error("cannot list Tasks");
   if (!status.empty()) s.bind(1, status);
   std::vector<SourceTaskRow> rows;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) rows.push_back({s.text(0), s.text(1), s.text(2)});
-  if (rc != SqliteStep::done) return db_->error("cannot list Tasks");
+  if (!s.each_row([&](const SqliteStatement& row) { rows.push_back({row.text(0), row.text(1), row.text(2)}); }))
+    return db_->error("cannot list Tasks");
   return rows;
 }
 
@@ -124,9 +123,8 @@ fhir::Result<std::vector<ConsumerRequestRow>> TaskStore::followed_requests() {
                           " FROM consumer_requests WHERE next_poll_ms > 0 ORDER BY next_poll_ms");
   if (!s.ok()) return db_->error("cannot list requests");
   std::vector<ConsumerRequestRow> rows;
-  SqliteStep rc;
-  while ((rc = s.step()) == SqliteStep::row) rows.push_back(read_request(s));
-  if (rc != SqliteStep::done) return db_->error("cannot list requests");
+  if (!s.each_row([&](const SqliteStatement& row) { rows.push_back(read_request(row)); }))
+    return db_->error("cannot list requests");
   return rows;
 }
 

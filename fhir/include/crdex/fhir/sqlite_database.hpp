@@ -93,6 +93,14 @@ class SqliteStatement {
   bool run() { return step() == SqliteStep::done; }
   // Ready to run again with new bindings.
   void reset();
+  // Steps through the rows, calling on_row(*this) for each; true when it ran
+  // to the end, false when a step failed.
+  template <class OnRow>
+  bool each_row(OnRow&& on_row) {
+    SqliteStep rc;
+    while ((rc = step()) == SqliteStep::row) on_row(static_cast<const SqliteStatement&>(*this));
+    return rc == SqliteStep::done;
+  }
 
   std::string text(int column) const;  // "" for NULL
   int64_t integer(int column) const;   // 0 for NULL
