@@ -3,8 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <chrono>
-#include <cstdio>
+#include "crdex/fhir/instant.hpp"
 
 namespace crdex::config {
 
@@ -40,19 +39,6 @@ CREATE TABLE IF NOT EXISTS publishers (
 
 fhir::Error not_found(const std::string& message) {
   return fhir::Error{404, fhir::IssueType::not_found, message, ""};
-}
-
-std::string now_utc() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[80];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
-  return text;
 }
 
 std::string hex(const unsigned char* data, size_t size) {
@@ -124,8 +110,8 @@ fhir::Result<StoredRuleSet> RuleStore::insert_version(std::string_view payer_id,
     if (!s.ok() || s.bind(1, payer_id).step() != SqliteStep::row) return db_->error("cannot number the version");
     next = static_cast<int>(s.integer(0));
   }
-  StoredRuleSet stored{std::string(payer_id), next,   std::string(author), now_utc(), sha256_checksum(document),
-                       std::string(comment),  std::string(document), true};
+  StoredRuleSet stored{std::string(payer_id),  next, std::string(author), fhir::now_instant(),
+                       sha256_checksum(document), std::string(comment), std::string(document), true};
   {
     SqliteStatement s(*db_,
                       "INSERT INTO rule_set_versions (payer_id, version, author, created_at, checksum, comment, "
@@ -179,7 +165,7 @@ fhir::Result<StoredRuleSet> RuleStore::make_current(std::string_view payer_id, i
         return not_found("payer \"" + std::string(payer_id) + "\" has no rule set version " + std::to_string(version));
     }
     SqliteStatement s(*db_, kMakeCurrent);
-    if (!s.ok() || !s.bind(1, payer_id).bind(2, version).bind(3, now_utc()).bind(4, author).run())
+    if (!s.ok() || !s.bind(1, payer_id).bind(2, version).bind(3, fhir::now_instant()).bind(4, author).run())
       return db_->error("cannot change the current version");
     if (!transaction.commit()) return db_->error("cannot commit the rollback");
   }

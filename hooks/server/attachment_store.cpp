@@ -1,7 +1,7 @@
 #include "attachment_store.hpp"
 
 #include "crdex/fhir/json_writer.hpp"
-#include "crdex/hooks/timestamps.hpp"
+#include "crdex/fhir/instant.hpp"
 
 namespace crdex::server {
 
@@ -102,7 +102,7 @@ fhir::Result<StoredSubmission> AttachmentStore::add(const fhir::SubmitAttachment
   std::lock_guard lock(mutex_);
   SqliteTransaction tx(*db_);
   if (!tx.begun()) return db_->error("cannot begin");
-  const auto received_at = hooks::format_rfc3339_ms(hooks::now_epoch_ms());
+  const auto received_at = fhir::now_instant();
   {
     SqliteStatement insert(*db_,
                            "INSERT INTO submissions (received_at, tracking_system, tracking_value, attach_to, "
@@ -153,7 +153,7 @@ fhir::Result<int> AttachmentStore::register_claim(const ClaimRegistration& claim
                          "claim_value = excluded.claim_value");
   upsert.bind(1, claim.tracking_id.system).bind(2, claim.tracking_id.value).bind(3, claim.attach_to);
   upsert.bind(4, claim.claim_id.system).bind(5, claim.claim_id.value);
-  upsert.bind(6, hooks::format_rfc3339_ms(hooks::now_epoch_ms()));
+  upsert.bind(6, fhir::now_instant());
   if (!upsert.run()) return db_->error("cannot register the claim");
   if (!tx.commit()) return db_->error("cannot commit");
   return held;

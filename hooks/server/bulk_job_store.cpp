@@ -1,6 +1,6 @@
 #include "bulk_job_store.hpp"
 
-#include "crdex/hooks/timestamps.hpp"
+#include "crdex/fhir/instant.hpp"
 
 namespace crdex::server {
 
@@ -152,7 +152,7 @@ fhir::Result<bool> BulkJobStore::update(const BulkJob& j) {
                     "UPDATE jobs SET updated_at = ?, state = ?, status_url = ?, progress = ?, polls = ?, error = ?, "
                     "manifest = ?, transaction_time = ? "
                     "WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled')");
-  s.bind(1, hooks::format_rfc3339_ms(hooks::now_epoch_ms())).bind(2, j.state).bind(3, j.status_url);
+  s.bind(1, fhir::now_instant()).bind(2, j.state).bind(3, j.status_url);
   s.bind(4, j.progress).bind(5, j.polls);
   s.bind(6, j.error).bind(7, j.manifest).bind(8, j.transaction_time).bind(9, j.id);
   if (!s.run()) return db_->error("cannot update");
@@ -166,7 +166,7 @@ fhir::Result<bool> BulkJobStore::complete(const std::string& id, const std::vect
   SqliteStatement done(*db_,
                        "UPDATE jobs SET updated_at = ?, state = 'completed', progress = '' WHERE id = ? AND state = "
                        "'downloading'");
-  if (!done.bind(1, hooks::format_rfc3339_ms(hooks::now_epoch_ms())).bind(2, id).run())
+  if (!done.bind(1, fhir::now_instant()).bind(2, id).run())
     return db_->error("cannot complete");
   if (db_->changes() != 1) return false;  // cancelled meanwhile
   SqliteStatement clear(*db_, "DELETE FROM files WHERE job_id = ?");
@@ -188,7 +188,7 @@ fhir::Result<bool> BulkJobStore::cancel(const std::string& id) {
   SqliteStatement s(*db_,
                     "UPDATE jobs SET updated_at = ?, state = 'cancelled' WHERE id = ? AND state NOT IN ('completed', "
                     "'failed', 'cancelled')");
-  if (!s.bind(1, hooks::format_rfc3339_ms(hooks::now_epoch_ms())).bind(2, id).run()) return db_->error("cannot cancel");
+  if (!s.bind(1, fhir::now_instant()).bind(2, id).run()) return db_->error("cannot cancel");
   return db_->changes() == 1;
 }
 

@@ -4,8 +4,8 @@
 #include <tuple>
 
 #include "audit_database.hpp"
+#include "crdex/fhir/instant.hpp"
 #include "crdex/fhir/json_writer.hpp"
-#include "crdex/hooks/timestamps.hpp"
 
 namespace crdex::hooks {
 
@@ -43,7 +43,7 @@ fhir::Result<int64_t> FeedbackStore::add(const std::string& service_id, const st
                     "accepted_suggestions, override_system, override_code, override_display, user_comment, "
                     "received_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
   if (!s.ok()) return db_->error("cannot prepare storing feedback");
-  const std::string received_at = format_rfc3339_ms(now_epoch_ms());
+  const std::string received_at = fhir::now_instant();
   int64_t added = 0;
   for (const auto& item : items) {
     s.bind(1, service_id)
