@@ -2,12 +2,14 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
-#include <chrono>
-#include <cstdio>
+#include "crdex/fhir/instant.hpp"
 
 namespace crdex::config {
+
+using fhir::SqliteStatement;
+using fhir::SqliteStep;
+using fhir::SqliteTransaction;
 
 namespace {
 
@@ -35,25 +37,8 @@ CREATE TABLE IF NOT EXISTS publishers (
 );
 )sql";
 
-fhir::Error store_error(sqlite3* db, const std::string& what) {
-  return fhir::Error{500, fhir::IssueType::exception, "rule store: " + what + ": " + sqlite3_errmsg(db), ""};
-}
-
 fhir::Error not_found(const std::string& message) {
   return fhir::Error{404, fhir::IssueType::not_found, message, ""};
-}
-
-std::string now_utc() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[80];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
-  return text;
 }
 
 std::string hex(const unsigned char* data, size_t size) {
@@ -67,63 +52,22 @@ std::string hex(const unsigned char* data, size_t size) {
   return out;
 }
 
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) == SQLITE_OK; }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool ok() const { return ok_; }
-  Statement& bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& bind(int index, int value) {
-    sqlite3_bind_int(stmt_, index, value);
-    return *this;
-  }
-  int step() { return sqlite3_step(stmt_); }
-  std::string text(int column) const {
-    const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
-  }
-  int integer(int column) const { return sqlite3_column_int(stmt_, column); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  bool ok_ = false;
-};
+// Points the payer at a version (insert or move the pointer).
+constexpr const char* kMakeCurrent =
+    "INSERT INTO current_rule_sets (payer_id, version, changed_at, changed_by) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (payer_id) DO UPDATE SET version = excluded.version, changed_at = excluded.changed_at, "
+    "changed_by = excluded.changed_by";
 
 constexpr const char* kVersionColumns =
     "v.payer_id, v.version, v.author, v.created_at, v.checksum, v.comment, "
     "COALESCE(c.version = v.version, 0)";
 
-StoredRuleSet read_row(const Statement& s, bool with_document) {
-  StoredRuleSet out{s.text(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.text(5), {}, s.integer(6) != 0};
+StoredRuleSet read_row(const SqliteStatement& s, bool with_document) {
+  StoredRuleSet out{s.text(0), static_cast<int>(s.integer(1)), s.text(2), s.text(3), s.text(4), s.text(5), {},
+                    s.integer(6) != 0};
   if (with_document) out.document = s.text(7);
   return out;
 }
-
-bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-
-// Rolls back unless commit() succeeded.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { begun_ = exec(db_, "BEGIN IMMEDIATE"); }
-  ~Transaction() {
-    if (begun_ && !committed_) exec(db_, "ROLLBACK");
-  }
-  bool begun() const { return begun_; }
-  bool commit() { return committed_ = exec(db_, "COMMIT"); }
-
- private:
-  sqlite3* db_;
-  bool begun_ = false;
-  bool committed_ = false;
-};
 
 }  // namespace
 
@@ -141,28 +85,20 @@ std::string new_publisher_token() {
 }
 
 fhir::Result<std::unique_ptr<RuleStore>> RuleStore::open(const std::filesystem::path& file) {
-  sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-  if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return fhir::Error{500, fhir::IssueType::exception, file.string() + ": cannot open the rule store: " + message, ""};
-  }
-  std::unique_ptr<RuleStore> store(new RuleStore(db));
-  sqlite3_busy_timeout(db, 10'000);  // another process (crdex-rules token) may hold the write lock briefly
-  // WAL: readers never block the writer; FULL: a committed publish survives power loss.
-  if (!exec(db, "PRAGMA journal_mode=WAL") || !exec(db, "PRAGMA synchronous=FULL") ||
-      !exec(db, "PRAGMA foreign_keys=ON") || !exec(db, kSchema))
-    return store_error(db, "cannot prepare " + file.string());
-  return store;
+  // WAL: readers never block the writer; FULL: a committed publish survives
+  // power loss; the busy timeout: another process (crdex-rules token) may
+  // hold the write lock briefly.
+  auto db = fhir::SqliteDatabase::open(file, kSchema, {.name = "rule store"});
+  if (!db) return db.error();
+  return std::unique_ptr<RuleStore>(new RuleStore(std::move(db).value()));
 }
 
-RuleStore::~RuleStore() { sqlite3_close(db_); }
+RuleStore::~RuleStore() = default;
 
 fhir::Result<bool> RuleStore::empty() {
   std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT COUNT(*) FROM current_rule_sets");
-  if (!s.ok() || s.step() != SQLITE_ROW) return store_error(db_, "cannot count rule sets");
+  SqliteStatement s(*db_, "SELECT COUNT(*) FROM current_rule_sets");
+  if (!s.ok() || s.step() != SqliteStep::row) return db_->error("cannot count rule sets");
   return s.integer(0) == 0;
 }
 
@@ -170,27 +106,24 @@ fhir::Result<StoredRuleSet> RuleStore::insert_version(std::string_view payer_id,
                                                       std::string_view author, std::string_view comment) {
   int next = 1;
   {
-    Statement s(db_, "SELECT COALESCE(MAX(version), 0) + 1 FROM rule_set_versions WHERE payer_id = ?");
-    if (!s.ok() || s.bind(1, payer_id).step() != SQLITE_ROW) return store_error(db_, "cannot number the version");
-    next = s.integer(0);
+    SqliteStatement s(*db_, "SELECT COALESCE(MAX(version), 0) + 1 FROM rule_set_versions WHERE payer_id = ?");
+    if (!s.ok() || s.bind(1, payer_id).step() != SqliteStep::row) return db_->error("cannot number the version");
+    next = static_cast<int>(s.integer(0));
   }
-  StoredRuleSet stored{std::string(payer_id), next,   std::string(author), now_utc(), sha256_checksum(document),
-                       std::string(comment),  std::string(document), true};
+  StoredRuleSet stored{std::string(payer_id),  next, std::string(author), fhir::now_instant(),
+                       sha256_checksum(document), std::string(comment), std::string(document), true};
   {
-    Statement s(db_,
-                "INSERT INTO rule_set_versions (payer_id, version, author, created_at, checksum, comment, document) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    if (!s.ok() || s.bind(1, payer_id).bind(2, next).bind(3, author).bind(4, stored.created_at)
-                           .bind(5, stored.checksum).bind(6, comment).bind(7, document).step() != SQLITE_DONE)
-      return store_error(db_, "cannot store the version");
+    SqliteStatement s(*db_,
+                      "INSERT INTO rule_set_versions (payer_id, version, author, created_at, checksum, comment, "
+                      "document) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!s.ok() || !s.bind(1, payer_id).bind(2, next).bind(3, author).bind(4, stored.created_at)
+                        .bind(5, stored.checksum).bind(6, comment).bind(7, document).run())
+      return db_->error("cannot store the version");
   }
   {
-    Statement s(db_,
-                "INSERT INTO current_rule_sets (payer_id, version, changed_at, changed_by) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (payer_id) DO UPDATE SET version = excluded.version, changed_at = excluded.changed_at, "
-                "changed_by = excluded.changed_by");
-    if (!s.ok() || s.bind(1, payer_id).bind(2, next).bind(3, stored.created_at).bind(4, author).step() != SQLITE_DONE)
-      return store_error(db_, "cannot make the version current");
+    SqliteStatement s(*db_, kMakeCurrent);
+    if (!s.ok() || !s.bind(1, payer_id).bind(2, next).bind(3, stored.created_at).bind(4, author).run())
+      return db_->error("cannot make the version current");
   }
   return stored;
 }
@@ -198,46 +131,43 @@ fhir::Result<StoredRuleSet> RuleStore::insert_version(std::string_view payer_id,
 fhir::Result<StoredRuleSet> RuleStore::publish(std::string_view payer_id, std::string_view document,
                                                std::string_view author, std::string_view comment) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(db_);
-  if (!transaction.begun()) return store_error(db_, "cannot begin a publish");
+  SqliteTransaction transaction(*db_);
+  if (!transaction.begun()) return db_->error("cannot begin a publish");
   auto stored = insert_version(payer_id, document, author, comment);
   if (!stored) return stored;
-  if (!transaction.commit()) return store_error(db_, "cannot commit the publish");
+  if (!transaction.commit()) return db_->error("cannot commit the publish");
   return stored;
 }
 
 fhir::Result<std::vector<StoredRuleSet>> RuleStore::publish_all(const std::vector<StoredRuleSet>& sets) {
   std::lock_guard lock(mutex_);
-  Transaction transaction(db_);
-  if (!transaction.begun()) return store_error(db_, "cannot begin a publish");
+  SqliteTransaction transaction(*db_);
+  if (!transaction.begun()) return db_->error("cannot begin a publish");
   std::vector<StoredRuleSet> out;
   for (const auto& set : sets) {
     auto stored = insert_version(set.payer_id, set.document, set.author, set.comment);
     if (!stored) return stored.error();
     out.push_back(std::move(stored).value());
   }
-  if (!transaction.commit()) return store_error(db_, "cannot commit the publish");
+  if (!transaction.commit()) return db_->error("cannot commit the publish");
   return out;
 }
 
 fhir::Result<StoredRuleSet> RuleStore::make_current(std::string_view payer_id, int version, std::string_view author) {
   {
     std::lock_guard lock(mutex_);
-    Transaction transaction(db_);
-    if (!transaction.begun()) return store_error(db_, "cannot begin a rollback");
+    SqliteTransaction transaction(*db_);
+    if (!transaction.begun()) return db_->error("cannot begin a rollback");
     {
-      Statement s(db_, "SELECT 1 FROM rule_set_versions WHERE payer_id = ? AND version = ?");
-      if (!s.ok()) return store_error(db_, "cannot look up the version");
-      if (s.bind(1, payer_id).bind(2, version).step() != SQLITE_ROW)
+      SqliteStatement s(*db_, "SELECT 1 FROM rule_set_versions WHERE payer_id = ? AND version = ?");
+      if (!s.ok()) return db_->error("cannot look up the version");
+      if (s.bind(1, payer_id).bind(2, version).step() != SqliteStep::row)
         return not_found("payer \"" + std::string(payer_id) + "\" has no rule set version " + std::to_string(version));
     }
-    Statement s(db_,
-                "INSERT INTO current_rule_sets (payer_id, version, changed_at, changed_by) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (payer_id) DO UPDATE SET version = excluded.version, changed_at = excluded.changed_at, "
-                "changed_by = excluded.changed_by");
-    if (!s.ok() || s.bind(1, payer_id).bind(2, version).bind(3, now_utc()).bind(4, author).step() != SQLITE_DONE)
-      return store_error(db_, "cannot change the current version");
-    if (!transaction.commit()) return store_error(db_, "cannot commit the rollback");
+    SqliteStatement s(*db_, kMakeCurrent);
+    if (!s.ok() || !s.bind(1, payer_id).bind(2, version).bind(3, fhir::now_instant()).bind(4, author).run())
+      return db_->error("cannot change the current version");
+    if (!transaction.commit()) return db_->error("cannot commit the rollback");
   }
   return this->version(payer_id, version);
 }
@@ -247,13 +177,12 @@ fhir::Result<std::vector<StoredRuleSet>> RuleStore::versions(std::string_view pa
   const std::string sql = std::string("SELECT ") + kVersionColumns +
                           " FROM rule_set_versions v LEFT JOIN current_rule_sets c ON c.payer_id = v.payer_id"
                           " WHERE v.payer_id = ? ORDER BY v.version DESC";
-  Statement s(db_, sql.c_str());
-  if (!s.ok()) return store_error(db_, "cannot list versions");
+  SqliteStatement s(*db_, sql);
+  if (!s.ok()) return db_->error("cannot list versions");
   s.bind(1, payer_id);
   std::vector<StoredRuleSet> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s, false));
-  if (rc != SQLITE_DONE) return store_error(db_, "cannot list versions");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_row(row, false)); }))
+    return db_->error("cannot list versions");
   return out;
 }
 
@@ -262,11 +191,11 @@ fhir::Result<StoredRuleSet> RuleStore::version(std::string_view payer_id, int ve
   const std::string sql = std::string("SELECT ") + kVersionColumns +
                           ", v.document FROM rule_set_versions v LEFT JOIN current_rule_sets c"
                           " ON c.payer_id = v.payer_id WHERE v.payer_id = ? AND v.version = ?";
-  Statement s(db_, sql.c_str());
-  if (!s.ok()) return store_error(db_, "cannot read the version");
-  const int rc = s.bind(1, payer_id).bind(2, version).step();
-  if (rc == SQLITE_ROW) return read_row(s, true);
-  if (rc != SQLITE_DONE) return store_error(db_, "cannot read the version");
+  SqliteStatement s(*db_, sql);
+  if (!s.ok()) return db_->error("cannot read the version");
+  const SqliteStep rc = s.bind(1, payer_id).bind(2, version).step();
+  if (rc == SqliteStep::row) return read_row(s, true);
+  if (rc != SqliteStep::done) return db_->error("cannot read the version");
   return not_found("payer \"" + std::string(payer_id) + "\" has no rule set version " + std::to_string(version));
 }
 
@@ -275,11 +204,11 @@ fhir::Result<StoredRuleSet> RuleStore::current(std::string_view payer_id) {
   const std::string sql = std::string("SELECT ") + kVersionColumns +
                           ", v.document FROM current_rule_sets c JOIN rule_set_versions v"
                           " ON v.payer_id = c.payer_id AND v.version = c.version WHERE c.payer_id = ?";
-  Statement s(db_, sql.c_str());
-  if (!s.ok()) return store_error(db_, "cannot read the current version");
-  const int rc = s.bind(1, payer_id).step();
-  if (rc == SQLITE_ROW) return read_row(s, true);
-  if (rc != SQLITE_DONE) return store_error(db_, "cannot read the current version");
+  SqliteStatement s(*db_, sql);
+  if (!s.ok()) return db_->error("cannot read the current version");
+  const SqliteStep rc = s.bind(1, payer_id).step();
+  if (rc == SqliteStep::row) return read_row(s, true);
+  if (rc != SqliteStep::done) return db_->error("cannot read the current version");
   return not_found("payer \"" + std::string(payer_id) + "\" has no published rule set");
 }
 
@@ -288,32 +217,31 @@ fhir::Result<std::vector<StoredRuleSet>> RuleStore::all_current() {
   const std::string sql = std::string("SELECT ") + kVersionColumns +
                           ", v.document FROM current_rule_sets c JOIN rule_set_versions v"
                           " ON v.payer_id = c.payer_id AND v.version = c.version ORDER BY c.payer_id";
-  Statement s(db_, sql.c_str());
-  if (!s.ok()) return store_error(db_, "cannot read the current versions");
+  SqliteStatement s(*db_, sql);
+  if (!s.ok()) return db_->error("cannot read the current versions");
   std::vector<StoredRuleSet> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s, true));
-  if (rc != SQLITE_DONE) return store_error(db_, "cannot read the current versions");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_row(row, true)); }))
+    return db_->error("cannot read the current versions");
   return out;
 }
 
 fhir::Result<bool> RuleStore::set_publisher_token(std::string_view payer_id, std::string_view token) {
   std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "INSERT INTO publishers (payer_id, token_hash) VALUES (?, ?) "
-              "ON CONFLICT (payer_id) DO UPDATE SET token_hash = excluded.token_hash");
-  if (!s.ok() || s.bind(1, payer_id).bind(2, sha256_checksum(token)).step() != SQLITE_DONE)
-    return store_error(db_, "cannot store the publisher token");
+  SqliteStatement s(*db_,
+                    "INSERT INTO publishers (payer_id, token_hash) VALUES (?, ?) "
+                    "ON CONFLICT (payer_id) DO UPDATE SET token_hash = excluded.token_hash");
+  if (!s.ok() || s.bind(1, payer_id).bind(2, sha256_checksum(token)).step() != SqliteStep::done)
+    return db_->error("cannot store the publisher token");
   return true;
 }
 
 fhir::Result<std::optional<std::string>> RuleStore::payer_of_token(std::string_view token) {
   std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT payer_id FROM publishers WHERE token_hash = ?");
-  if (!s.ok()) return store_error(db_, "cannot check the publisher token");
-  const int rc = s.bind(1, sha256_checksum(token)).step();
-  if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
-  if (rc != SQLITE_DONE) return store_error(db_, "cannot check the publisher token");
+  SqliteStatement s(*db_, "SELECT payer_id FROM publishers WHERE token_hash = ?");
+  if (!s.ok()) return db_->error("cannot check the publisher token");
+  const SqliteStep rc = s.bind(1, sha256_checksum(token)).step();
+  if (rc == SqliteStep::row) return std::optional<std::string>(s.text(0));
+  if (rc != SqliteStep::done) return db_->error("cannot check the publisher token");
   return std::optional<std::string>();
 }
 

@@ -36,16 +36,4 @@ bool AdminToken::matches(std::string_view presented) const {
   return hash.size() == hash_.size() && CRYPTO_memcmp(hash.data(), hash_.data(), hash.size()) == 0;
 }
 
-std::string bearer_token_of(const Pistache::Http::Request& request) {
-  auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
-  if (!header) return {};
-  const std::string value = header->value();
-  constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size()) return {};
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
-      return {};
-  return value.substr(kScheme.size());
-}
-
 }  // namespace crdex::server

@@ -9,8 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include <pistache/http.h>
-
 namespace crdex::server {
 
 class AdminToken {
@@ -24,8 +22,5 @@ class AdminToken {
  private:
   std::string hash_;
 };
-
-// The token of `Authorization: Bearer <token>`, or "".
-std::string bearer_token_of(const Pistache::Http::Request& request);
 
 }  // namespace crdex::server

@@ -67,4 +67,16 @@ bool has_json_body(const Pistache::Http::Request& request) {
   return media == "application/json" || media == "application/fhir+json";
 }
 
+std::string bearer_token_of(const Pistache::Http::Request& request) {
+  auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
+  if (!header) return {};
+  const std::string value = header->value();
+  constexpr std::string_view kScheme = "Bearer ";
+  if (value.size() <= kScheme.size()) return {};
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
+      return {};
+  return value.substr(kScheme.size());
+}
+
 }  // namespace crdex::server

@@ -1,6 +1,7 @@
 #pragma once
-// Small pieces the CDex endpoint modules share: OperationOutcome answers,
-// query-string reading, token identifiers ("system|value").
+// Small pieces the endpoint modules share: OperationOutcome answers,
+// query-string reading, token identifiers ("system|value"), the JSON body
+// check and the bearer token.
 
 #include <pistache/http.h>
 
@@ -36,5 +37,9 @@ fhir::IdentifierValue token_identifier(const std::string& token);
 
 // application/json or application/fhir+json (with parameters).
 bool has_json_body(const Pistache::Http::Request& request);
+
+// The token of `Authorization: Bearer <token>` (scheme case-insensitive,
+// RFC 7235), or "".
+std::string bearer_token_of(const Pistache::Http::Request& request);
 
 }  // namespace crdex::server

@@ -1,8 +1,13 @@
 #include "attachment_store.hpp"
 
 #include "crdex/fhir/json_writer.hpp"
+#include "crdex/fhir/instant.hpp"
 
 namespace crdex::server {
+
+using fhir::SqliteStatement;
+using fhir::SqliteStep;
+using fhir::SqliteTransaction;
 
 namespace {
 
@@ -71,7 +76,7 @@ constexpr const char* kSubmissionJoin =
     " FROM submissions s LEFT JOIN claims c ON c.tracking_value = s.tracking_value AND c.tracking_system = "
     "s.tracking_system";
 
-StoredSubmission read_submission(const SqlStatement& s) {
+StoredSubmission read_submission(const SqliteStatement& s) {
   StoredSubmission out;
   out.id = s.integer(0);
   out.received_at = s.text(1);
@@ -88,39 +93,40 @@ StoredSubmission read_submission(const SqlStatement& s) {
 }  // namespace
 
 fhir::Result<std::shared_ptr<AttachmentStore>> AttachmentStore::open(const std::filesystem::path& file) {
-  auto db = SqliteDb::open(file, kSchema);
+  auto db = fhir::SqliteDatabase::open(file, kSchema, {.name = "attachment store"});
   if (!db) return db.error();
   return std::shared_ptr<AttachmentStore>(new AttachmentStore(std::move(db).value()));
 }
 
 fhir::Result<StoredSubmission> AttachmentStore::add(const fhir::SubmitAttachment& s, std::string_view parameters_json) {
   std::lock_guard lock(mutex_);
-  SqlTransaction tx(*db_);
-  if (!tx.begun()) return db_->error("attachment store: cannot begin");
-  const auto received_at = utc_timestamp();
+  SqliteTransaction tx(*db_);
+  if (!tx.begun()) return db_->error("cannot begin");
+  const auto received_at = fhir::now_instant();
   {
-    SqlStatement insert(*db_,
-                        "INSERT INTO submissions (received_at, tracking_system, tracking_value, attach_to, member_system, "
-                        "member_value, service_date, final, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    SqliteStatement insert(*db_,
+                           "INSERT INTO submissions (received_at, tracking_system, tracking_value, attach_to, "
+                           "member_system, member_value, service_date, final, parameters) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, received_at).bind(2, s.tracking_id.system).bind(3, s.tracking_id.value).bind(4, s.attach_to);
     insert.bind(5, s.member_id.system).bind(6, s.member_id.value).bind(7, s.service_date);
-    insert.bind_int(8, s.final.value_or(true) ? 1 : 0).bind(9, parameters_json);
-    if (!insert.run()) return db_->error("attachment store: cannot store the submission");
+    insert.bind(8, s.final.value_or(true) ? 1 : 0).bind(9, parameters_json);
+    if (!insert.run()) return db_->error("cannot store the submission");
   }
-  const int64_t id = sqlite3_last_insert_rowid(db_->handle());
+  const int64_t id = db_->last_insert_rowid();
   int sequence = 0;
   for (const auto& a : s.attachments) {
-    SqlStatement insert(*db_,
-                        "INSERT INTO attachments (submission_id, sequence, content_type, code, line_items, content) "
-                        "VALUES (?, ?, ?, ?, ?, ?)");
-    insert.bind_int(1, id).bind_int(2, ++sequence).bind(3, a.content_type).bind(4, a.code_json);
+    SqliteStatement insert(*db_,
+                           "INSERT INTO attachments (submission_id, sequence, content_type, code, line_items, content) "
+                           "VALUES (?, ?, ?, ?, ?, ?)");
+    insert.bind(1, id).bind(2, ++sequence).bind(3, a.content_type).bind(4, a.code_json);
     insert.bind(5, line_items_json(a.line_items)).bind(6, a.content_json);
-    if (!insert.run()) return db_->error("attachment store: cannot store an attachment");
+    if (!insert.run()) return db_->error("cannot store an attachment");
   }
-  if (!tx.commit()) return db_->error("attachment store: cannot commit");
+  if (!tx.commit()) return db_->error("cannot commit");
 
-  SqlStatement read(*db_, (std::string("SELECT ") + kSubmissionColumns + kSubmissionJoin + " WHERE s.id = ?").c_str());
-  if (read.bind_int(1, id).step() != SQLITE_ROW) return db_->error("attachment store: cannot read back");
+  SqliteStatement read(*db_, (std::string("SELECT ") + kSubmissionColumns + kSubmissionJoin + " WHERE s.id = ?"));
+  if (read.bind(1, id).step() != SqliteStep::row) return db_->error("cannot read back");
   auto stored = read_submission(read);
   if (auto loaded = load_attachments(stored); !loaded) return loaded.error();
   return stored;
@@ -128,27 +134,28 @@ fhir::Result<StoredSubmission> AttachmentStore::add(const fhir::SubmitAttachment
 
 fhir::Result<int> AttachmentStore::register_claim(const ClaimRegistration& claim) {
   std::lock_guard lock(mutex_);
-  SqlTransaction tx(*db_);
-  if (!tx.begun()) return db_->error("attachment store: cannot begin");
+  SqliteTransaction tx(*db_);
+  if (!tx.begun()) return db_->error("cannot begin");
   int held = 0;
   {
-    SqlStatement count(*db_,
-                       "SELECT COUNT(*) FROM submissions s WHERE s.tracking_value = ? AND s.tracking_system = ? AND "
-                       "NOT EXISTS (SELECT 1 FROM claims c WHERE c.tracking_value = s.tracking_value AND "
-                       "c.tracking_system = s.tracking_system)");
-    if (count.bind(1, claim.tracking_id.value).bind(2, claim.tracking_id.system).step() != SQLITE_ROW)
-      return db_->error("attachment store: cannot count held submissions");
+    SqliteStatement count(*db_,
+                          "SELECT COUNT(*) FROM submissions s WHERE s.tracking_value = ? AND s.tracking_system = ? AND "
+                          "NOT EXISTS (SELECT 1 FROM claims c WHERE c.tracking_value = s.tracking_value AND "
+                          "c.tracking_system = s.tracking_system)");
+    if (count.bind(1, claim.tracking_id.value).bind(2, claim.tracking_id.system).step() != SqliteStep::row)
+      return db_->error("cannot count held submissions");
     held = static_cast<int>(count.integer(0));
   }
-  SqlStatement upsert(*db_,
-                      "INSERT INTO claims (tracking_system, tracking_value, attach_to, claim_system, claim_value, "
-                      "registered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tracking_value, tracking_system) DO "
-                      "UPDATE SET attach_to = excluded.attach_to, claim_system = excluded.claim_system, "
-                      "claim_value = excluded.claim_value");
+  SqliteStatement upsert(*db_,
+                         "INSERT INTO claims (tracking_system, tracking_value, attach_to, claim_system, claim_value, "
+                         "registered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tracking_value, tracking_system) DO "
+                         "UPDATE SET attach_to = excluded.attach_to, claim_system = excluded.claim_system, "
+                         "claim_value = excluded.claim_value");
   upsert.bind(1, claim.tracking_id.system).bind(2, claim.tracking_id.value).bind(3, claim.attach_to);
-  upsert.bind(4, claim.claim_id.system).bind(5, claim.claim_id.value).bind(6, utc_timestamp());
-  if (!upsert.run()) return db_->error("attachment store: cannot register the claim");
-  if (!tx.commit()) return db_->error("attachment store: cannot commit");
+  upsert.bind(4, claim.claim_id.system).bind(5, claim.claim_id.value);
+  upsert.bind(6, fhir::now_instant());
+  if (!upsert.run()) return db_->error("cannot register the claim");
+  if (!tx.commit()) return db_->error("cannot commit");
   return held;
 }
 
@@ -160,14 +167,13 @@ fhir::Result<std::vector<StoredSubmission>> AttachmentStore::find(const Attachme
   if (q.member_id) sql += " AND s.member_value = ?3 AND (?4 = '' OR s.member_system = ?4)";
   if (q.claim_id) sql += " AND c.claim_value = ?5 AND (?6 = '' OR c.claim_system = ?6)";
   sql += " ORDER BY s.id";
-  SqlStatement select(*db_, sql.c_str());
+  SqliteStatement select(*db_, sql);
   if (q.tracking_id) select.bind(1, q.tracking_id->value).bind(2, q.tracking_id->system);
   if (q.member_id) select.bind(3, q.member_id->value).bind(4, q.member_id->system);
   if (q.claim_id) select.bind(5, q.claim_id->value).bind(6, q.claim_id->system);
   std::vector<StoredSubmission> out;
-  int rc;
-  while ((rc = select.step()) == SQLITE_ROW) out.push_back(read_submission(select));
-  if (rc != SQLITE_DONE) return db_->error("attachment store: cannot search");
+  if (!select.each_row([&](const SqliteStatement& row) { out.push_back(read_submission(row)); }))
+    return db_->error("cannot search");
   for (auto& s : out)
     if (auto loaded = load_attachments(s); !loaded) return loaded.error();
   return out;
@@ -175,10 +181,10 @@ fhir::Result<std::vector<StoredSubmission>> AttachmentStore::find(const Attachme
 
 fhir::Result<std::optional<StoredSubmission>> AttachmentStore::get(int64_t id) {
   std::lock_guard lock(mutex_);
-  SqlStatement read(*db_, (std::string("SELECT ") + kSubmissionColumns + kSubmissionJoin + " WHERE s.id = ?").c_str());
-  const int rc = read.bind_int(1, id).step();
-  if (rc == SQLITE_DONE) return std::optional<StoredSubmission>();
-  if (rc != SQLITE_ROW) return db_->error("attachment store: cannot read");
+  SqliteStatement read(*db_, (std::string("SELECT ") + kSubmissionColumns + kSubmissionJoin + " WHERE s.id = ?"));
+  const SqliteStep rc = read.bind(1, id).step();
+  if (rc == SqliteStep::done) return std::optional<StoredSubmission>();
+  if (rc != SqliteStep::row) return db_->error("cannot read");
   auto stored = read_submission(read);
   if (auto loaded = load_attachments(stored); !loaded) return loaded.error();
   return std::optional<StoredSubmission>(std::move(stored));
@@ -186,32 +192,32 @@ fhir::Result<std::optional<StoredSubmission>> AttachmentStore::get(int64_t id) {
 
 fhir::Result<std::optional<std::string>> AttachmentStore::parameters(int64_t id) {
   std::lock_guard lock(mutex_);
-  SqlStatement read(*db_, "SELECT parameters FROM submissions WHERE id = ?");
-  const int rc = read.bind_int(1, id).step();
-  if (rc == SQLITE_DONE) return std::optional<std::string>();
-  if (rc != SQLITE_ROW) return db_->error("attachment store: cannot read");
+  SqliteStatement read(*db_, "SELECT parameters FROM submissions WHERE id = ?");
+  const SqliteStep rc = read.bind(1, id).step();
+  if (rc == SqliteStep::done) return std::optional<std::string>();
+  if (rc != SqliteStep::row) return db_->error("cannot read");
   return std::optional<std::string>(read.text(0));
 }
 
 fhir::Result<std::optional<std::string>> AttachmentStore::content(int64_t id, int sequence) {
   std::lock_guard lock(mutex_);
-  SqlStatement read(*db_, "SELECT content FROM attachments WHERE submission_id = ? AND sequence = ?");
-  const int rc = read.bind_int(1, id).bind_int(2, sequence).step();
-  if (rc == SQLITE_DONE) return std::optional<std::string>();
-  if (rc != SQLITE_ROW) return db_->error("attachment store: cannot read");
+  SqliteStatement read(*db_, "SELECT content FROM attachments WHERE submission_id = ? AND sequence = ?");
+  const SqliteStep rc = read.bind(1, id).bind(2, sequence).step();
+  if (rc == SqliteStep::done) return std::optional<std::string>();
+  if (rc != SqliteStep::row) return db_->error("cannot read");
   return std::optional<std::string>(read.text(0));
 }
 
 fhir::Result<bool> AttachmentStore::load_attachments(StoredSubmission& submission) {
-  SqlStatement read(*db_,
-                    "SELECT sequence, content_type, code, line_items FROM attachments WHERE submission_id = ? "
-                    "ORDER BY sequence");
-  read.bind_int(1, submission.id);
-  int rc;
-  while ((rc = read.step()) == SQLITE_ROW)
+  SqliteStatement read(*db_,
+                       "SELECT sequence, content_type, code, line_items FROM attachments WHERE submission_id = ? "
+                       "ORDER BY sequence");
+  read.bind(1, submission.id);
+  const bool read_all = read.each_row([&](const SqliteStatement& row) {
     submission.attachments.push_back(
-        {static_cast<int>(read.integer(0)), read.text(1), read.text(2), line_items_from(read.text(3))});
-  if (rc != SQLITE_DONE) return db_->error("attachment store: cannot read attachments");
+        {static_cast<int>(row.integer(0)), row.text(1), row.text(2), line_items_from(row.text(3))});
+  });
+  if (!read_all) return db_->error("cannot read attachments");
   return true;
 }
 

@@ -15,7 +15,7 @@
 
 #include "crdex/fhir/result.hpp"
 #include "crdex/fhir/submit_attachment.hpp"
-#include "sqlite_db.hpp"
+#include "crdex/fhir/sqlite_database.hpp"
 
 namespace crdex::server {
 
@@ -68,11 +68,11 @@ class AttachmentStore {
   fhir::Result<std::optional<std::string>> content(int64_t id, int sequence);
 
  private:
-  explicit AttachmentStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit AttachmentStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
   fhir::Result<bool> load_attachments(StoredSubmission& submission);
 
   std::mutex mutex_;
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<fhir::SqliteDatabase> db_;
 };
 
 }  // namespace crdex::server

@@ -6,6 +6,7 @@
 
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/identifiers.hpp"
+#include "crdex/fhir/instant.hpp"
 
 namespace crdex::server {
 
@@ -47,7 +48,7 @@ fhir::Result<BulkJob> BulkExportRunner::submit(const BulkExportStart& request) {
   if (auto refused = fhir::check_fhir_server_url(request.fhir_server, options_.allow_plain_http)) return *refused;
   BulkJob job;
   job.id = fhir::random_uuid();
-  job.created_at = utc_timestamp();
+  job.created_at = fhir::now_instant();
   job.updated_at = job.created_at;
   job.fhir_server = request.fhir_server;
   job.group_id = request.group_id;

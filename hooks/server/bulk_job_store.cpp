@@ -1,6 +1,12 @@
 #include "bulk_job_store.hpp"
 
+#include "crdex/fhir/instant.hpp"
+
 namespace crdex::server {
+
+using fhir::SqliteStatement;
+using fhir::SqliteStep;
+using fhir::SqliteTransaction;
 
 namespace {
 
@@ -57,7 +63,7 @@ std::vector<std::string> split(const std::string& text) {
   return out;
 }
 
-BulkJob read_job(const SqlStatement& s) {
+BulkJob read_job(const SqliteStatement& s) {
   BulkJob j;
   j.id = s.text(0);
   j.created_at = s.text(1);
@@ -80,108 +86,110 @@ BulkJob read_job(const SqlStatement& s) {
 }  // namespace
 
 fhir::Result<std::shared_ptr<BulkJobStore>> BulkJobStore::open(const std::filesystem::path& file) {
-  auto db = SqliteDb::open(file, kSchema);
+  auto db = fhir::SqliteDatabase::open(file, kSchema, {.name = "export job store"});
   if (!db) return db.error();
   return std::shared_ptr<BulkJobStore>(new BulkJobStore(std::move(db).value()));
 }
 
 fhir::Result<bool> BulkJobStore::insert(const BulkJob& j) {
   std::lock_guard lock(mutex_);
-  SqlStatement s(*db_, (std::string("INSERT INTO jobs (") + kColumns +
-                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").c_str());
+  SqliteStatement s(*db_, (std::string("INSERT INTO jobs (") + kColumns +
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   s.bind(1, j.id).bind(2, j.created_at).bind(3, j.created_at).bind(4, j.fhir_server).bind(5, j.group_id);
   s.bind(6, join(j.types)).bind(7, j.since).bind(8, j.state).bind(9, j.status_url).bind(10, j.progress);
-  s.bind_int(11, j.polls).bind(12, j.error).bind(13, j.manifest).bind(14, j.transaction_time);
-  s.bind_int(15, j.needs_token ? 1 : 0);
-  if (!s.run()) return db_->error("export jobs: cannot store the job");
+  s.bind(11, j.polls).bind(12, j.error).bind(13, j.manifest).bind(14, j.transaction_time);
+  s.bind(15, j.needs_token ? 1 : 0);
+  if (!s.run()) return db_->error("cannot store the job");
   return true;
 }
 
 fhir::Result<std::optional<BulkJob>> BulkJobStore::get(const std::string& id) {
   std::lock_guard lock(mutex_);
-  SqlStatement s(*db_, (std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?").c_str());
-  const int rc = s.bind(1, id).step();
-  if (rc == SQLITE_DONE) return std::optional<BulkJob>();
-  if (rc != SQLITE_ROW) return db_->error("export jobs: cannot read");
+  SqliteStatement s(*db_, (std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?"));
+  const SqliteStep rc = s.bind(1, id).step();
+  if (rc == SqliteStep::done) return std::optional<BulkJob>();
+  if (rc != SqliteStep::row) return db_->error("cannot read");
   auto job = read_job(s);
-  if (!load_files(job)) return db_->error("export jobs: cannot read the files");
+  if (!load_files(job)) return db_->error("cannot read the files");
   return std::optional<BulkJob>(std::move(job));
 }
 
 fhir::Result<std::vector<BulkJob>> BulkJobStore::list() {
   std::lock_guard lock(mutex_);
-  SqlStatement s(*db_, (std::string("SELECT ") + kColumns + " FROM jobs ORDER BY created_at, id").c_str());
+  SqliteStatement s(*db_, (std::string("SELECT ") + kColumns + " FROM jobs ORDER BY created_at, id"));
   std::vector<BulkJob> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_job(s));
-  if (rc != SQLITE_DONE) return db_->error("export jobs: cannot list");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_job(row)); }))
+    return db_->error("cannot list");
   for (auto& job : out)
-    if (!load_files(job)) return db_->error("export jobs: cannot read the files");
+    if (!load_files(job)) return db_->error("cannot read the files");
   return out;
 }
 
 bool BulkJobStore::load_files(BulkJob& job) {
-  SqlStatement f(*db_,
-                 "SELECT sequence, kind, type, url, path, resources, bytes FROM files WHERE job_id = ? ORDER BY sequence");
+  SqliteStatement f(*db_,
+                    "SELECT sequence, kind, type, url, path, resources, bytes FROM files WHERE job_id = ? "
+                    "ORDER BY sequence");
   f.bind(1, job.id);
-  int rc;
-  while ((rc = f.step()) == SQLITE_ROW)
-    job.files.push_back({static_cast<int>(f.integer(0)), f.text(1), f.text(2), f.text(3), f.text(4), f.integer(5),
-                         f.integer(6)});
-  return rc == SQLITE_DONE;
+  return f.each_row([&](const SqliteStatement& row) {
+    job.files.push_back({static_cast<int>(row.integer(0)), row.text(1), row.text(2), row.text(3), row.text(4),
+                         row.integer(5), row.integer(6)});
+  });
 }
 
 fhir::Result<std::vector<std::string>> BulkJobStore::unfinished_ids() {
   std::lock_guard lock(mutex_);
-  SqlStatement s(*db_, "SELECT id FROM jobs WHERE state NOT IN ('completed', 'failed', 'cancelled') ORDER BY created_at");
+  SqliteStatement s(*db_,
+                    "SELECT id FROM jobs WHERE state NOT IN ('completed', 'failed', 'cancelled') ORDER BY created_at");
   std::vector<std::string> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
-  if (rc != SQLITE_DONE) return db_->error("export jobs: cannot list");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(row.text(0)); }))
+    return db_->error("cannot list");
   return out;
 }
 
 fhir::Result<bool> BulkJobStore::update(const BulkJob& j) {
   std::lock_guard lock(mutex_);
-  SqlStatement s(*db_,
-                 "UPDATE jobs SET updated_at = ?, state = ?, status_url = ?, progress = ?, polls = ?, error = ?, "
-                 "manifest = ?, transaction_time = ? WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled')");
-  s.bind(1, utc_timestamp()).bind(2, j.state).bind(3, j.status_url).bind(4, j.progress).bind_int(5, j.polls);
+  SqliteStatement s(*db_,
+                    "UPDATE jobs SET updated_at = ?, state = ?, status_url = ?, progress = ?, polls = ?, error = ?, "
+                    "manifest = ?, transaction_time = ? "
+                    "WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled')");
+  s.bind(1, fhir::now_instant()).bind(2, j.state).bind(3, j.status_url);
+  s.bind(4, j.progress).bind(5, j.polls);
   s.bind(6, j.error).bind(7, j.manifest).bind(8, j.transaction_time).bind(9, j.id);
-  if (!s.run()) return db_->error("export jobs: cannot update");
-  return sqlite3_changes(db_->handle()) == 1;
+  if (!s.run()) return db_->error("cannot update");
+  return db_->changes() == 1;
 }
 
 fhir::Result<bool> BulkJobStore::complete(const std::string& id, const std::vector<BulkJobFile>& files) {
   std::lock_guard lock(mutex_);
-  SqlTransaction tx(*db_);
-  if (!tx.begun()) return db_->error("export jobs: cannot begin");
-  SqlStatement done(*db_,
-                    "UPDATE jobs SET updated_at = ?, state = 'completed', progress = '' WHERE id = ? AND state = "
-                    "'downloading'");
-  if (!done.bind(1, utc_timestamp()).bind(2, id).run()) return db_->error("export jobs: cannot complete");
-  if (sqlite3_changes(db_->handle()) != 1) return false;  // cancelled meanwhile
-  SqlStatement clear(*db_, "DELETE FROM files WHERE job_id = ?");
-  if (!clear.bind(1, id).run()) return db_->error("export jobs: cannot replace the files");
+  SqliteTransaction tx(*db_);
+  if (!tx.begun()) return db_->error("cannot begin");
+  SqliteStatement done(*db_,
+                       "UPDATE jobs SET updated_at = ?, state = 'completed', progress = '' WHERE id = ? AND state = "
+                       "'downloading'");
+  if (!done.bind(1, fhir::now_instant()).bind(2, id).run())
+    return db_->error("cannot complete");
+  if (db_->changes() != 1) return false;  // cancelled meanwhile
+  SqliteStatement clear(*db_, "DELETE FROM files WHERE job_id = ?");
+  if (!clear.bind(1, id).run()) return db_->error("cannot replace the files");
   for (const auto& f : files) {
-    SqlStatement insert(*db_,
-                        "INSERT INTO files (job_id, sequence, kind, type, url, path, resources, bytes) VALUES (?, ?, ?, "
-                        "?, ?, ?, ?, ?)");
-    insert.bind(1, id).bind_int(2, f.sequence).bind(3, f.kind).bind(4, f.type).bind(5, f.url).bind(6, f.path);
-    insert.bind_int(7, f.resources).bind_int(8, f.bytes);
-    if (!insert.run()) return db_->error("export jobs: cannot record a file");
+    SqliteStatement insert(*db_,
+                           "INSERT INTO files (job_id, sequence, kind, type, url, path, resources, bytes) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, id).bind(2, f.sequence).bind(3, f.kind).bind(4, f.type).bind(5, f.url).bind(6, f.path);
+    insert.bind(7, f.resources).bind(8, f.bytes);
+    if (!insert.run()) return db_->error("cannot record a file");
   }
-  if (!tx.commit()) return db_->error("export jobs: cannot commit");
+  if (!tx.commit()) return db_->error("cannot commit");
   return true;
 }
 
 fhir::Result<bool> BulkJobStore::cancel(const std::string& id) {
   std::lock_guard lock(mutex_);
-  SqlStatement s(*db_,
-                 "UPDATE jobs SET updated_at = ?, state = 'cancelled' WHERE id = ? AND state NOT IN ('completed', "
-                 "'failed', 'cancelled')");
-  if (!s.bind(1, utc_timestamp()).bind(2, id).run()) return db_->error("export jobs: cannot cancel");
-  return sqlite3_changes(db_->handle()) == 1;
+  SqliteStatement s(*db_,
+                    "UPDATE jobs SET updated_at = ?, state = 'cancelled' WHERE id = ? AND state NOT IN ('completed', "
+                    "'failed', 'cancelled')");
+  if (!s.bind(1, fhir::now_instant()).bind(2, id).run()) return db_->error("cannot cancel");
+  return db_->changes() == 1;
 }
 
 }  // namespace crdex::server

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "crdex/fhir/result.hpp"
-#include "sqlite_db.hpp"
+#include "crdex/fhir/sqlite_database.hpp"
 
 namespace crdex::server {
 
@@ -68,10 +68,10 @@ class BulkJobStore {
   fhir::Result<bool> cancel(const std::string& id);
 
  private:
-  explicit BulkJobStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit BulkJobStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
   bool load_files(BulkJob& job);  // caller holds mutex_
   std::mutex mutex_;
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<fhir::SqliteDatabase> db_;
 };
 
 }  // namespace crdex::server

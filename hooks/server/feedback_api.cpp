@@ -1,5 +1,7 @@
 #include "feedback_api.hpp"
 
+#include "api_helpers.hpp"
+
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/hooks/feedback.hpp"
@@ -14,18 +16,6 @@ namespace {
 constexpr std::string_view kServicesPrefix = "/cds-services/";
 constexpr std::string_view kFeedbackSuffix = "/feedback";
 
-ApiAnswer problem(const fhir::Error& error) { return {error.http_status, fhir::operation_outcome_json(error), true, {}}; }
-
-bool is_json_media_type(const Http::Request& request) {
-  auto header = request.headers().tryGet<Http::Header::ContentType>();
-  if (!header) return false;
-  std::string media = header->mime().toString();
-  if (auto semicolon = media.find(';'); semicolon != std::string::npos) media.resize(semicolon);
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return media == "application/json" || media == "application/fhir+json";
-}
-
 }  // namespace
 
 bool FeedbackApi::serves(std::string_view path) const {
@@ -38,18 +28,18 @@ ApiAnswer FeedbackApi::handle(const Http::Request& request, std::string_view pat
   const std::string service_id(
       path.substr(kServicesPrefix.size(), path.size() - kServicesPrefix.size() - kFeedbackSuffix.size()));
   if (!hooks::find_service(service_id))
-    return problem({404, fhir::IssueType::not_found, "no CDS service \"" + service_id + "\"", ""});
+    return problem_answer({404, fhir::IssueType::not_found, "no CDS service \"" + service_id + "\"", ""});
   if (request.method() != Http::Method::Post) {
-    ApiAnswer answer = problem({405, fhir::IssueType::not_supported, "this resource only accepts POST", ""});
+    ApiAnswer answer = problem_answer({405, fhir::IssueType::not_supported, "this resource only accepts POST", ""});
     answer.headers.emplace_back("Allow", "POST");
     return answer;
   }
-  if (!is_json_media_type(request))
-    return problem({415, fhir::IssueType::not_supported, "send the feedback as application/json", ""});
+  if (!has_json_body(request))
+    return problem_answer({415, fhir::IssueType::not_supported, "send the feedback as application/json", ""});
   auto items = hooks::read_feedback(request.body());
-  if (!items) return problem(items.error());
+  if (!items) return problem_answer(items.error());
   auto added = store_->add(service_id, *items);
-  if (!added) return problem(added.error());
+  if (!added) return problem_answer(added.error());
   // CDS Hooks defines no body; this one says what was kept (repeats are stored once).
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);

@@ -1,5 +1,7 @@
 #include "launch_api.hpp"
 
+#include "api_helpers.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <simdjson.h>
@@ -37,17 +39,6 @@ ApiAnswer method_not_allowed() {
   return answer;
 }
 
-std::string bearer_token(const Http::Request& request) {
-  auto header = request.headers().tryGet<Http::Header::Authorization>();
-  if (!header) return {};
-  const std::string value = header->value();
-  constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size()) return {};
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return {};
-  return value.substr(kScheme.size());
-}
-
 std::string iso_utc(std::chrono::system_clock::time_point at) {
   const auto seconds = std::chrono::system_clock::to_time_t(at);
   std::tm tm{};
@@ -79,7 +70,7 @@ LaunchApi::LaunchApi(std::shared_ptr<smart::LaunchStore> store, std::string_view
     : store_(std::move(store)), token_hash_(sha256(token)), lifetime_(lifetime) {}
 
 bool LaunchApi::authorized(const Http::Request& request) const {
-  const std::string token = bearer_token(request);
+  const std::string token = bearer_token_of(request);
   if (token.empty()) return false;
   // Hashes have one length, so the comparison takes the same time for every
   // wrong token, whatever its length or first differing byte.

@@ -146,18 +146,6 @@ ApiAnswer changes_answer(const std::vector<hooks::DecisionChange>& changes, size
   return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
 }
 
-std::string bearer_token(const Http::Request& request) {
-  auto header = request.headers().tryGet<Http::Header::Authorization>();
-  if (!header) return {};
-  const std::string value = header->value();
-  constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size()) return {};
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
-      return {};
-  return value.substr(kScheme.size());
-}
-
 std::string raw_header(const Http::Request& request, const std::string& name) {
   auto raw = request.headers().tryGetRaw(name);
   return raw ? raw->value() : std::string();
@@ -189,7 +177,7 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
 
   // Authentication first: nothing about a payer's rules, not even whether
   // they exist, is shown without that payer's token.
-  const std::string token = bearer_token(request);
+  const std::string token = bearer_token_of(request);
   if (token.empty()) {
     ApiAnswer answer = problem(401, fhir::IssueType::security,
                                "this API needs the payer's publisher token: Authorization: Bearer <token>");

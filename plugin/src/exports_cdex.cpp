@@ -14,6 +14,7 @@
 #include "cdex_requests.hpp"
 #include "crdex/crdex.h"
 #include "crdex/fhir/fhir_write.hpp"
+#include "crdex/fhir/instant.hpp"
 #include "plugin_engine.hpp"
 #include "result.hpp"
 
@@ -158,7 +159,7 @@ crdex_result* fulfil_task(const crdex_engine& engine, std::string_view task_json
     progress.status = fc::TaskStatus::failed;
     progress.status_reason = done.problem;
   }
-  return success_result(fc::write_task_progress(request->task, task->id, progress, fc::now_instant()));
+  return success_result(fc::write_task_progress(request->task, task->id, progress, crdex::fhir::now_instant()));
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 #include "crdex/smart/launch_store.hpp"
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
 #include "crdex/smart/base64url.hpp"
 #include "crdex/smart/random_token.hpp"
 
 namespace crdex::smart {
+
+using fhir::SqliteStatement;
+using fhir::SqliteStep;
 
 namespace {
 
@@ -21,10 +23,6 @@ CREATE TABLE IF NOT EXISTS launches (
 CREATE INDEX IF NOT EXISTS launches_by_expiry ON launches (expires_ms);
 )sql";
 
-fhir::Error store_error(sqlite3* db, const std::string& what) {
-  return fhir::Error{500, fhir::IssueType::exception, "launch store: " + what + ": " + sqlite3_errmsg(db), ""};
-}
-
 fhir::Error no_such_launch(std::string why) {
   return fhir::Error{404, fhir::IssueType::not_found, std::move(why), "launch"};
 }
@@ -36,61 +34,24 @@ std::string id_hash(std::string_view launch_id) {
   return base64url_encode(std::span<const uint8_t>(digest, size));
 }
 
-bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) == SQLITE_OK; }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool ok() const { return ok_; }
-  Statement& bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& bind(int index, int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
-  int step() { return sqlite3_step(stmt_); }
-  std::string text(int column) const {
-    const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
-  }
-  int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  bool ok_ = false;
-};
-
 }  // namespace
 
 fhir::Result<std::unique_ptr<LaunchStore>> LaunchStore::open(const std::filesystem::path& file, Clock clock) {
-  sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-  if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return fhir::Error{500, fhir::IssueType::exception, file.string() + ": cannot open the launch store: " + message,
-                       ""};
-  }
-  std::unique_ptr<LaunchStore> store(new LaunchStore(db, std::move(clock)));
-  sqlite3_busy_timeout(db, 5'000);
   // WAL: resolves (reads + deletes) never wait on readers; NORMAL is durable
   // across a crash of crdex (only a power loss may drop the last launches,
   // which the EHR then re-creates by asking again).
-  if (!exec(db, "PRAGMA journal_mode=WAL") || !exec(db, "PRAGMA synchronous=NORMAL") || !exec(db, kSchema))
-    return store_error(db, "cannot prepare " + file.string());
+  auto db = fhir::SqliteDatabase::open(file, kSchema,
+                                       {.name = "launch store",
+                                        .busy_timeout_ms = 5'000,
+                                        .synchronous = fhir::SqliteSync::normal,
+                                        .foreign_keys = false});
+  if (!db) return db.error();
+  std::unique_ptr<LaunchStore> store(new LaunchStore(std::move(db).value(), std::move(clock)));
   if (auto purged = store->purge_expired(); !purged) return purged.error();
   return store;
 }
 
-LaunchStore::~LaunchStore() { sqlite3_close(db_); }
+LaunchStore::~LaunchStore() = default;
 
 int64_t LaunchStore::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_().time_since_epoch()).count();
@@ -112,12 +73,12 @@ fhir::Result<IssuedLaunch> LaunchStore::create(const LaunchContext& context, std
   std::lock_guard lock(mutex_);
   // Expired rows go as new ones come, so the table stays as small as the
   // launches in flight.
-  exec(db_, ("DELETE FROM launches WHERE expires_ms <= " + std::to_string(now)).c_str());
-  Statement s(db_,
-              "INSERT INTO launches (id_hash, context, client_id, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)");
+  db_->exec(("DELETE FROM launches WHERE expires_ms <= " + std::to_string(now)).c_str());
+  SqliteStatement s(*db_, "INSERT INTO launches (id_hash, context, client_id, created_ms, expires_ms) "
+                          "VALUES (?, ?, ?, ?, ?)");
   if (!s.ok() || s.bind(1, id_hash(launch_id)).bind(2, launch_context_json(*checked)).bind(3, checked->client_id)
-                         .bind(4, now).bind(5, expires).step() != SQLITE_DONE)
-    return store_error(db_, "cannot store the launch");
+                         .bind(4, now).bind(5, expires).step() != SqliteStep::done)
+    return db_->error("cannot store the launch");
   return IssuedLaunch{launch_id, launch_url(checked->app_url, launch_id, checked->iss),
                       std::chrono::system_clock::time_point(std::chrono::milliseconds(expires))};
 }
@@ -128,33 +89,33 @@ fhir::Result<LaunchContext> LaunchStore::resolve(std::string_view launch_id, std
   std::lock_guard lock(mutex_);
   {
     // A launch bound to another client is refused without being consumed.
-    Statement s(db_, "SELECT client_id FROM launches WHERE id_hash = ?");
-    if (!s.ok()) return store_error(db_, "cannot read the launch");
-    const int step = s.bind(1, hash).step();
-    if (step == SQLITE_DONE) return no_such_launch("no such launch (unknown, already used or expired)");
-    if (step != SQLITE_ROW) return store_error(db_, "cannot read the launch");
+    SqliteStatement s(*db_, "SELECT client_id FROM launches WHERE id_hash = ?");
+    if (!s.ok()) return db_->error("cannot read the launch");
+    const SqliteStep step = s.bind(1, hash).step();
+    if (step == SqliteStep::done) return no_such_launch("no such launch (unknown, already used or expired)");
+    if (step != SqliteStep::row) return db_->error("cannot read the launch");
     const std::string bound = s.text(0);
     if (!bound.empty() && bound != client_id)
       return fhir::Error{403, fhir::IssueType::security, "this launch is bound to another client", "client_id"};
   }
   // Read and delete in one statement: a launch id resolves exactly once.
-  Statement s(db_, "DELETE FROM launches WHERE id_hash = ? RETURNING context, expires_ms");
-  if (!s.ok()) return store_error(db_, "cannot consume the launch");
-  const int step = s.bind(1, hash).step();
-  if (step == SQLITE_DONE) return no_such_launch("no such launch (unknown, already used or expired)");
-  if (step != SQLITE_ROW) return store_error(db_, "cannot consume the launch");
+  SqliteStatement s(*db_, "DELETE FROM launches WHERE id_hash = ? RETURNING context, expires_ms");
+  if (!s.ok()) return db_->error("cannot consume the launch");
+  const SqliteStep step = s.bind(1, hash).step();
+  if (step == SqliteStep::done) return no_such_launch("no such launch (unknown, already used or expired)");
+  if (step != SqliteStep::row) return db_->error("cannot consume the launch");
   const std::string json = s.text(0);
   const int64_t expires = s.integer(1);
-  if (s.step() != SQLITE_DONE) return store_error(db_, "cannot consume the launch");
+  if (s.step() != SqliteStep::done) return db_->error("cannot consume the launch");
   if (expires <= now_ms()) return no_such_launch("the launch has expired");
   return read_launch_context_json(json);
 }
 
 fhir::Result<int> LaunchStore::purge_expired() {
   std::lock_guard lock(mutex_);
-  Statement s(db_, "DELETE FROM launches WHERE expires_ms <= ?");
-  if (!s.ok() || s.bind(1, now_ms()).step() != SQLITE_DONE) return store_error(db_, "cannot purge expired launches");
-  return sqlite3_changes(db_);
+  SqliteStatement s(*db_, "DELETE FROM launches WHERE expires_ms <= ?");
+  if (!s.ok() || s.bind(1, now_ms()).step() != SqliteStep::done) return db_->error("cannot purge expired launches");
+  return static_cast<int>(db_->changes());
 }
 
 }  // namespace crdex::smart

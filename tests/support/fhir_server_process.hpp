@@ -4,21 +4,18 @@
 // returns once it listens; the destructor stops it. Its /$admin routes seed
 // data, set the page size, inject faults and show the requests it received.
 
-#include <sys/types.h>
-
 #include <string>
+
+#include "support/node_process.hpp"
 
 namespace crdex::test {
 
 class FhirServerProcess {
  public:
   FhirServerProcess();
-  ~FhirServerProcess();
-  FhirServerProcess(const FhirServerProcess&) = delete;
-  FhirServerProcess& operator=(const FhirServerProcess&) = delete;
 
-  const std::string& base_url() const { return base_url_; }  // http://127.0.0.1:PORT
-  std::string fhir_url() const { return base_url_ + "/fhir"; }
+  const std::string& base_url() const { return node_.url(); }  // http://127.0.0.1:PORT
+  std::string fhir_url() const { return base_url() + "/fhir"; }
 
   // Stores every resource of a Bundle (or one resource) with its id.
   void seed(const std::string& resource_or_bundle) const;
@@ -34,9 +31,7 @@ class FhirServerProcess {
  private:
   void admin(const std::string& path, const std::string& body) const;
 
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  std::string base_url_;
+  NodeProcess node_;
 };
 
 // A TCP port on 127.0.0.1 where nothing listens (bound, then closed).

@@ -1,11 +1,8 @@
 // Writing CDex data-request Tasks: the consumer's new Task, and the source's
 // view of a Task as it progresses.
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-
 #include "crdex/fhir/cdex_task.hpp"
+#include "crdex/fhir/instant.hpp"
 #include "crdex/fhir/json_writer.hpp"
 
 namespace crdex::fhir::cdex {
@@ -79,18 +76,6 @@ void write_request_input(JsonWriter& w, const DataRequest& request) {
 }
 
 }  // namespace
-
-std::string now_instant() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[80];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
-  return text;
-}
 
 std::string build_data_request_task(const DataRequest& request) {
   JsonBuffer buffer;

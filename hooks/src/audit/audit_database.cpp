@@ -60,31 +60,11 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 }  // namespace
 
-bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-
-fhir::Error audit_error(sqlite3* db, const std::string& what) {
-  return fhir::Error{500, fhir::IssueType::exception, "audit store: " + what + ": " + sqlite3_errmsg(db), ""};
-}
-
-fhir::Result<sqlite3*> open_audit_database(const std::filesystem::path& file) {
-  sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-  if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return fhir::Error{500, fhir::IssueType::exception, file.string() + ": cannot open the audit store: " + message,
-                       ""};
-  }
-  sqlite3_busy_timeout(db, 10'000);  // the writer thread and a feedback write may meet
-  // WAL: readers never block the writer. FULL: a committed batch survives a
-  // power loss; batching keeps that to one sync per batch, not per call.
-  if (!exec(db, "PRAGMA journal_mode=WAL") || !exec(db, "PRAGMA synchronous=FULL") ||
-      !exec(db, "PRAGMA foreign_keys=ON") || !exec(db, kSchema)) {
-    auto error = audit_error(db, "cannot prepare " + file.string());
-    sqlite3_close(db);
-    return error;
-  }
-  return db;
+fhir::Result<std::unique_ptr<fhir::SqliteDatabase>> open_audit_database(const std::filesystem::path& file) {
+  // The busy timeout: the writer thread and a feedback write may meet. FULL:
+  // a committed batch survives a power loss; batching keeps that to one sync
+  // per batch, not per call.
+  return fhir::SqliteDatabase::open(file, kSchema, {.name = "audit store"});
 }
 
 }  // namespace crdex::hooks::detail

@@ -5,15 +5,16 @@
 
 namespace crdex::hooks {
 
-using detail::audit_error;
-using detail::Statement;
+using fhir::SqliteStatement;
+using fhir::SqliteStep;
+using fhir::SqliteTransaction;
 
 namespace {
 
 constexpr const char* kEntryColumns =
     "id, recorded_at, service, hook, hook_instance, patient, payer, status, duration_us, request, response";
 
-AuditEntry read_entry(const Statement& s) {
+AuditEntry read_entry(const SqliteStatement& s) {
   return {s.integer(0), s.text(1),  s.text(2),  s.text(3),  s.text(4),  s.text(5),
           s.text(6),    static_cast<int>(s.integer(7)), s.integer(8), s.text(9), s.text(10)};
 }
@@ -23,22 +24,22 @@ AuditEntry read_entry(const Statement& s) {
 fhir::Result<std::unique_ptr<AuditStore>> AuditStore::open(const std::filesystem::path& file) {
   auto db = detail::open_audit_database(file);
   if (!db) return db.error();
-  return std::unique_ptr<AuditStore>(new AuditStore(*db));
+  return std::unique_ptr<AuditStore>(new AuditStore(std::move(db).value()));
 }
 
-AuditStore::~AuditStore() { sqlite3_close(db_); }
+AuditStore::~AuditStore() = default;
 
 fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
   std::lock_guard lock(mutex_);
-  detail::Transaction transaction(db_);
-  if (!transaction.begun()) return audit_error(db_, "cannot begin a write");
-  Statement call(db_,
-                 "INSERT INTO invocations (recorded_ms, recorded_at, service, hook, hook_instance, patient, payer, "
-                 "status, duration_us, request, response) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-  Statement card(db_,
-                 "INSERT OR IGNORE INTO card_origins (card_uuid, invocation_id, payer, rule_set_version, rule_id, "
-                 "card_type, order_ref) VALUES (?,?,?,?,?,?,?)");
-  if (!call.ok() || !card.ok()) return audit_error(db_, "cannot prepare a write");
+  SqliteTransaction transaction(*db_);
+  if (!transaction.begun()) return db_->error("cannot begin a write");
+  SqliteStatement call(*db_,
+                       "INSERT INTO invocations (recorded_ms, recorded_at, service, hook, hook_instance, patient, "
+                       "payer, status, duration_us, request, response) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  SqliteStatement card(*db_,
+                       "INSERT OR IGNORE INTO card_origins (card_uuid, invocation_id, payer, rule_set_version, "
+                       "rule_id, card_type, order_ref) VALUES (?,?,?,?,?,?,?)");
+  if (!call.ok() || !card.ok()) return db_->error("cannot prepare a write");
   for (const auto& record : batch) {
     const RedactedRequest request = redact_request(record.request_body);
     call.bind(1, record.received_ms)
@@ -52,9 +53,9 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
         .bind(9, record.duration_us)
         .bind_or_null(10, request.json)
         .bind(11, record.response_body);
-    if (call.step() != SQLITE_DONE) return audit_error(db_, "cannot store a call");
+    if (call.step() != SqliteStep::done) return db_->error("cannot store a call");
     call.reset();
-    const int64_t id = sqlite3_last_insert_rowid(db_);
+    const int64_t id = db_->last_insert_rowid();
     for (const auto& origin : record.cards) {
       card.bind(1, origin.card_uuid)
           .bind(2, id)
@@ -63,11 +64,11 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
           .bind(5, origin.rule_id)
           .bind(6, origin.card_type)
           .bind(7, origin.order);
-      if (card.step() != SQLITE_DONE) return audit_error(db_, "cannot store a card origin");
+      if (card.step() != SqliteStep::done) return db_->error("cannot store a card origin");
       card.reset();
     }
   }
-  if (!transaction.commit()) return audit_error(db_, "cannot commit a write");
+  if (!transaction.commit()) return db_->error("cannot commit a write");
   return batch.size();
 }
 
@@ -82,8 +83,8 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::find(const AuditQuery& query) 
   if (query.to_ms) sql += " AND recorded_ms < ?";
   sql += " ORDER BY id LIMIT ?";
   std::lock_guard lock(mutex_);
-  Statement s(db_, sql.c_str());
-  if (!s.ok()) return audit_error(db_, "cannot search");
+  SqliteStatement s(*db_, sql);
+  if (!s.ok()) return db_->error("cannot search");
   int index = 1;
   s.bind(index++, query.after_id);
   for (const auto* text : {&query.hook_instance, &query.patient_id, &query.payer_id})
@@ -92,9 +93,8 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::find(const AuditQuery& query) 
   if (query.to_ms) s.bind(index++, *query.to_ms);
   s.bind(index, int64_t{query.limit});
   std::vector<AuditEntry> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_entry(s));
-  if (rc != SQLITE_DONE) return audit_error(db_, "cannot search");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_entry(row)); }))
+    return db_->error("cannot search");
   return out;
 }
 
@@ -103,34 +103,34 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::last_answered(const std::strin
   const std::string sql = std::string("SELECT ") + kEntryColumns +
                           " FROM invocations WHERE payer = ? AND status = 200 AND request IS NOT NULL"
                           " ORDER BY id DESC LIMIT ?";
-  Statement s(db_, sql.c_str());
-  if (!s.ok()) return audit_error(db_, "cannot read recorded calls");
+  SqliteStatement s(*db_, sql);
+  if (!s.ok()) return db_->error("cannot read recorded calls");
   s.bind(1, payer_id).bind(2, int64_t{count});
   std::vector<AuditEntry> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_entry(s));
-  if (rc != SQLITE_DONE) return audit_error(db_, "cannot read recorded calls");
+  if (!s.each_row([&](const SqliteStatement& row) { out.push_back(read_entry(row)); }))
+    return db_->error("cannot read recorded calls");
   return out;
 }
 
 fhir::Result<int64_t> AuditStore::purge_before(int64_t cutoff_ms) {
   std::lock_guard lock(mutex_);
-  detail::Transaction transaction(db_);
-  if (!transaction.begun()) return audit_error(db_, "cannot begin a purge");
+  SqliteTransaction transaction(*db_);
+  if (!transaction.begun()) return db_->error("cannot begin a purge");
   // Feedback outlives the calls: it takes its card's attribution with it.
-  Statement keep(db_,
-                 "UPDATE feedback SET payer = o.payer, rule_set_version = o.rule_set_version, rule_id = o.rule_id, "
-                 "card_type = o.card_type FROM card_origins o JOIN invocations i ON i.id = o.invocation_id "
-                 "WHERE o.card_uuid = feedback.card_uuid AND feedback.payer IS NULL AND i.recorded_ms < ?");
-  Statement cards(db_,
-                  "DELETE FROM card_origins WHERE invocation_id IN (SELECT id FROM invocations WHERE recorded_ms < ?)");
-  Statement calls(db_, "DELETE FROM invocations WHERE recorded_ms < ?");
-  if (!keep.ok() || !cards.ok() || !calls.ok()) return audit_error(db_, "cannot prepare a purge");
-  if (keep.bind(1, cutoff_ms).step() != SQLITE_DONE || cards.bind(1, cutoff_ms).step() != SQLITE_DONE ||
-      calls.bind(1, cutoff_ms).step() != SQLITE_DONE)
-    return audit_error(db_, "cannot purge");
-  const int64_t removed = sqlite3_changes(db_);
-  if (!transaction.commit()) return audit_error(db_, "cannot commit a purge");
+  SqliteStatement keep(*db_,
+                       "UPDATE feedback SET payer = o.payer, rule_set_version = o.rule_set_version, "
+                       "rule_id = o.rule_id, card_type = o.card_type "
+                       "FROM card_origins o JOIN invocations i ON i.id = o.invocation_id "
+                       "WHERE o.card_uuid = feedback.card_uuid AND feedback.payer IS NULL AND i.recorded_ms < ?");
+  SqliteStatement cards(*db_,
+                        "DELETE FROM card_origins WHERE invocation_id IN "
+                        "(SELECT id FROM invocations WHERE recorded_ms < ?)");
+  SqliteStatement calls(*db_, "DELETE FROM invocations WHERE recorded_ms < ?");
+  if (!keep.ok() || !cards.ok() || !calls.ok()) return db_->error("cannot prepare a purge");
+  if (!keep.bind(1, cutoff_ms).run() || !cards.bind(1, cutoff_ms).run() || !calls.bind(1, cutoff_ms).run())
+    return db_->error("cannot purge");
+  const int64_t removed = db_->changes();
+  if (!transaction.commit()) return db_->error("cannot commit a purge");
   return removed;
 }
 

@@ -4,13 +4,14 @@
 #include <tuple>
 
 #include "audit_database.hpp"
+#include "crdex/fhir/instant.hpp"
 #include "crdex/fhir/json_writer.hpp"
-#include "crdex/hooks/timestamps.hpp"
 
 namespace crdex::hooks {
 
-using detail::audit_error;
-using detail::Statement;
+using fhir::SqliteStatement;
+using fhir::SqliteStep;
+using fhir::SqliteTransaction;
 
 namespace {
 
@@ -28,21 +29,21 @@ std::string json_string_array(const std::vector<std::string>& items) {
 fhir::Result<std::unique_ptr<FeedbackStore>> FeedbackStore::open(const std::filesystem::path& file) {
   auto db = detail::open_audit_database(file);
   if (!db) return db.error();
-  return std::unique_ptr<FeedbackStore>(new FeedbackStore(*db));
+  return std::unique_ptr<FeedbackStore>(new FeedbackStore(std::move(db).value()));
 }
 
-FeedbackStore::~FeedbackStore() { sqlite3_close(db_); }
+FeedbackStore::~FeedbackStore() = default;
 
 fhir::Result<int64_t> FeedbackStore::add(const std::string& service_id, const std::vector<CardFeedback>& items) {
   std::lock_guard lock(mutex_);
-  detail::Transaction transaction(db_);
-  if (!transaction.begun()) return audit_error(db_, "cannot begin storing feedback");
-  Statement s(db_,
-              "INSERT OR IGNORE INTO feedback (service, card_uuid, outcome, outcome_timestamp, accepted_suggestions, "
-              "override_system, override_code, override_display, user_comment, received_at) "
-              "VALUES (?,?,?,?,?,?,?,?,?,?)");
-  if (!s.ok()) return audit_error(db_, "cannot prepare storing feedback");
-  const std::string received_at = format_rfc3339_ms(now_epoch_ms());
+  SqliteTransaction transaction(*db_);
+  if (!transaction.begun()) return db_->error("cannot begin storing feedback");
+  SqliteStatement s(*db_,
+                    "INSERT OR IGNORE INTO feedback (service, card_uuid, outcome, outcome_timestamp, "
+                    "accepted_suggestions, override_system, override_code, override_display, user_comment, "
+                    "received_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+  if (!s.ok()) return db_->error("cannot prepare storing feedback");
+  const std::string received_at = fhir::now_instant();
   int64_t added = 0;
   for (const auto& item : items) {
     s.bind(1, service_id)
@@ -55,11 +56,11 @@ fhir::Result<int64_t> FeedbackStore::add(const std::string& service_id, const st
         .bind_or_null(8, item.override_display)
         .bind_or_null(9, item.user_comment)
         .bind(10, received_at);
-    if (s.step() != SQLITE_DONE) return audit_error(db_, "cannot store feedback");
-    added += sqlite3_changes(db_);
+    if (s.step() != SqliteStep::done) return db_->error("cannot store feedback");
+    added += db_->changes();
     s.reset();
   }
-  if (!transaction.commit()) return audit_error(db_, "cannot commit feedback");
+  if (!transaction.commit()) return db_->error("cannot commit feedback");
   return added;
 }
 
@@ -67,19 +68,19 @@ fhir::Result<std::vector<RuleFeedback>> FeedbackStore::summary(const std::string
   std::lock_guard lock(mutex_);
   // The attribution a purge copied into the feedback row, else the card's
   // recorded origin; NULL for unknown cards.
-  Statement s(db_,
-              "SELECT COALESCE(f.payer, o.payer) AS p, COALESCE(f.rule_set_version, o.rule_set_version), "
-              "COALESCE(f.rule_id, o.rule_id), COALESCE(f.card_type, o.card_type), f.outcome, "
-              "COALESCE(f.override_system, ''), COALESCE(f.override_code, ''), COUNT(*) "
-              "FROM feedback f LEFT JOIN card_origins o ON o.card_uuid = f.card_uuid "
-              "WHERE (?1 IS NULL OR COALESCE(f.payer, o.payer) = ?1) "
-              "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY p IS NULL, 1, 2, 3, 4, 5, 6, 7");
-  if (!s.ok()) return audit_error(db_, "cannot summarise feedback");
+  SqliteStatement s(*db_,
+                    "SELECT COALESCE(f.payer, o.payer) AS p, COALESCE(f.rule_set_version, o.rule_set_version), "
+                    "COALESCE(f.rule_id, o.rule_id), COALESCE(f.card_type, o.card_type), f.outcome, "
+                    "COALESCE(f.override_system, ''), COALESCE(f.override_code, ''), COUNT(*) "
+                    "FROM feedback f LEFT JOIN card_origins o ON o.card_uuid = f.card_uuid "
+                    "WHERE (?1 IS NULL OR COALESCE(f.payer, o.payer) = ?1) "
+                    "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY p IS NULL, 1, 2, 3, 4, 5, 6, 7");
+  if (!s.ok()) return db_->error("cannot summarise feedback");
   s.bind_or_null(1, payer_id);
   std::vector<RuleFeedback> out;
   std::map<std::tuple<std::string, int64_t, std::string, std::string>, size_t> rows;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) {
+  SqliteStep rc;
+  while ((rc = s.step()) == SqliteStep::row) {
     const auto key = std::make_tuple(s.text(0), s.integer(1), s.text(2), s.text(3));
     auto [at, inserted] = rows.emplace(key, out.size());
     if (inserted)
@@ -93,7 +94,7 @@ fhir::Result<std::vector<RuleFeedback>> FeedbackStore::summary(const std::string
       row.override_reasons.push_back({s.text(5), s.text(6), count});
     }
   }
-  if (rc != SQLITE_DONE) return audit_error(db_, "cannot summarise feedback");
+  if (rc != SqliteStep::done) return db_->error("cannot summarise feedback");
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crdex/fhir/identifiers.hpp"
+#include "crdex/fhir/instant.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/hooks/cdex/fulfilment.hpp"
 
@@ -155,7 +156,7 @@ fhir::Result<DataSource::Submitted> DataSource::submit(std::string_view task_jso
   } else {
     task.progress.status = TaskStatus::accepted;
   }
-  const std::string document = fc::write_task_progress(task_json, task.id, task.progress, fc::now_instant());
+  const std::string document = fc::write_task_progress(task_json, task.id, task.progress, fhir::now_instant());
   auto stored = store_->insert_source({task.id, fc::task_status_code(task.progress.status), document});
   if (!stored) return stored.error();
   if (task.progress.status == TaskStatus::accepted) enqueue(task.id);
@@ -210,7 +211,7 @@ fhir::Result<std::string> DataSource::move(const std::string& id, TaskStatus to,
   const auto from = fc::parse_task_status((*row)->status).value_or(TaskStatus::requested);
   if (auto refused = fc::check_transition(from, to)) return *refused;
   fc::TaskProgress progress{to, std::move(reason), std::move(business_status), std::move(outputs), std::move(contained)};
-  const std::string document = fc::write_task_progress((*row)->document, id, progress, fc::now_instant());
+  const std::string document = fc::write_task_progress((*row)->document, id, progress, fhir::now_instant());
   auto updated = store_->update_source({id, fc::task_status_code(to), document}, (*row)->status);
   if (!updated) return updated.error();
   if (!*updated)

@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "crdex/fhir/result.hpp"
-
-struct sqlite3;
+#include "crdex/fhir/sqlite_database.hpp"
 
 namespace crdex::config {
 
@@ -68,12 +67,12 @@ class RuleStore {
   fhir::Result<std::optional<std::string>> payer_of_token(std::string_view token);
 
  private:
-  explicit RuleStore(sqlite3* db) : db_(db) {}
+  explicit RuleStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
   // Inside a transaction, with the mutex held.
   fhir::Result<StoredRuleSet> insert_version(std::string_view payer_id, std::string_view document,
                                              std::string_view author, std::string_view comment);
   std::mutex mutex_;  // one connection, one statement sequence at a time
-  sqlite3* db_;
+  std::unique_ptr<fhir::SqliteDatabase> db_;
 };
 
 // "sha256:<hex>" of `data`.

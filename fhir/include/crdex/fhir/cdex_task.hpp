@@ -98,7 +98,4 @@ std::string build_data_request_task(const DataRequest& request);
 std::string write_task_progress(std::string_view task_json, std::string_view id, const TaskProgress& progress,
                                 std::string_view last_modified);
 
-// The current time as a FHIR instant, "2026-11-22T03:16:31.123Z".
-std::string now_instant();
-
 }  // namespace crdex::fhir::cdex

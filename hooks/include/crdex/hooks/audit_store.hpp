@@ -13,9 +13,8 @@
 #include <vector>
 
 #include "crdex/fhir/result.hpp"
+#include "crdex/fhir/sqlite_database.hpp"
 #include "crdex/hooks/audit_record.hpp"
-
-struct sqlite3;
 
 namespace crdex::hooks {
 
@@ -51,9 +50,9 @@ class AuditStore {
   fhir::Result<int64_t> purge_before(int64_t cutoff_ms);
 
  private:
-  explicit AuditStore(sqlite3* db) : db_(db) {}
+  explicit AuditStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
   std::mutex mutex_;  // one statement sequence at a time on this connection
-  sqlite3* db_;
+  std::unique_ptr<fhir::SqliteDatabase> db_;
 };
 
 }  // namespace crdex::hooks

@@ -13,9 +13,8 @@
 #include <vector>
 
 #include "crdex/fhir/result.hpp"
+#include "crdex/fhir/sqlite_database.hpp"
 #include "crdex/hooks/feedback.hpp"
-
-struct sqlite3;
 
 namespace crdex::hooks {
 
@@ -52,9 +51,9 @@ class FeedbackStore {
   fhir::Result<std::vector<RuleFeedback>> summary(const std::string& payer_id);
 
  private:
-  explicit FeedbackStore(sqlite3* db) : db_(db) {}
+  explicit FeedbackStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
   std::mutex mutex_;
-  sqlite3* db_;
+  std::unique_ptr<fhir::SqliteDatabase> db_;
 };
 
 }  // namespace crdex::hooks

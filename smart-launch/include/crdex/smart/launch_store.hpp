@@ -18,9 +18,8 @@
 #include <string_view>
 
 #include "crdex/fhir/result.hpp"
+#include "crdex/fhir/sqlite_database.hpp"
 #include "crdex/smart/launch_context.hpp"
-
-struct sqlite3;
 
 namespace crdex::smart {
 
@@ -56,10 +55,10 @@ class LaunchStore {
   fhir::Result<int> purge_expired();
 
  private:
-  LaunchStore(sqlite3* db, Clock clock) : db_(db), clock_(std::move(clock)) {}
+  LaunchStore(std::unique_ptr<fhir::SqliteDatabase> db, Clock clock) : db_(std::move(db)), clock_(std::move(clock)) {}
   int64_t now_ms() const;
 
-  sqlite3* db_;
+  std::unique_ptr<fhir::SqliteDatabase> db_;
   Clock clock_;
   std::mutex mutex_;
 };

@@ -19,8 +19,7 @@
 #include <vector>
 
 #include "crdex/fhir/result.hpp"
-
-struct sqlite3;
+#include "crdex/fhir/sqlite_database.hpp"
 
 namespace crdex::hooks::cdex {
 
@@ -69,10 +68,9 @@ class TaskStore {
   fhir::Result<std::vector<ConsumerRequestRow>> followed_requests();
 
  private:
-  explicit TaskStore(sqlite3* db) : db_(db) {}
-  fhir::Error error(const std::string& what) const;
+  explicit TaskStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
 
-  sqlite3* db_;
+  std::unique_ptr<fhir::SqliteDatabase> db_;
   mutable std::mutex mutex_;
 };
 
