@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "crdex/fhir/identifiers.hpp"
 #include "outcome_parser.hpp"
 #include "value_sets.hpp"
 
@@ -13,13 +14,6 @@ using fhir::JsonShapeError;
 namespace {
 
 inline constexpr std::array<std::string_view, 4> kGenders{"male", "female", "other", "unknown"};
-
-bool is_fhir_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  return true;
-}
 
 void add_entry(const JsonNode& entry, const CodeGroups& groups, bool allow_groups, CodeSelection& out) {
   entry.expect_object();
@@ -165,7 +159,7 @@ RuleConditions parse_conditions(const JsonNode& when, const CodeGroups& groups,
     reject_unknown_keys(n, {"from", "to"});
     for (auto [key, target] : {std::pair{"from", &c.effective_from}, std::pair{"to", &c.effective_to}}) {
       if (auto d = n.find(key)) {
-        if (!is_fhir_date(d->as_string())) d->fail("must be a date, YYYY-MM-DD");
+        if (!fhir::is_fhir_date(d->as_string())) d->fail("must be a date, YYYY-MM-DD");
         *target = d->as_string();
       }
     }

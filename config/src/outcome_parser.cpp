@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "crdex/config/coverage_invariants.hpp"
+#include "crdex/fhir/identifiers.hpp"
 #include "value_sets.hpp"
 
 namespace crdex::config::detail {
@@ -32,13 +33,6 @@ std::vector<std::string> checked_codes(const JsonNode& parent, std::string_view 
   for (const auto& item : node->items()) out.push_back(checked_code(item, value_set));
   if (out.empty()) node->fail("must not be an empty array (leave it out instead)");
   return out;
-}
-
-bool is_fhir_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  return true;
 }
 
 bool is_absolute_url(std::string_view s) { return s.starts_with("https://") || s.starts_with("http://"); }
@@ -267,7 +261,7 @@ CoverageOutcome parse_outcome(const JsonNode& node, const std::function<void(con
   field([&] { o.satisfied_pa_id = node.string_or_empty("satisfied-pa-id"); });
   field([&] {
     if (auto expiry = node.find("expiry-date")) {
-      if (!is_fhir_date(expiry->as_string())) expiry->fail("must be a date, YYYY-MM-DD");
+      if (!fhir::is_fhir_date(expiry->as_string())) expiry->fail("must be a date, YYYY-MM-DD");
       o.expiry_date = expiry->as_string();
     }
   });

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -59,6 +60,13 @@ std::string today_utc_date() {
   char text[32];
   const size_t length = std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
   return {text, length};
+}
+
+bool is_fhir_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  return true;
 }
 
 }  // namespace crdex::fhir

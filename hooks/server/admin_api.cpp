@@ -17,10 +17,6 @@ namespace {
 constexpr int kDefaultPage = 50;
 constexpr int kMaxPage = 500;
 
-ApiAnswer problem(int status, fhir::IssueType type, std::string message, std::string expression = "") {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), std::move(expression)}), true, {}};
-}
-
 ApiAnswer json_answer(const fhir::JsonBuffer& buffer) { return {200, {buffer.GetString(), buffer.GetSize()}, false, {}}; }
 
 void write_raw_json_or_null(fhir::JsonWriter& w, const std::string& json) {
@@ -83,20 +79,20 @@ bool parse_count(const std::string& text, int64_t& out) {
 
 ApiAnswer AdminApi::handle(const Http::Request& request, std::string_view path) const {
   if (!token_)
-    return problem(403, fhir::IssueType::security,
+    return problem_answer(403, fhir::IssueType::security,
                    "the admin API is off: start crdex-server with --admin-token-file FILE");
   const std::string presented = bearer_token_of(request);
   if (!token_->matches(presented)) {
-    ApiAnswer answer = problem(401, fhir::IssueType::security,
+    ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
                                presented.empty() ? "this API needs the admin token: Authorization: Bearer <token>"
                                                  : "the bearer token is not the admin token");
     answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-admin\"");
     return answer;
   }
   const bool known = path == "/admin/audit" || path == "/admin/audit/stats" || path == "/admin/feedback";
-  if (!known) return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+  if (!known) return problem_answer(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
   if (request.method() != Http::Method::Get) {
-    ApiAnswer answer = problem(405, fhir::IssueType::not_supported, "this resource only accepts GET");
+    ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts GET");
     answer.headers.emplace_back("Allow", "GET");
     return answer;
   }
@@ -115,21 +111,21 @@ ApiAnswer AdminApi::audit_search(const Http::Request& request) const {
     if (auto text = query_parameter(request, name)) {
       *target = hooks::parse_rfc3339_ms(*text);
       if (!*target)
-        return problem(400, fhir::IssueType::invalid,
+        return problem_answer(400, fhir::IssueType::invalid,
                        std::string(name) + " is not an RFC 3339 date-time (e.g. 2026-11-22T03:00:00Z)", name);
     }
   }
   int64_t number = 0;
   if (auto text = query_parameter(request, "limit")) {
     if (!parse_count(*text, number) || number < 1 || number > kMaxPage)
-      return problem(400, fhir::IssueType::invalid, "limit must be 1 to " + std::to_string(kMaxPage), "limit");
+      return problem_answer(400, fhir::IssueType::invalid, "limit must be 1 to " + std::to_string(kMaxPage), "limit");
     q.limit = static_cast<int>(number);
   } else {
     q.limit = kDefaultPage;
   }
   if (auto text = query_parameter(request, "after")) {
     if (!parse_count(*text, number))
-      return problem(400, fhir::IssueType::invalid, "after must be the id of a record (a number)", "after");
+      return problem_answer(400, fhir::IssueType::invalid, "after must be the id of a record (a number)", "after");
     q.after_id = number;
   }
   // One more than the page: whether there is a next page.

@@ -1,5 +1,7 @@
 #include "cdex_api.hpp"
 
+#include "api_helpers.hpp"
+
 #include <openssl/crypto.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -21,14 +23,8 @@ constexpr std::string_view kTaskPath = "/fhir/Task";
 constexpr std::string_view kReviewPath = "/cdex/review";
 constexpr std::string_view kRequestsPath = "/cdex/requests";
 
-ApiAnswer problem(const fhir::Error& error) { return {error.http_status, fhir::operation_outcome_json(error), true, {}}; }
-
-ApiAnswer problem(int status, fhir::IssueType type, std::string message) {
-  return problem(fhir::Error{status, type, std::move(message), ""});
-}
-
 ApiAnswer method_not_allowed(std::string_view allowed) {
-  ApiAnswer answer = problem(405, fhir::IssueType::not_supported, "this resource only accepts " + std::string(allowed));
+  ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts " + std::string(allowed));
   answer.headers.emplace_back("Allow", std::string(allowed));
   return answer;
 }
@@ -76,20 +72,20 @@ std::optional<ApiAnswer> refuse_unless_authorized(const Http::Request& request, 
                                                   bool open_without_token) {
   if (token.empty()) {
     if (open_without_token) return std::nullopt;
-    return problem(403, fhir::IssueType::security, "these endpoints are off: start crdex-server with --cdex-admin-token-file");
+    return problem_answer(403, fhir::IssueType::security, "these endpoints are off: start crdex-server with --cdex-admin-token-file");
   }
   if (bearer_matches(request, token)) return std::nullopt;
-  ApiAnswer answer = problem(401, fhir::IssueType::security, "a valid bearer token is required");
+  ApiAnswer answer = problem_answer(401, fhir::IssueType::security, "a valid bearer token is required");
   answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-cdex\"");
   return answer;
 }
 
 std::optional<ApiAnswer> refuse_media_type(const Http::Request& request) {
   auto type = request.headers().tryGet<Http::Header::ContentType>();
-  if (!type) return problem(415, fhir::IssueType::not_supported, "send application/fhir+json or application/json");
+  if (!type) return problem_answer(415, fhir::IssueType::not_supported, "send application/fhir+json or application/json");
   const auto mime = type->mime().toString();
   if (mime.starts_with("application/fhir+json") || mime.starts_with("application/json")) return std::nullopt;
-  return problem(415, fhir::IssueType::not_supported, "send application/fhir+json or application/json, not " + mime);
+  return problem_answer(415, fhir::IssueType::not_supported, "send application/fhir+json or application/json, not " + mime);
 }
 
 std::string query_param(const Http::Request& request, const std::string& name) {
@@ -181,17 +177,17 @@ ApiAnswer CdexApi::handle(const Http::Request& request, std::string_view path) c
 
 ApiAnswer CdexApi::fhir_task(const Http::Request& request, std::string_view path) const {
   if (!source_)
-    return problem(404, fhir::IssueType::not_found, "this crdex is not a CDex data source (--cdex-ehr-fhir)");
+    return problem_answer(404, fhir::IssueType::not_found, "this crdex is not a CDex data source (--cdex-ehr-fhir)");
   if (auto refused = refuse_unless_authorized(request, client_token_, true)) return *refused;
   if (path == kTaskPath) {
     if (request.method() == Http::Method::Get) {
       auto bundle = source_->search(query_param(request, "status"));
-      return bundle ? ApiAnswer{200, std::move(bundle).value(), true, {}} : problem(bundle.error());
+      return bundle ? ApiAnswer{200, std::move(bundle).value(), true, {}} : problem_answer(bundle.error());
     }
     if (request.method() != Http::Method::Post) return method_not_allowed("GET, POST");
     if (auto refused = refuse_media_type(request)) return *refused;
     auto task = source_->submit(request.body());
-    if (!task) return problem(task.error());
+    if (!task) return problem_answer(task.error());
     ApiAnswer answer{201, task->document, true, {}};
     answer.headers.emplace_back("Location", "Task/" + task->id);
     return answer;
@@ -199,28 +195,28 @@ ApiAnswer CdexApi::fhir_task(const Http::Request& request, std::string_view path
   const std::string id(path.substr(kTaskPath.size() + 1));
   if (request.method() != Http::Method::Get) return method_not_allowed("GET");
   auto task = source_->read(id);
-  return task ? ApiAnswer{200, std::move(task).value(), true, {}} : problem(task.error());
+  return task ? ApiAnswer{200, std::move(task).value(), true, {}} : problem_answer(task.error());
 }
 
 ApiAnswer CdexApi::review(const Http::Request& request, std::string_view path) const {
   if (!source_)
-    return problem(404, fhir::IssueType::not_found, "this crdex is not a CDex data source (--cdex-ehr-fhir)");
+    return problem_answer(404, fhir::IssueType::not_found, "this crdex is not a CDex data source (--cdex-ehr-fhir)");
   if (path == kReviewPath) {
     if (request.method() != Http::Method::Get) return method_not_allowed("GET");
     auto bundle = source_->search("on-hold");
-    return bundle ? ApiAnswer{200, std::move(bundle).value(), true, {}} : problem(bundle.error());
+    return bundle ? ApiAnswer{200, std::move(bundle).value(), true, {}} : problem_answer(bundle.error());
   }
   // /cdex/review/{id}/approve | reject
   std::string_view rest = path.substr(kReviewPath.size() + 1);
   const auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return problem(404, fhir::IssueType::not_found, "POST .../{id}/approve or .../{id}/reject");
+  if (slash == std::string_view::npos) return problem_answer(404, fhir::IssueType::not_found, "POST .../{id}/approve or .../{id}/reject");
   const std::string id(rest.substr(0, slash));
   const auto action = rest.substr(slash + 1);
-  if (action != "approve" && action != "reject") return problem(404, fhir::IssueType::not_found, "no such action");
+  if (action != "approve" && action != "reject") return problem_answer(404, fhir::IssueType::not_found, "no such action");
   if (request.method() != Http::Method::Post) return method_not_allowed("POST");
   auto moved = action == "approve" ? source_->approve(id, body_text(request.body(), "note"))
                                    : source_->reject(id, body_text(request.body(), "reason"));
-  return moved ? ApiAnswer{200, std::move(moved).value(), true, {}} : problem(moved.error());
+  return moved ? ApiAnswer{200, std::move(moved).value(), true, {}} : problem_answer(moved.error());
 }
 
 ApiAnswer CdexApi::consumer(const Http::Request& request, std::string_view path) const {
@@ -228,10 +224,10 @@ ApiAnswer CdexApi::consumer(const Http::Request& request, std::string_view path)
     if (request.method() != Http::Method::Post) return method_not_allowed("POST");
     if (auto refused = refuse_media_type(request)) return *refused;
     auto body = read_consumer_request(request.body());
-    if (!body) return problem(body.error());
+    if (!body) return problem_answer(body.error());
     auto row = body->follow_task_id.empty() ? consumer_->request(body->source, body->request)
                                             : consumer_->follow(body->source, body->follow_task_id);
-    if (!row) return problem(row.error());
+    if (!row) return problem_answer(row.error());
     ApiAnswer answer{201, consumer_request_json(*row), false, {}};
     answer.headers.emplace_back("Location", std::string(kRequestsPath) + "/" + row->id);
     return answer;
@@ -242,11 +238,11 @@ ApiAnswer CdexApi::consumer(const Http::Request& request, std::string_view path)
   if (const auto text = query_param(request, "wait-ms"); !text.empty()) {
     const auto parsed = std::from_chars(text.data(), text.data() + text.size(), wait_ms);
     if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size() || wait_ms < 0 || wait_ms > 60'000)
-      return problem(400, fhir::IssueType::value, "wait-ms must be a number of milliseconds up to 60000");
+      return problem_answer(400, fhir::IssueType::value, "wait-ms must be a number of milliseconds up to 60000");
   }
   auto row = wait_ms > 0 ? consumer_->wait_until_done(id, std::chrono::milliseconds(wait_ms)) : consumer_->get(id);
-  if (!row) return problem(row.error());
-  if (!*row) return problem(404, fhir::IssueType::not_found, "no request " + id);
+  if (!row) return problem_answer(row.error());
+  if (!*row) return problem_answer(404, fhir::IssueType::not_found, "no request " + id);
   return {200, consumer_request_json(**row), false, {}};
 }
 

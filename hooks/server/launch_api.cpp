@@ -27,14 +27,8 @@ std::string sha256(std::string_view text) {
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
-ApiAnswer problem(const fhir::Error& error) { return {error.http_status, fhir::operation_outcome_json(error), true, {}}; }
-
-ApiAnswer problem(int status, fhir::IssueType type, std::string message, std::string expression = {}) {
-  return problem(fhir::Error{status, type, std::move(message), std::move(expression)});
-}
-
 ApiAnswer method_not_allowed() {
-  ApiAnswer answer = problem(405, fhir::IssueType::not_supported, "this resource only accepts POST");
+  ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts POST");
   answer.headers.emplace_back("Allow", "POST");
   return answer;
 }
@@ -80,10 +74,10 @@ bool LaunchApi::authorized(const Http::Request& request) const {
 
 ApiAnswer LaunchApi::handle(const Http::Request& request, std::string_view path) const {
   const std::string_view rest = path.substr(kPrefix.size());
-  if (rest != "" && rest != ":resolve") return problem(404, fhir::IssueType::not_found, "no such resource");
+  if (rest != "" && rest != ":resolve") return problem_answer(404, fhir::IssueType::not_found, "no such resource");
   if (request.method() != Http::Method::Post) return method_not_allowed();
   if (!authorized(request)) {
-    ApiAnswer answer = problem(401, fhir::IssueType::security,
+    ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
                                "the launch API needs the authorization server's token: Authorization: Bearer <token>");
     answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-smart-launch\"");
     return answer;
@@ -91,20 +85,20 @@ ApiAnswer LaunchApi::handle(const Http::Request& request, std::string_view path)
 
   if (rest.empty()) {
     auto context = smart::read_launch_context_json(request.body());
-    if (!context) return problem(context.error());
+    if (!context) return problem_answer(context.error());
     auto issued = store_->create(*context, lifetime_);
-    return issued ? issued_answer(*issued) : problem(issued.error());
+    return issued ? issued_answer(*issued) : problem_answer(issued.error());
   }
 
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   std::string_view launch, client_id;
   if (parser.parse(request.body()).get(root) != simdjson::SUCCESS || root["launch"].get(launch) != simdjson::SUCCESS)
-    return problem(400, fhir::IssueType::invalid, "send {\"launch\": \"<launch id>\", \"clientId\": \"<client>\"}",
+    return problem_answer(400, fhir::IssueType::invalid, "send {\"launch\": \"<launch id>\", \"clientId\": \"<client>\"}",
                    "launch");
   if (root["clientId"].get(client_id) != simdjson::SUCCESS) client_id = {};
   auto context = store_->resolve(launch, client_id);
-  if (!context) return problem(context.error());
+  if (!context) return problem_answer(context.error());
   ApiAnswer answer{200, smart::launch_context_json(*context), false, {}};
   answer.headers.emplace_back("Cache-Control", "no-store");
   return answer;

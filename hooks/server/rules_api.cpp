@@ -15,14 +15,6 @@ namespace Http = Pistache::Http;
 
 namespace {
 
-ApiAnswer problem(const fhir::Error& error) {
-  return {error.http_status, fhir::operation_outcome_json(error), true, {}};
-}
-
-ApiAnswer problem(int status, fhir::IssueType type, std::string message) {
-  return problem(fhir::Error{status, type, std::move(message), ""});
-}
-
 // One OperationOutcome issue per problem, each with its JSON pointer (as the
 // issue's expression and in the extension crdex-json-pointer) and message.
 ApiAnswer problems_answer(int status, const std::vector<config::RuleProblem>& problems) {
@@ -68,7 +60,7 @@ ApiAnswer information(int status, const std::string& message) {
 
 ApiAnswer failure_answer(const PublishFailure& failure) {
   if (!failure.problems.empty()) return problems_answer(422, failure.problems);
-  return problem(failure.error);
+  return problem_answer(failure.error);
 }
 
 void write_version(fhir::JsonWriter& w, const config::StoredRuleSet& v) {
@@ -159,7 +151,7 @@ bool valid_payer_id(std::string_view id) {
 }
 
 ApiAnswer method_not_allowed(std::string_view allowed) {
-  ApiAnswer answer = problem(405, fhir::IssueType::not_supported, "this resource only accepts " + std::string(allowed));
+  ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts " + std::string(allowed));
   answer.headers.emplace_back("Allow", std::string(allowed));
   return answer;
 }
@@ -170,29 +162,29 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
   // /payers/{payer}/rules[...]
   std::string_view rest = path.substr(kPrefix.size());
   const auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return problem(404, fhir::IssueType::not_found, "no such resource");
+  if (slash == std::string_view::npos) return problem_answer(404, fhir::IssueType::not_found, "no such resource");
   const std::string payer(rest.substr(0, slash));
   rest.remove_prefix(slash);
-  if (!valid_payer_id(payer)) return problem(404, fhir::IssueType::not_found, "no such payer: " + payer);
+  if (!valid_payer_id(payer)) return problem_answer(404, fhir::IssueType::not_found, "no such payer: " + payer);
 
   // Authentication first: nothing about a payer's rules, not even whether
   // they exist, is shown without that payer's token.
   const std::string token = bearer_token_of(request);
   if (token.empty()) {
-    ApiAnswer answer = problem(401, fhir::IssueType::security,
+    ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
                                "this API needs the payer's publisher token: Authorization: Bearer <token>");
     answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\"");
     return answer;
   }
   auto owner = publisher_->store().payer_of_token(token);
-  if (!owner) return problem(owner.error());
+  if (!owner) return problem_answer(owner.error());
   if (!*owner) {
-    ApiAnswer answer = problem(401, fhir::IssueType::security, "the bearer token is not a publisher token");
+    ApiAnswer answer = problem_answer(401, fhir::IssueType::security, "the bearer token is not a publisher token");
     answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\", error=\"invalid_token\"");
     return answer;
   }
   if (**owner != payer)
-    return problem(403, fhir::IssueType::security, "this token may only publish the rules of its own payer");
+    return problem_answer(403, fhir::IssueType::security, "this token may only publish the rules of its own payer");
 
   const auto method = request.method();
   const std::string author = [&] {
@@ -203,7 +195,7 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
   if (rest == "/rules") {
     if (method == Http::Method::Get) {
       auto current = publisher_->store().current(payer);
-      return current ? version_answer(200, *current, true) : problem(current.error());
+      return current ? version_answer(200, *current, true) : problem_answer(current.error());
     }
     if (method != Http::Method::Put) return method_not_allowed("GET, PUT");
     auto published = publisher_->publish(payer, request.body(), author, raw_header(request, "X-Crdex-Comment"));
@@ -216,7 +208,7 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
   if (rest == "/rules/versions") {
     if (method != Http::Method::Get) return method_not_allowed("GET");
     auto versions = publisher_->store().versions(payer);
-    return versions ? versions_answer(payer, *versions) : problem(versions.error());
+    return versions ? versions_answer(payer, *versions) : problem_answer(versions.error());
   }
   if (rest.starts_with("/rules/versions/")) {
     if (method != Http::Method::Get) return method_not_allowed("GET");
@@ -224,9 +216,9 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
     int number = 0;
     const auto parsed = std::from_chars(text.data(), text.data() + text.size(), number);
     if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size() || number < 1)
-      return problem(404, fhir::IssueType::not_found, "versions are numbered 1, 2, ...");
+      return problem_answer(404, fhir::IssueType::not_found, "versions are numbered 1, 2, ...");
     auto version = publisher_->store().version(payer, number);
-    return version ? version_answer(200, *version, true) : problem(version.error());
+    return version ? version_answer(200, *version, true) : problem_answer(version.error());
   }
   if (rest == "/rules/rollback") {
     if (method != Http::Method::Post) return method_not_allowed("POST");
@@ -235,7 +227,7 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
     int64_t version = 0;
     if (parser.parse(request.body()).get(root) != simdjson::SUCCESS || root["version"].get_int64().get(version) ||
         version < 1 || version > INT32_MAX)
-      return problem(400, fhir::IssueType::invalid, "send {\"version\": N} naming the version to make current");
+      return problem_answer(400, fhir::IssueType::invalid, "send {\"version\": N} naming the version to make current");
     auto rolled = publisher_->rollback(payer, static_cast<int>(version), author);
     if (!rolled.ok()) return failure_answer(rolled.failure);
     return version_answer(200, *rolled.value, false);
@@ -255,9 +247,9 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
     if (parsed && !root["ruleSet"].get(rule_set) &&
         rule_set.is_object() && !root["lastRecorded"].get_int64().get(last_recorded)) {
       // Against the payer's last N recorded calls (the audit log).
-      if (!recorded_) return problem(404, fhir::IssueType::not_supported, "this server keeps no audit log");
+      if (!recorded_) return problem_answer(404, fhir::IssueType::not_supported, "this server keeps no audit log");
       if (last_recorded < 1 || last_recorded > kMaxRecordedDryRun)
-        return problem(fhir::Error{400, fhir::IssueType::invalid,
+        return problem_answer(fhir::Error{400, fhir::IssueType::invalid,
                                    "lastRecorded must be 1 to " + std::to_string(kMaxRecordedDryRun), "lastRecorded"});
       auto answer = recorded_dry_run(*publisher_, recorded_->store(), payer, simdjson::minify(rule_set),
                                      static_cast<int>(last_recorded));
@@ -266,16 +258,16 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
     }
     if (!parsed || root["ruleSet"].get(rule_set) || root["requests"].get(requests) || !rule_set.is_object() ||
         !requests.is_array())
-      return problem(400, fhir::IssueType::invalid,
+      return problem_answer(400, fhir::IssueType::invalid,
                      "send {\"ruleSet\": {...}, \"requests\": [{\"service\": id, \"request\": {...}}]} or "
                      "{\"ruleSet\": {...}, \"lastRecorded\": N}");
     auto samples = hooks::read_sample_requests(simdjson::minify(requests));
-    if (!samples) return problem(samples.error());
+    if (!samples) return problem_answer(samples.error());
     auto changes = publisher_->dry_run(payer, simdjson::minify(rule_set), *samples);
     if (!changes.ok()) return failure_answer(changes.failure);
     return changes_answer(*changes.value, samples->size());
   }
-  return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+  return problem_answer(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
 }
 
 }  // namespace crdex::server

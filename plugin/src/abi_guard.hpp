@@ -24,6 +24,11 @@ void clear_last_error() noexcept;
 // `return fail(CRDEX_E_..., "...")`.
 crdex_status fail(crdex_status status, std::string_view message) noexcept;
 
+// A (pointer, length) pair from the host as a view; a null pointer is empty.
+inline std::string_view view(const char* data, size_t length) {
+  return data ? std::string_view(data, length) : std::string_view();
+}
+
 // Runs `body`, which returns a crdex_status, with the barrier around it.
 template <class Body>
 crdex_status guard(Body&& body) noexcept {

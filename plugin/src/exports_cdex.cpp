@@ -27,8 +27,6 @@ namespace {
 // A Task POST or a fulfilment search may take this long at most.
 constexpr std::chrono::seconds kCdexTimeout{30};
 
-std::string_view view(const char* data, size_t length) { return data ? std::string_view(data, length) : std::string_view(); }
-
 crdex_status input_status(const fhir::Error& error) {
   return error.type == fhir::IssueType::structure ? CRDEX_E_BAD_JSON : CRDEX_E_BAD_REQUEST;
 }

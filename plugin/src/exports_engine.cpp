@@ -20,8 +20,6 @@ namespace {
 // (pointer, length) inputs: NULL is acceptable only with length 0.
 bool valid_input(const char* data, size_t length) { return data || length == 0; }
 
-std::string_view view(const char* data, size_t length) { return data ? std::string_view(data, length) : std::string_view(); }
-
 crdex_status config_status(std::string_view config_json) {
   return parses_as_json(config_json) ? CRDEX_E_CONFIG : CRDEX_E_BAD_JSON;
 }

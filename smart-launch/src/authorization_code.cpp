@@ -15,10 +15,6 @@ namespace crdex::smart {
 
 namespace {
 
-fhir::Error invalid(std::string message, std::string expression) {
-  return fhir::Error{400, fhir::IssueType::invalid, std::move(message), std::move(expression)};
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -84,15 +80,15 @@ std::string code_challenge_s256(std::string_view code_verifier) {
 fhir::Result<PendingAuthorization> begin_authorization(const SmartConfiguration& configuration,
                                                        const AuthorizationParams& params) {
   if (configuration.authorization_endpoint.empty())
-    return invalid("the server has no authorization_endpoint", "authorization_endpoint");
+    return fhir::Error::invalid("the server has no authorization_endpoint", "authorization_endpoint");
   if (std::find(configuration.code_challenge_methods_supported.begin(),
                 configuration.code_challenge_methods_supported.end(),
                 "S256") == configuration.code_challenge_methods_supported.end())
-    return invalid("the server does not support PKCE S256", "code_challenge_methods_supported");
-  if (params.client_id.empty()) return invalid("client_id is required", "client_id");
+    return fhir::Error::invalid("the server does not support PKCE S256", "code_challenge_methods_supported");
+  if (params.client_id.empty()) return fhir::Error::invalid("client_id is required", "client_id");
   if (!is_absolute_redirect(params.redirect_uri))
-    return invalid("redirect_uri must be an absolute URL", "redirect_uri");
-  if (!is_absolute_http_url(params.aud)) return invalid("aud must be the FHIR base URL", "aud");
+    return fhir::Error::invalid("redirect_uri must be an absolute URL", "redirect_uri");
+  if (!is_absolute_http_url(params.aud)) return fhir::Error::invalid("aud must be the FHIR base URL", "aud");
   auto scope = normalize_scopes(params.scope);
   if (!scope) return scope.error();
 
@@ -130,7 +126,7 @@ fhir::Result<std::string> code_from_redirect(std::string_view redirect_url, cons
                        error};
   }
   std::string code = query_parameter(redirect_url, "code");
-  if (code.empty()) return invalid("the redirect carries no code", "code");
+  if (code.empty()) return fhir::Error::invalid("the redirect carries no code", "code");
   return code;
 }
 

@@ -10,6 +10,9 @@
 
 namespace crdex::smart {
 
+// Bytes of a P-384 coordinate, scalar, or half of an ES384 signature.
+inline constexpr size_t kP384Width = 48;
+
 // nullopt unless `raw` is exactly 2 * `width` bytes.
 std::optional<std::vector<uint8_t>> ecdsa_raw_to_der(std::span<const uint8_t> raw, size_t width);
 // nullopt for DER that does not parse or whose r or s is wider than `width`.

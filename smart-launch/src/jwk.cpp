@@ -7,24 +7,20 @@
 
 #include "crdex/smart/base64url.hpp"
 #include "ossl.hpp"
+#include "ecdsa_signature.hpp"
 
 namespace crdex::smart {
 
 namespace {
 
-constexpr size_t kP384Width = 48;
 constexpr int kMinRsaBits = 2048;
-
-fhir::Error invalid(std::string message) {
-  return {400, fhir::IssueType::invalid, std::move(message), ""};
-}
 
 // A required base64url member of the JWK, decoded.
 fhir::Result<std::vector<uint8_t>> bytes_member(simdjson::dom::object jwk, std::string_view name) {
   std::string_view text;
-  if (jwk[name].get(text) != simdjson::SUCCESS) return invalid("JWK: \"" + std::string(name) + "\" is missing");
+  if (jwk[name].get(text) != simdjson::SUCCESS) return fhir::Error::invalid("JWK: \"" + std::string(name) + "\" is missing");
   auto bytes = base64url_decode(text);
-  if (!bytes || bytes->empty()) return invalid("JWK: \"" + std::string(name) + "\" is not base64url");
+  if (!bytes || bytes->empty()) return fhir::Error::invalid("JWK: \"" + std::string(name) + "\" is not base64url");
   return std::move(*bytes);
 }
 
@@ -35,7 +31,7 @@ fhir::Result<std::shared_ptr<EVP_PKEY>> from_params(const char* type, OSSL_PARAM
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
     ossl::clear_errors();
-    return invalid(std::string("JWK: not a valid ") + type + " public key");
+    return fhir::Error::invalid(std::string("JWK: not a valid ") + type + " public key");
   }
   return ossl::share(key);
 }
@@ -45,15 +41,15 @@ fhir::Result<std::shared_ptr<EVP_PKEY>> rsa_key(simdjson::dom::object jwk) {
   if (!n) return n.error();
   auto e = bytes_member(jwk, "e");
   if (!e) return e.error();
-  if (n->front() == 0) return invalid("JWK: \"n\" has a leading zero byte");
-  if (static_cast<int>(n->size()) * 8 < kMinRsaBits) return invalid("JWK: RSA keys need at least 2048 bits");
-  if (e->size() > 8) return invalid("JWK: \"e\" is implausibly large");
+  if (n->front() == 0) return fhir::Error::invalid("JWK: \"n\" has a leading zero byte");
+  if (static_cast<int>(n->size()) * 8 < kMinRsaBits) return fhir::Error::invalid("JWK: RSA keys need at least 2048 bits");
+  if (e->size() > 8) return fhir::Error::invalid("JWK: \"e\" is implausibly large");
   auto n_bn = ossl::bignum(*n);
   auto e_bn = ossl::bignum(*e);
   ossl::Ptr<OSSL_PARAM_BLD> builder(OSSL_PARAM_BLD_new());
   if (!n_bn || !e_bn || !builder || !OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n_bn.get()) ||
       !OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e_bn.get()))
-    return invalid("JWK: cannot build the RSA key");
+    return fhir::Error::invalid("JWK: cannot build the RSA key");
   return from_params("RSA", builder.get());
 }
 
@@ -63,21 +59,21 @@ fhir::Result<std::shared_ptr<EVP_PKEY>> ec_key(simdjson::dom::object jwk) {
   auto y = bytes_member(jwk, "y");
   if (!y) return y.error();
   if (x->size() != kP384Width || y->size() != kP384Width)
-    return invalid("JWK: P-384 coordinates must be 48 bytes each");
+    return fhir::Error::invalid("JWK: P-384 coordinates must be 48 bytes each");
   std::vector<uint8_t> point{0x04};  // uncompressed SEC1 point
   point.insert(point.end(), x->begin(), x->end());
   point.insert(point.end(), y->begin(), y->end());
   ossl::Ptr<OSSL_PARAM_BLD> builder(OSSL_PARAM_BLD_new());
   if (!builder || !OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-384", 0) ||
       !OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()))
-    return invalid("JWK: cannot build the EC key");
+    return fhir::Error::invalid("JWK: cannot build the EC key");
   auto key = from_params("EC", builder.get());
   if (!key) return key;
   // Import decodes the point; this also rejects points off the curve.
   ossl::Ptr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) {
     ossl::clear_errors();
-    return invalid("JWK: the EC point is not on P-384");
+    return fhir::Error::invalid("JWK: the EC point is not on P-384");
   }
   return key;
 }
@@ -99,22 +95,22 @@ class JwkAccess {
  public:
   static fhir::Result<Jwk> build(simdjson::dom::object object) {
     std::string_view kty, kid, use, alg;
-    if (object["kty"].get(kty) != simdjson::SUCCESS) return invalid("JWK: \"kty\" is missing");
+    if (object["kty"].get(kty) != simdjson::SUCCESS) return fhir::Error::invalid("JWK: \"kty\" is missing");
     Jwk jwk;
     if (object["kid"].get(kid) == simdjson::SUCCESS) jwk.kid_ = kid;
     if (object["use"].get(use) == simdjson::SUCCESS && use != "sig")
-      return invalid("JWK " + jwk.kid_ + ": \"use\" is not \"sig\"");
+      return fhir::Error::invalid("JWK " + jwk.kid_ + ": \"use\" is not \"sig\"");
     if (object["alg"].get(alg) == simdjson::SUCCESS) {
       jwk.alg_ = parse_jws_algorithm(alg);
-      if (!jwk.alg_) return invalid("JWK " + jwk.kid_ + ": \"alg\" " + std::string(alg) + " is not accepted");
+      if (!jwk.alg_) return fhir::Error::invalid("JWK " + jwk.kid_ + ": \"alg\" " + std::string(alg) + " is not accepted");
     }
-    fhir::Result<std::shared_ptr<EVP_PKEY>> key = invalid("JWK: unsupported \"kty\" " + std::string(kty));
+    fhir::Result<std::shared_ptr<EVP_PKEY>> key = fhir::Error::invalid("JWK: unsupported \"kty\" " + std::string(kty));
     if (kty == "RSA") {
       key = rsa_key(object);
     } else if (kty == "EC") {
       std::string_view crv;
       if (object["crv"].get(crv) != simdjson::SUCCESS || crv != "P-384")
-        return invalid("JWK " + jwk.kid_ + ": only EC keys on P-384 are accepted");
+        return fhir::Error::invalid("JWK " + jwk.kid_ + ": only EC keys on P-384 are accepted");
       key = ec_key(object);
     }
     if (!key) return key.error();
@@ -158,7 +154,7 @@ fhir::Result<Jwk> parse_jwk(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::object object;
   if (parser.parse(json.data(), json.size()).get(object) != simdjson::SUCCESS)
-    return invalid("JWK: not a JSON object");
+    return fhir::Error::invalid("JWK: not a JSON object");
   return parse_jwk_object(object);
 }
 
@@ -172,18 +168,18 @@ fhir::Result<Jwks> parse_jwks(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::object object;
   if (parser.parse(json.data(), json.size()).get(object) != simdjson::SUCCESS)
-    return invalid("JWKS: not a JSON object");
+    return fhir::Error::invalid("JWKS: not a JSON object");
   simdjson::dom::array keys;
-  if (object["keys"].get(keys) != simdjson::SUCCESS) return invalid("JWKS: \"keys\" is missing or not an array");
+  if (object["keys"].get(keys) != simdjson::SUCCESS) return fhir::Error::invalid("JWKS: \"keys\" is missing or not an array");
   Jwks set;
   for (simdjson::dom::element element : keys) {
     simdjson::dom::object key;
-    if (element.get(key) != simdjson::SUCCESS) return invalid("JWKS: a key is not a JSON object");
+    if (element.get(key) != simdjson::SUCCESS) return fhir::Error::invalid("JWKS: a key is not a JSON object");
     std::string_view kid;
     if (!usable_type(key) || key["kid"].get(kid) != simdjson::SUCCESS || kid.empty()) continue;
     auto parsed = parse_jwk_object(key);
     if (!parsed) return parsed.error();
-    if (set.find(parsed->kid())) return invalid("JWKS: two keys share the kid \"" + parsed->kid() + "\"");
+    if (set.find(parsed->kid())) return fhir::Error::invalid("JWKS: two keys share the kid \"" + parsed->kid() + "\"");
     set.keys_.push_back(std::move(parsed).value());
   }
   return set;

@@ -15,8 +15,6 @@ namespace crdex::smart {
 
 namespace {
 
-constexpr size_t kP384Width = 48;
-
 fhir::Error rejected(std::string message) { return {401, fhir::IssueType::security, std::move(message), ""}; }
 
 // A JSON object with no member name given twice: a verifier and an attacker

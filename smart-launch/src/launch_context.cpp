@@ -9,10 +9,6 @@ namespace crdex::smart {
 
 namespace {
 
-fhir::Error invalid(std::string message, std::string expression) {
-  return fhir::Error{400, fhir::IssueType::invalid, std::move(message), std::move(expression)};
-}
-
 bool has_fragment(std::string_view url) { return url.find('#') != std::string_view::npos; }
 
 void write_item(fhir::JsonWriter& w, const FhirContextItem& item) {
@@ -69,15 +65,15 @@ std::string launch_url(std::string_view app_url, std::string_view launch_id, std
 
 fhir::Result<LaunchContext> checked_launch_context(LaunchContext context) {
   if (!is_absolute_http_url(context.iss) || has_fragment(context.iss))
-    return invalid("iss must be the EHR's FHIR base, an absolute http(s) URL without a fragment", "iss");
+    return fhir::Error::invalid("iss must be the EHR's FHIR base, an absolute http(s) URL without a fragment", "iss");
   if (!is_absolute_http_url(context.app_url))
-    return invalid("appUrl must be the app's absolute http(s) launch URL", "appUrl");
-  if (context.patient.empty()) return invalid("a launch needs the patient in context", "patient");
+    return fhir::Error::invalid("appUrl must be the app's absolute http(s) launch URL", "appUrl");
+  if (context.patient.empty()) return fhir::Error::invalid("a launch needs the patient in context", "patient");
   for (size_t i = 0; i < context.fhir_context.size(); ++i) {
     const auto& item = context.fhir_context[i];
     const std::string where = "fhirContext[" + std::to_string(i) + "]";
     if (item.reference.empty() && item.canonical.empty())
-      return invalid(where + " needs a reference or a canonical", where);
+      return fhir::Error::invalid(where + " needs a reference or a canonical", where);
   }
   return context;
 }
@@ -86,7 +82,7 @@ fhir::Result<LaunchContext> read_launch_context_json(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)
-    return invalid("the body is not JSON", "");
+    return fhir::Error::invalid("the body is not JSON", "");
   LaunchContext context;
   try {
     const fhir::JsonNode node(root, "");
@@ -110,7 +106,7 @@ fhir::Result<LaunchContext> read_launch_context_json(std::string_view json) {
       }
     }
   } catch (const fhir::JsonShapeError& e) {
-    return invalid(e.what(), e.path);
+    return fhir::Error::invalid(e.what(), e.path);
   }
   return checked_launch_context(std::move(context));
 }

@@ -12,8 +12,6 @@ namespace crdex::smart {
 
 namespace {
 
-constexpr size_t kP384Width = 48;
-
 fhir::Error key_error(std::string message) { return {500, fhir::IssueType::exception, std::move(message), ""}; }
 
 const EVP_MD* digest_for(JwsAlgorithm algorithm) {

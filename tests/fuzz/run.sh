@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-300}
 targets=(hook_request rule_set jwt)
 
+.ci/install-deps --fuzz
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 for target in "${targets[@]}"; do

@@ -4,6 +4,7 @@
 
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
+#include "identifier_json.hpp"
 
 namespace crdex::fhir {
 
@@ -26,13 +27,6 @@ void write_coding(JsonWriter& w, std::string_view system, std::string_view code)
   w.EndObject();
 }
 
-void write_identifier(JsonWriter& w, const IdentifierValue& id) {
-  w.StartObject();
-  write_optional_string(w, "system", id.system);
-  write_optional_string(w, "value", id.value);
-  w.EndObject();
-}
-
 void write_input_type(JsonWriter& w, std::string_view system, std::string_view code) {
   w.StartObject();
   write_key(w, "type");
@@ -50,10 +44,6 @@ std::string first_code(const JsonNode& codeable, std::string_view system = {}) {
 
 IdentifierValue identifier_of(const JsonNode& node) {
   return {std::string(node.string_or_empty("system")), std::string(node.string_or_empty("value"))};
-}
-
-Error invalid(std::string message, std::string expression) {
-  return Error{400, IssueType::invalid, std::move(message), std::move(expression)};
 }
 
 }  // namespace
@@ -102,14 +92,14 @@ std::string attachment_request_task_json(const AttachmentRequest& r, const std::
     write_key(w, "practitioner");
     w.StartObject();
     write_key(w, "identifier");
-    write_identifier(w, r.provider_id);
+    detail::write_identifier(w, r.provider_id);
     w.EndObject();
   }
   if (!r.organization_id.value.empty()) {
     write_key(w, "organization");
     w.StartObject();
     write_key(w, "identifier");
-    write_identifier(w, r.organization_id);
+    detail::write_identifier(w, r.organization_id);
     w.EndObject();
   }
   w.EndObject();
@@ -140,7 +130,7 @@ std::string attachment_request_task_json(const AttachmentRequest& r, const std::
   write_key(w, "requester");
   w.StartObject();
   write_key(w, "identifier");
-  write_identifier(w, r.payer_id);
+  detail::write_identifier(w, r.payer_id);
   w.EndObject();
   write_key(w, "owner");
   w.StartObject();
@@ -152,7 +142,7 @@ std::string attachment_request_task_json(const AttachmentRequest& r, const std::
   write_key(w, "reasonReference");
   w.StartObject();
   write_key(w, "identifier");
-  write_identifier(w, r.claim_id);
+  detail::write_identifier(w, r.claim_id);
   w.EndObject();
   if (!r.due_date.empty()) {
     write_key(w, "restriction");
@@ -191,20 +181,20 @@ Result<AttachmentRequest> parse_attachment_request(std::string_view task_json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(task_json.data(), task_json.size()).get(root) != simdjson::SUCCESS)
-    return invalid("the Task is not JSON", "Task");
+    return Error::invalid("the Task is not JSON", "Task");
   try {
     const JsonNode task(root, "Task");
     task.expect_object();
-    if (task.string_or_empty("resourceType") != "Task") return invalid("not a Task", "Task.resourceType");
+    if (task.string_or_empty("resourceType") != "Task") return Error::invalid("not a Task", "Task.resourceType");
     AttachmentRequest out;
     out.code = first_code(task.at("code"), kPasTemp);
     if (out.code != "attachment-request-code" && out.code != "attachment-request-questionnaire")
-      return invalid("Task.code must be PASTempCodes attachment-request-code or attachment-request-questionnaire",
+      return Error::invalid("Task.code must be PASTempCodes attachment-request-code or attachment-request-questionnaire",
                      "Task.code");
     if (const auto ids = task.find("identifier"))
       for (const auto& id : ids->items())
         if (const auto type = id.find("type"); type && first_code(*type) == "tracking-id") out.tracking_id = identifier_of(id);
-    if (out.tracking_id.value.empty()) return invalid("the Task has no tracking-id identifier", "Task.identifier");
+    if (out.tracking_id.value.empty()) return Error::invalid("the Task has no tracking-id identifier", "Task.identifier");
 
     // Contained #patient and #practitionerrole carry member and provider ids.
     if (const auto contained = task.find("contained")) {
@@ -224,14 +214,14 @@ Result<AttachmentRequest> parse_attachment_request(std::string_view task_json) {
         }
       }
     }
-    if (out.member_id.value.empty()) return invalid("the contained #patient has no member identifier", "Task.contained");
+    if (out.member_id.value.empty()) return Error::invalid("the contained #patient has no member identifier", "Task.contained");
     if (const auto requester = task.find("requester"); requester && requester->find("identifier"))
       out.payer_id = identifier_of(requester->at("identifier"));
 
     // R4 Task.reasonCode is one CodeableConcept.
     if (const auto reason = task.find("reasonCode")) out.attach_to = first_code(*reason);
     if (out.attach_to != "claim" && out.attach_to != "preauthorization")
-      return invalid("Task.reasonCode must say claim or preauthorization", "Task.reasonCode");
+      return Error::invalid("Task.reasonCode must say claim or preauthorization", "Task.reasonCode");
     if (const auto reason = task.find("reasonReference"); reason && reason->find("identifier"))
       out.claim_id = identifier_of(reason->at("identifier"));
     if (const auto restriction = task.find("restriction"))
@@ -249,10 +239,10 @@ Result<AttachmentRequest> parse_attachment_request(std::string_view task_json) {
           }
       }
     }
-    if (out.payer_url.empty()) return invalid("the Task has no PayerUrl input", "Task.input");
+    if (out.payer_url.empty()) return Error::invalid("the Task has no PayerUrl input", "Task.input");
     return out;
   } catch (const JsonShapeError& e) {
-    return invalid(e.what(), e.path);
+    return Error::invalid(e.what(), e.path);
   }
 }
 

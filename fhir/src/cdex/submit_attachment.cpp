@@ -9,17 +9,11 @@
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
+#include "identifier_json.hpp"
 
 namespace crdex::fhir {
 
 namespace {
-
-void write_identifier(JsonWriter& w, const IdentifierValue& id) {
-  w.StartObject();
-  write_optional_string(w, "system", id.system);
-  write_optional_string(w, "value", id.value);
-  w.EndObject();
-}
 
 void write_identifier_parameter(JsonWriter& w, std::string_view name, const std::optional<IdentifierValue>& id) {
   if (!id) return;
@@ -27,7 +21,7 @@ void write_identifier_parameter(JsonWriter& w, std::string_view name, const std:
   write_key(w, "name");
   write_string(w, name);
   write_key(w, "valueIdentifier");
-  write_identifier(w, *id);
+  detail::write_identifier(w, *id);
   w.EndObject();
 }
 
@@ -38,10 +32,6 @@ void write_named_value(JsonWriter& w, std::string_view name, std::string_view ty
   write_key(w, type_key);
   write_string(w, value);
   w.EndObject();
-}
-
-Error invalid(std::string message, std::string expression) {
-  return Error{400, IssueType::invalid, std::move(message), std::move(expression)};
 }
 
 std::string where_name(std::string_view name) { return "Parameters.parameter.where(name='" + std::string(name) + "')"; }
@@ -167,14 +157,14 @@ Result<SubmitAttachment> parse_submit_attachment(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS)
-    return invalid("the body is not JSON", "Parameters");
+    return Error::invalid("the body is not JSON", "Parameters");
   try {
     const JsonNode parameters(root, "Parameters");
     parameters.expect_object();
     if (parameters.string_or_empty("resourceType") != "Parameters")
-      return invalid("the body must be a Parameters resource", "Parameters.resourceType");
+      return Error::invalid("the body must be a Parameters resource", "Parameters.resourceType");
     const auto list = parameters.find("parameter");
-    if (!list || !list->is_array()) return invalid("Parameters.parameter is required", "Parameters.parameter");
+    if (!list || !list->is_array()) return Error::invalid("Parameters.parameter is required", "Parameters.parameter");
 
     SubmitAttachment out;
     std::map<std::string, int, std::less<>> seen;
@@ -184,10 +174,10 @@ Result<SubmitAttachment> parse_submit_attachment(std::string_view body) {
       try {
       const auto rule = kParameters.find(name);
       if (rule == kParameters.end())
-        return invalid("'" + std::string(name) + "' is not a parameter of $submit-attachment", p.path());
+        return Error::invalid("'" + std::string(name) + "' is not a parameter of $submit-attachment", p.path());
       const int count = ++seen[std::string(name)];
       if (rule->second.max != 0 && count > rule->second.max)
-        return invalid(std::string(name) + " may appear at most once", where_name(name));
+        return Error::invalid(std::string(name) + " may appear at most once", where_name(name));
       if (name == "TrackingId") out.tracking_id = read_identifier(p);
       else if (name == "AdminRefNumber") out.admin_ref_number = read_identifier(p);
       else if (name == "PayerId") out.payer_id = read_identifier(p);
@@ -197,12 +187,12 @@ Result<SubmitAttachment> parse_submit_attachment(std::string_view body) {
       else if (name == "AttachTo") {
         out.attach_to = std::string(p.at("valueCode").as_non_empty_string());
         if (out.attach_to != "claim" && out.attach_to != "preauthorization")
-          return invalid("AttachTo must be 'claim' or 'preauthorization' (cdex-claim-use), not '" + out.attach_to + "'",
+          return Error::invalid("AttachTo must be 'claim' or 'preauthorization' (cdex-claim-use), not '" + out.attach_to + "'",
                          where_name(name));
       } else if (name == "ServiceDate") {
         out.service_date = std::string(p.at("valueDateTime").as_non_empty_string());
         if (!is_date_time(out.service_date) || out.service_date.size() < 10)
-          return invalid("ServiceDate must be a FHIR dateTime of at least day precision", where_name(name));
+          return Error::invalid("ServiceDate must be a FHIR dateTime of at least day precision", where_name(name));
       } else if (name == "Final") {
         out.final = p.at("valueBoolean").as_bool();
       } else if (name == "Attachment") {
@@ -210,18 +200,18 @@ Result<SubmitAttachment> parse_submit_attachment(std::string_view body) {
       }
       } catch (const JsonShapeError& e) {
         // Name the parameter; the path inside it is in the message.
-        return invalid(std::string(name) + ": " + e.what(), where_name(name));
+        return Error::invalid(std::string(name) + ": " + e.what(), where_name(name));
       }
     }
     for (const auto& [name, rule] : kParameters)
-      if (seen[name] < rule.min) return invalid(name + " is required", where_name(name));
+      if (seen[name] < rule.min) return Error::invalid(name + " is required", where_name(name));
     if (!out.provider_id && !out.organization_id)
-      return invalid("a ProviderId or an OrganizationId (or both) is required", where_name("ProviderId"));
+      return Error::invalid("a ProviderId or an OrganizationId (or both) is required", where_name("ProviderId"));
     if (out.attach_to == "claim" && out.service_date.empty())
-      return invalid("ServiceDate is required when the attachment is for a claim", where_name("ServiceDate"));
+      return Error::invalid("ServiceDate is required when the attachment is for a claim", where_name("ServiceDate"));
     return out;
   } catch (const JsonShapeError& e) {
-    return invalid(e.what(), e.path);
+    return Error::invalid(e.what(), e.path);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 
+#include "bounded_body.hpp"
 #include "search_pages.hpp"
 
 namespace crdex::fhir {
@@ -55,17 +56,6 @@ struct Transfer {
   size_t max_bytes = 0;
   bool too_large = false;
 };
-
-size_t collect(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  const size_t bytes = size * count;
-  if (transfer->body.size() + bytes > transfer->max_bytes) {
-    transfer->too_large = true;
-    return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
-  }
-  transfer->body.append(data, bytes);
-  return bytes;
-}
 
 long remaining_ms(Clock::time_point deadline) {
   return std::max<long>(
@@ -126,7 +116,7 @@ class QueryRun {
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, left);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, left);
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, detail::append_bounded<Transfer>);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
     curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
     curl_multi_add_handle(multi_, easy);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "crdex/fhir/fhir_write.hpp"
+#include "bounded_body.hpp"
 #include "search_pages.hpp"
 
 namespace crdex::fhir {
@@ -20,17 +21,6 @@ struct Sink {
   size_t max_bytes = 0;
   bool too_large = false;
 };
-
-size_t collect(char* data, size_t size, size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const size_t bytes = size * count;
-  if (sink->body.size() + bytes > sink->max_bytes) {
-    sink->too_large = true;
-    return 0;  // aborts the transfer
-  }
-  sink->body.append(data, bytes);
-  return bytes;
-}
 
 }  // namespace
 
@@ -69,7 +59,7 @@ QueryAnswer post_resource(const FhirServerAccess& server, std::string_view relat
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, detail::append_bounded<Sink>);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

@@ -15,7 +15,7 @@ namespace crdex::hooks {
 namespace {
 
 // The CRD standard prefetch for appointment-book (CRD STU 2.2.1, CRDServices.json).
-constexpr std::array<PrefetchTemplate, 12> kPrefetch{{
+constexpr std::array<PrefetchTemplate, 12> kAppointmentBookPrefetch{{
     {"patient", "Patient/{{context.patientId}}"},
     {"encounter", "Encounter/{{context.encounterId}}"},
     {"coverage", "Coverage?patient={{context.patientId}}&status=active"},
@@ -107,7 +107,7 @@ const ServiceDescriptor kAppointmentBook{
     "Coverage requirements for appointments being booked",
     "Tells the scheduler, for each proposed appointment (or the order it is based on), whether the patient's payer "
     "covers it and whether prior authorization or documentation is needed (Da Vinci CRD coverage information).",
-    kPrefetch,
+    kAppointmentBookPrefetch,
     appointment_book_scope,
     HookRole::primary,
 };

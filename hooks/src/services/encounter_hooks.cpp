@@ -14,7 +14,7 @@ namespace {
 
 // The CRD standard prefetch for encounter-start and encounter-discharge
 // (CRD STU 2.2.1, CRDServices.json).
-constexpr std::array<PrefetchTemplate, 7> kPrefetch{{
+constexpr std::array<PrefetchTemplate, 7> kEncounterPrefetch{{
     {"patient", "Patient/{{context.patientId}}"},
     {"encounter", "Encounter/{{context.encounterId}}"},
     {"coverage", "Coverage?patient={{context.patientId}}&status=active"},
@@ -54,7 +54,7 @@ const ServiceDescriptor kEncounterStart{
     "Coverage information at the start of an encounter",
     "When an encounter starts, tells the care team whether the payer covers it and what it will need, and "
     "lets crdex prepare for the orders that follow (Da Vinci CRD).",
-    kPrefetch,
+    kEncounterPrefetch,
     encounter_scope,
     HookRole::secondary,
 };
@@ -65,7 +65,7 @@ const ServiceDescriptor kEncounterDischarge{
     "Coverage information at discharge",
     "When an encounter ends, tells the care team what the payer needs for the stay and for follow-up care "
     "(Da Vinci CRD).",
-    kPrefetch,
+    kEncounterPrefetch,
     encounter_scope,
     HookRole::secondary,
 };

@@ -15,7 +15,7 @@ namespace {
 
 // The CRD standard prefetch for order-dispatch (CRD STU 2.2.1, CRDServices.json).
 // The hook has no encounterId, so clients skip the `encounter` key (spec note).
-constexpr std::array<PrefetchTemplate, 15> kPrefetch{{
+constexpr std::array<PrefetchTemplate, 15> kOrderDispatchPrefetch{{
     {"patient", "Patient/{{context.patientId}}"},
     {"encounter", "Encounter/{{context.encounterId}}"},
     {"coverage", "Coverage?patient={{context.patientId}}&status=active"},
@@ -138,7 +138,7 @@ const ServiceDescriptor kOrderDispatch{
     "When signed orders are dispatched to the organization or practitioner who will fill them, tells the "
     "performer whether the payer covers them and what prior authorization or documentation is needed "
     "(Da Vinci CRD coverage information).",
-    kPrefetch,
+    kOrderDispatchPrefetch,
     order_dispatch_scope,
     HookRole::primary,
 };

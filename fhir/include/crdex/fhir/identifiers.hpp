@@ -3,6 +3,7 @@
 // coverage-assertion ids, and the date of an assertion.
 
 #include <string>
+#include <string_view>
 
 namespace crdex::fhir {
 
@@ -11,5 +12,9 @@ std::string random_uuid();
 
 // Today's date in UTC as a FHIR date, "YYYY-MM-DD".
 std::string today_utc_date();
+
+// Whether `text` is a FHIR date of full precision, "YYYY-MM-DD" (digits and
+// dashes only; the calendar is not checked).
+bool is_fhir_date(std::string_view text);
 
 }  // namespace crdex::fhir

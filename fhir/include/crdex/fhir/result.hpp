@@ -41,6 +41,11 @@ struct Error {
   std::string message;
   // Where in the input the problem is, e.g. "context.draftOrders". Optional.
   std::string expression;
+
+  // 400 with issue type "invalid": the caller's input is wrong at `expression`.
+  static Error invalid(std::string message, std::string expression = {}) {
+    return {400, IssueType::invalid, std::move(message), std::move(expression)};
+  }
 };
 
 template <class T>
