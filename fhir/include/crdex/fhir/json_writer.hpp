@@ -2,7 +2,7 @@
 // JSON output: RapidJSON's streaming Writer, never its parser (stack.md).
 //
 // Values read with simdjson can be copied through unchanged with write_raw():
-// the element is minified once and handed to the Writer as a raw value, so a
+// the element is written minified straight into the Writer's buffer, so a
 // resource passed back to the EHR keeps every element it had.
 
 #include <rapidjson/stringbuffer.h>
@@ -15,7 +15,15 @@
 namespace crdex::fhir {
 
 using JsonBuffer = rapidjson::StringBuffer;
-using JsonWriter = rapidjson::Writer<JsonBuffer>;
+
+// RapidJSON's Writer with access to the buffer it writes to, so that text
+// already in JSON form can be appended with memcpy instead of RapidJSON's
+// character-by-character RawValue copy.
+class JsonWriter : public rapidjson::Writer<JsonBuffer> {
+ public:
+  using rapidjson::Writer<JsonBuffer>::Writer;
+  JsonBuffer& buffer() { return *os_; }
+};
 
 inline void write_string(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
