@@ -1,6 +1,7 @@
 #include "crdex/fhir/json_writer.hpp"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -24,8 +25,7 @@ void append(JsonBuffer& out, std::string_view text) {
   if (!text.empty()) std::memcpy(out.Push(text.size()), text.data(), text.size());
 }
 
-// The escapes simdjson::minify writes (the bytes must not change with the
-// writer): \" \\ \b \t \n \f \r, other control characters as \u00xx.
+// Control characters, '"' and '\\': what both RapidJSON and simdjson escape.
 constexpr std::array<bool, 256> kNeedsEscape = [] {
   std::array<bool, 256> table{};
   for (int c = 0; c < 0x20; ++c) table[c] = true;
@@ -33,34 +33,73 @@ constexpr std::array<bool, 256> kNeedsEscape = [] {
   return table;
 }();
 
-void append_string(JsonBuffer& out, std::string_view s) {
-  out.Put('"');
-  size_t run = 0;  // start of the characters not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (!kNeedsEscape[c]) continue;
-    append(out, s.substr(run, i - run));
-    run = i + 1;
-    char escape[6] = {'\\', 'u', '0', '0', 0, 0};
-    size_t length = 2;
-    switch (c) {
-      case '"': escape[1] = '"'; break;
-      case '\\': escape[1] = '\\'; break;
-      case '\b': escape[1] = 'b'; break;
-      case '\t': escape[1] = 't'; break;
-      case '\n': escape[1] = 'n'; break;
-      case '\f': escape[1] = 'f'; break;
-      case '\r': escape[1] = 'r'; break;
-      default:
-        escape[4] = static_cast<char>('0' + (c >> 4));
-        escape[5] = "0123456789abcdef"[c & 0xF];
-        length = 6;
-    }
-    append(out, {escape, length});
+// Writes the escape of `c` at `out`; returns the end.
+char* write_escape(char* out, unsigned char c, const char* hex) {
+  *out++ = '\\';
+  switch (c) {
+    case '"': *out++ = '"'; return out;
+    case '\\': *out++ = '\\'; return out;
+    case '\b': *out++ = 'b'; return out;
+    case '\t': *out++ = 't'; return out;
+    case '\n': *out++ = 'n'; return out;
+    case '\f': *out++ = 'f'; return out;
+    case '\r': *out++ = 'r'; return out;
+    default:
+      std::memcpy(out, "u00", 3);
+      out[3] = hex[c >> 4];
+      out[4] = hex[c & 0xF];
+      return out + 5;
   }
-  append(out, s.substr(run));
-  out.Put('"');
 }
+
+// Where in the 8 bytes `x` (little-endian) the first one to escape is, or 8:
+// the "has a byte less than n" and "has a zero byte" tricks, whose lowest
+// flagged byte is always exact. `& ~x` also drops bytes >= 0x80 (UTF-8),
+// which never need escaping; '"' and '\\' are ASCII, so that stays exact.
+unsigned first_to_escape(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t quote = x ^ (kOnes * '"');
+  const uint64_t backslash = x ^ (kOnes * '\\');
+  const uint64_t found = ((x - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes)) & ~x & kHigh;
+  return found ? static_cast<unsigned>(std::countr_zero(found)) >> 3 : 8;
+}
+
+// `s` as a JSON string; `hex` spells the digits of \u00xx escapes (RapidJSON
+// writes them in upper case, simdjson::minify in lower case). Room for the
+// worst case is taken once and the unused part given back: eight bytes are
+// copied per step, before knowing whether one of them must be escaped.
+void append_string(JsonBuffer& out, std::string_view s, const char* hex) {
+  const size_t room = 2 + 6 * s.size();
+  char* const start = out.Push(room);
+  char* to = start;
+  *to++ = '"';
+  const char* from = s.data();
+  const char* const end = from + s.size();
+  if constexpr (std::endian::native == std::endian::little) {
+    while (end - from >= 8) {
+      uint64_t x;
+      std::memcpy(&x, from, 8);
+      std::memcpy(to, &x, 8);
+      const unsigned clean = first_to_escape(x);
+      from += clean;
+      to += clean;
+      if (clean < 8) to = write_escape(to, static_cast<unsigned char>(*from++), hex);
+    }
+  }
+  for (; from < end; ++from) {
+    const auto c = static_cast<unsigned char>(*from);
+    if (kNeedsEscape[c])
+      to = write_escape(to, c, hex);
+    else
+      *to++ = static_cast<char>(c);
+  }
+  *to++ = '"';
+  out.Pop(room - static_cast<size_t>(to - start));
+}
+
+constexpr const char* kMinifyHex = "0123456789abcdef";
+constexpr const char* kRapidJsonHex = "0123456789ABCDEF";
 
 // Minified JSON of `element`, as simdjson::minify writes it.
 void append_minified(JsonBuffer& out, simdjson::dom::element element) {
@@ -72,7 +111,7 @@ void append_minified(JsonBuffer& out, simdjson::dom::element element) {
       for (auto field : object) {
         if (!first) out.Put(',');
         first = false;
-        append_string(out, field.key);
+        append_string(out, field.key, kMinifyHex);
         out.Put(':');
         append_minified(out, field.value);
       }
@@ -91,7 +130,7 @@ void append_minified(JsonBuffer& out, simdjson::dom::element element) {
       out.Put(']');
       return;
     }
-    case simdjson::dom::element_type::STRING: append_string(out, element.get_string().value_unsafe()); return;
+    case simdjson::dom::element_type::STRING: append_string(out, element.get_string().value_unsafe(), kMinifyHex); return;
     case simdjson::dom::element_type::INT64:
     case simdjson::dom::element_type::UINT64: {
       char digits[24];
@@ -115,6 +154,13 @@ void append_minified(JsonBuffer& out, simdjson::dom::element element) {
 }
 
 }  // namespace
+
+void write_string(JsonWriter& w, std::string_view s) {
+  // An empty raw value of type string makes the Writer place the separator
+  // (',' or ':') as String() or Key() would and count the value.
+  w.RawValue("", 0, rapidjson::kStringType);
+  append_string(w.buffer(), s, kRapidJsonHex);
+}
 
 void write_raw(JsonWriter& w, simdjson::dom::element element) {
   // An empty raw value makes the Writer place its separator (and count the

@@ -25,13 +25,11 @@ class JsonWriter : public rapidjson::Writer<JsonBuffer> {
   JsonBuffer& buffer() { return *os_; }
 };
 
-inline void write_string(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-inline void write_key(JsonWriter& w, std::string_view s) {
-  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+// A string value or an object key, escaped exactly as RapidJSON's Writer
+// escapes it (\" \\ \b \t \n \f \r, other control characters as \u00XX),
+// but scanning eight bytes at a time and copying unescaped runs whole.
+void write_string(JsonWriter& w, std::string_view s);
+inline void write_key(JsonWriter& w, std::string_view s) { write_string(w, s); }
 
 // Writes `name: value` when value is non-empty (CDS Hooks forbids "" values).
 inline void write_optional_string(JsonWriter& w, std::string_view name, std::string_view value) {
