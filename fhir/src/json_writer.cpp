@@ -162,6 +162,11 @@ void write_string(JsonWriter& w, std::string_view s) {
   append_string(w.buffer(), s, kRapidJsonHex);
 }
 
+void write_json_text(JsonWriter& w, std::string_view json, rapidjson::Type type) {
+  w.RawValue("", 0, type);
+  append(w.buffer(), json);
+}
+
 void write_raw(JsonWriter& w, simdjson::dom::element element) {
   // An empty raw value makes the Writer place its separator (and count the
   // value); the value itself goes straight into the buffer, without an

@@ -38,6 +38,9 @@ inline void write_optional_string(JsonWriter& w, std::string_view name, std::str
   write_string(w, value);
 }
 
+// Writes `json`, text already in JSON form (a value of `type`), as it is.
+void write_json_text(JsonWriter& w, std::string_view json, rapidjson::Type type);
+
 // Copies a parsed JSON value into the output exactly as it was (minified).
 void write_raw(JsonWriter& w, simdjson::dom::element element);
 
