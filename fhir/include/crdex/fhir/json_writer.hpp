@@ -38,6 +38,18 @@ inline void write_optional_string(JsonWriter& w, std::string_view name, std::str
   write_string(w, value);
 }
 
+// Empties `buffer`, a per-thread buffer kept from one call to the next so
+// that writing a text of the usual size allocates nothing; its memory is
+// given back instead when the last text was unusually large (> 1 MiB).
+// The caller copies the text out before it writes another with the same buffer.
+inline JsonBuffer& reused(JsonBuffer& buffer) {
+  constexpr size_t kKept = size_t{1} << 20;
+  const bool large = buffer.GetSize() > kKept;
+  buffer.Clear();
+  if (large) buffer.ShrinkToFit();
+  return buffer;
+}
+
 // Writes `json`, text already in JSON form (a value of `type`), as it is.
 void write_json_text(JsonWriter& w, std::string_view json, rapidjson::Type type);
 
