@@ -8,7 +8,8 @@ namespace crdex::cards::detail {
 namespace {
 
 std::string draft_order(const OrderUnderReview& order, const config::CompanionOrder& companion) {
-  fhir::JsonBuffer buffer;
+  thread_local fhir::JsonBuffer reused_buffer;  // text copied out below, before the next use
+  fhir::JsonBuffer& buffer = fhir::reused(reused_buffer);
   fhir::JsonWriter w(buffer);
   w.StartObject();
   fhir::write_key(w, "resourceType");

@@ -25,7 +25,8 @@ bool is_coverage_information(simdjson::dom::element extension) {
 std::string order_with_code(const OrderUnderReview& order, const fhir::Coding& code) {
   const auto element = coded_element(order.resource_type);
   const auto reference = coded_reference(order.resource_type);
-  fhir::JsonBuffer buffer;
+  thread_local fhir::JsonBuffer reused_buffer;  // text copied out below, before the next use
+  fhir::JsonBuffer& buffer = fhir::reused(reused_buffer);
   fhir::JsonWriter w(buffer);
   w.StartObject();
   bool written = false;

@@ -56,12 +56,12 @@ std::vector<Card> cards_for(const config::PayerRuleSet& payer, const OrderUnderR
   else if (outcome.pa_needed == "auth-needed")
     cards.push_back(prior_authorization_card(payer, order, outcome));
   if (outcome.alternatives)
-    if (auto card = detail::alternate_request_card(payer, order, *outcome.alternatives)) cards.push_back(*card);
+    if (auto card = detail::alternate_request_card(payer, order, *outcome.alternatives)) cards.push_back(std::move(*card));
   if (outcome.companions)
-    if (auto card = detail::additional_orders_card(payer, order, *outcome.companions)) cards.push_back(*card);
+    if (auto card = detail::additional_orders_card(payer, order, *outcome.companions)) cards.push_back(std::move(*card));
   if (outcome.form)
     if (auto card = detail::form_completion_card(payer, order, *outcome.form, questionnaires_on_client))
-      cards.push_back(*card);
+      cards.push_back(std::move(*card));
   if (outcome.smart_app) cards.push_back(detail::smart_app_card(payer, order, *outcome.smart_app));
   return cards;
 }

@@ -92,7 +92,7 @@ void write_action(fhir::JsonWriter& w, const Action& action) {
   write_string(w, action.description);
   if (!action.resource_json.empty()) {
     write_key(w, "resource");
-    w.RawValue(action.resource_json.data(), action.resource_json.size(), rapidjson::kObjectType);
+    fhir::write_json_text(w, action.resource_json, rapidjson::kObjectType);
   }
   fhir::write_optional_string(w, "resourceId", action.resource_id);
   if (!action.if_none_exist.empty()) {

@@ -63,10 +63,10 @@ void write_detail(JsonWriter& w, const config::CoverageDetail& detail) {
   write_key(w, detail.value_key);
   const bool is_text = detail.value_key == "valueString" || detail.value_key == "valueUrl";
   const bool is_bool = detail.value_key == "valueBoolean";
-  w.RawValue(detail.value_json.data(), detail.value_json.size(),
-             is_text   ? rapidjson::kStringType
-             : is_bool ? (detail.value_json == "true" ? rapidjson::kTrueType : rapidjson::kFalseType)
-                       : rapidjson::kObjectType);
+  fhir::write_json_text(w, detail.value_json,
+                        is_text   ? rapidjson::kStringType
+                        : is_bool ? (detail.value_json == "true" ? rapidjson::kTrueType : rapidjson::kFalseType)
+                                  : rapidjson::kObjectType);
   w.EndObject();
   if (!detail.qualification.empty()) write_sub(w, "qualification", "valueString", detail.qualification);
   w.EndArray();

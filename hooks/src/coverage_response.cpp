@@ -240,7 +240,8 @@ CoverageResponse coverage_response_json(const HookRequest& request,
     for (auto& origin : origins)
       if (origin.card_uuid == card.uuid) kept.push_back(std::move(origin));
 
-  fhir::JsonBuffer buffer;
+  thread_local fhir::JsonBuffer reused_buffer;  // text copied out below, before the next use
+  fhir::JsonBuffer& buffer = fhir::reused(reused_buffer);
   fhir::JsonWriter w(buffer);
   w.StartObject();
   fhir::write_key(w, "cards");

@@ -6,6 +6,7 @@
 #include "crdex/fhir/coding.hpp"
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/fhir/reference.hpp"
 #include "support/json_checks.hpp"
@@ -133,6 +134,59 @@ BOOST_AUTO_TEST_CASE(uuids_are_version_4_and_distinct) {
 
 BOOST_AUTO_TEST_CASE(today_is_a_fhir_date) {
   BOOST_TEST(std::regex_match(fhir::today_utc_date(), std::regex("20[0-9]{2}-[01][0-9]-[0-3][0-9]")));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(fhir_json_writer)
+
+// write_string/write_key write into RapidJSON's buffer themselves (for speed);
+// their bytes must stay those of RapidJSON's own Writer.
+BOOST_AUTO_TEST_CASE(strings_and_keys_are_escaped_as_rapidjson_escapes_them) {
+  std::vector<std::string> samples{"", "plain text", "\xc3\xa9t\xc3\xa9 \xe2\x82\xac / \x7f"};
+  std::string every_byte;
+  for (int c = 1; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  samples.push_back(every_byte);
+  samples.push_back(std::string("nul \0 inside", 12));
+  for (char special : {'"', '\\', '\n', '\x1b', '\x01', '\x1f'})  // at every offset of an 8-byte step
+    for (size_t at = 0; at < 20; ++at) {
+      std::string s(20, 'a');
+      s[at] = special;
+      samples.push_back(s);
+    }
+  for (const auto& s : samples) {
+    rapidjson::StringBuffer expected_buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> expected(expected_buffer);
+    expected.StartObject();
+    expected.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    expected.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    expected.EndObject();
+    crdex::fhir::JsonBuffer buffer;
+    crdex::fhir::JsonWriter w(buffer);
+    w.StartObject();
+    crdex::fhir::write_key(w, s);
+    crdex::fhir::write_string(w, s);
+    w.EndObject();
+    BOOST_TEST(std::string(buffer.GetString(), buffer.GetSize()) ==
+               std::string(expected_buffer.GetString(), expected_buffer.GetSize()));
+  }
+}
+
+// write_raw copies a parsed value through as simdjson::minify prints it.
+BOOST_AUTO_TEST_CASE(raw_values_are_copied_as_simdjson_minifies_them) {
+  const std::string json =
+      R"({"a" : [1, -2, 18446744073709551615, 1.5e300, 0.1, true, false, null, {}, [], ""],)"
+      R"( "esc\"aped\u001b" : "q\"b\\s\/l\b\f\n\r\t\u0001\u001f\u00e9\u20ac", "deep": {"x": [{"y": [[["z"]]]}]}})";
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(json);
+  crdex::fhir::JsonBuffer buffer;
+  crdex::fhir::JsonWriter w(buffer);
+  w.StartArray();
+  crdex::fhir::write_raw(w, root);
+  crdex::fhir::write_raw(w, root["esc\"aped\x1b"]);
+  w.EndArray();
+  BOOST_TEST(std::string(buffer.GetString(), buffer.GetSize()) ==
+             "[" + simdjson::minify(root) + "," + simdjson::minify(root["esc\"aped\x1b"]) + "]");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
