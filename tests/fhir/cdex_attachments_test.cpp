@@ -14,7 +14,7 @@ using namespace crdex;
 
 namespace {
 
-std::string example(int n) { return test::read_fixture("cdex-ig/cdex-parameters-example" + std::to_string(n) + ".json"); }
+std::string parameters_example(int n) { return test::read_fixture("cdex-ig/cdex-parameters-example" + std::to_string(n) + ".json"); }
 
 // The example's Parameters without the parameters called `name`.
 std::string without(const std::string& parameters, const std::string& name) {
@@ -72,22 +72,22 @@ BOOST_AUTO_TEST_SUITE(cdex_attachments)
 
 BOOST_AUTO_TEST_CASE(CDX_10_every_ig_parameters_example_reads_through_the_model) {
   for (int n = 1; n <= 5; ++n) {
-    auto parsed = fhir::parse_submit_attachment(example(n));
+    auto parsed = fhir::parse_submit_attachment(parameters_example(n));
     BOOST_TEST_REQUIRE(parsed.ok(), "example " << n << ": " << (why(parsed)));
     BOOST_TEST(!parsed->tracking_id.value.empty());
     BOOST_TEST(!parsed->member_id.value.empty());
     BOOST_TEST(!parsed->attachments.empty());
   }
-  const auto first = fhir::parse_submit_attachment(example(1));
+  const auto first = fhir::parse_submit_attachment(parameters_example(1));
   BOOST_TEST(first->tracking_id.value == "11234657");
   BOOST_TEST(first->attach_to == "claim");
   BOOST_TEST(first->service_date == "2022-06-16");
   BOOST_TEST(first->attachments[0].content_type == "DocumentReference");
   BOOST_TEST(first->attachments[0].line_items.size() == 3u);
   // Example 2 signs a FHIR document Bundle; 4 has three Observations; 5 a DTR QuestionnaireResponse for a PA.
-  BOOST_TEST(fhir::parse_submit_attachment(example(2))->attachments[0].content_type == "Bundle");
-  BOOST_TEST(fhir::parse_submit_attachment(example(4))->attachments.size() == 3u);
-  const auto fifth = fhir::parse_submit_attachment(example(5));
+  BOOST_TEST(fhir::parse_submit_attachment(parameters_example(2))->attachments[0].content_type == "Bundle");
+  BOOST_TEST(fhir::parse_submit_attachment(parameters_example(4))->attachments.size() == 3u);
+  const auto fifth = fhir::parse_submit_attachment(parameters_example(5));
   BOOST_TEST(fifth->attach_to == "preauthorization");
   BOOST_TEST(fifth->admin_ref_number->value == "adminrefnumber4657");
   BOOST_TEST(fifth->attachments[0].content_type == "QuestionnaireResponse");
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(CDX_10_each_required_parameter_of_the_operation_definition_
     if (std::string_view(p["use"]) != "in" || int64_t(p["min"]) < 1) continue;
     const std::string name{std::string_view(p["name"])};
     ++required;
-    auto parsed = fhir::parse_submit_attachment(without(example(1), name));
+    auto parsed = fhir::parse_submit_attachment(without(parameters_example(1), name));
     BOOST_TEST_REQUIRE(!parsed.ok(), name);
     BOOST_TEST(parsed.error().http_status == 400);
     BOOST_TEST(parsed.error().expression == "Parameters.parameter.where(name='" + name + "')");
@@ -110,30 +110,30 @@ BOOST_AUTO_TEST_CASE(CDX_10_each_required_parameter_of_the_operation_definition_
 }
 
 BOOST_AUTO_TEST_CASE(CDX_10_a_claim_needs_a_service_date_of_day_precision) {
-  auto parsed = fhir::parse_submit_attachment(without(example(1), "ServiceDate"));
+  auto parsed = fhir::parse_submit_attachment(without(parameters_example(1), "ServiceDate"));
   BOOST_TEST_REQUIRE(!parsed.ok());
   BOOST_TEST(parsed.error().expression == "Parameters.parameter.where(name='ServiceDate')");
-  parsed = fhir::parse_submit_attachment(with_value(example(1), "ServiceDate", "valueDateTime", R"("2022-06")"));
+  parsed = fhir::parse_submit_attachment(with_value(parameters_example(1), "ServiceDate", "valueDateTime", R"("2022-06")"));
   BOOST_TEST_REQUIRE(!parsed.ok());
   BOOST_TEST(parsed.error().message.find("day precision") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(CDX_11_provider_or_organization_id_is_required) {
-  auto parsed = fhir::parse_submit_attachment(without(without(example(1), "ProviderId"), "OrganizationId"));
+  auto parsed = fhir::parse_submit_attachment(without(without(parameters_example(1), "ProviderId"), "OrganizationId"));
   BOOST_TEST_REQUIRE(!parsed.ok());
   BOOST_TEST(parsed.error().message.find("ProviderId or an OrganizationId") != std::string::npos);
-  BOOST_TEST(fhir::parse_submit_attachment(without(example(1), "ProviderId")).ok());
+  BOOST_TEST(fhir::parse_submit_attachment(without(parameters_example(1), "ProviderId")).ok());
 }
 
 BOOST_AUTO_TEST_CASE(CDX_10_wrong_values_are_reported_with_their_parameter) {
-  auto parsed = fhir::parse_submit_attachment(with_value(example(1), "AttachTo", "valueCode", R"("invoice")"));
+  auto parsed = fhir::parse_submit_attachment(with_value(parameters_example(1), "AttachTo", "valueCode", R"("invoice")"));
   BOOST_TEST_REQUIRE(!parsed.ok());
   BOOST_TEST(parsed.error().expression == "Parameters.parameter.where(name='AttachTo')");
-  parsed = fhir::parse_submit_attachment(with_value(example(1), "MemberId", "valueString", R"("x")"));
+  parsed = fhir::parse_submit_attachment(with_value(parameters_example(1), "MemberId", "valueString", R"("x")"));
   BOOST_TEST_REQUIRE(!parsed.ok());
   BOOST_TEST(parsed.error().expression == "Parameters.parameter.where(name='MemberId')");
   parsed = fhir::parse_submit_attachment(
-      with_value(example(1), "Attachment", "part", R"([{"name":"LineItem","valueString":"1"}])"));
+      with_value(parameters_example(1), "Attachment", "part", R"([{"name":"LineItem","valueString":"1"}])"));
   BOOST_TEST_REQUIRE(!parsed.ok());
   BOOST_TEST(parsed.error().message.find("exactly one Content") != std::string::npos);
   parsed = fhir::parse_submit_attachment(R"({"resourceType":"Parameters","parameter":[{"name":"Bogus","valueString":"x"}]})");

@@ -16,11 +16,11 @@ using std::chrono::minutes;
 
 namespace {
 
-std::string example(int n) { return test::read_fixture("cdex-ig/cdex-task-example" + std::to_string(n) + ".json"); }
+std::string task_example(int n) { return test::read_fixture("cdex-ig/cdex-task-example" + std::to_string(n) + ".json"); }
 
 // The guide's example 1 with `from` replaced by `to` (the text must occur).
 std::string example1_with(const std::string& from, const std::string& to) {
-  std::string text = test::minified(test::Json(example(1)).root());
+  std::string text = test::minified(test::Json(task_example(1)).root());
   const auto at = text.find(from);
   BOOST_TEST_REQUIRE(at != std::string::npos, from);
   return text.replace(at, from.size(), to);
@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_SUITE(cdex_task)
 BOOST_AUTO_TEST_CASE(CDX_04_the_guides_data_request_examples_read_and_attachment_requests_are_refused) {
   const std::set<int> attachment_requests{19, 20, 22, 23, 24, 25, 28, 29};
   for (int n = 1; n <= 31; ++n) {
-    auto task = fc::parse_data_request_task(example(n));
+    auto task = fc::parse_data_request_task(task_example(n));
     if (attachment_requests.count(n)) {
       BOOST_TEST_REQUIRE(!task.ok(), n);
       BOOST_TEST(task.error().expression == "Task.code", n);
@@ -64,11 +64,11 @@ BOOST_AUTO_TEST_CASE(CDX_04_the_guides_data_request_examples_read_and_attachment
     BOOST_TEST(!task->request.requester.empty());
     BOOST_TEST(!task->request.owner.empty());
   }
-  auto failed = fc::parse_data_request_task(example(9));
+  auto failed = fc::parse_data_request_task(task_example(9));
   BOOST_TEST_REQUIRE(failed.ok());
   BOOST_TEST((failed->progress.status == fc::TaskStatus::failed));
   BOOST_TEST(failed->progress.status_reason == "No matching results");
-  auto query = fc::parse_data_request_task(example(1));
+  auto query = fc::parse_data_request_task(task_example(1));
   BOOST_TEST((query->request.kind == fc::RequestKind::query));
   BOOST_TEST(query->request.query == "Condition?patient=cdex-example-patient&clinical-status=active,recurrance,remission");
   BOOST_TEST(query->request.work_queue == "claims-processing");
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(CDX_04_profile_violations_name_the_element) {
     BOOST_TEST(task.error().expression == expression, to << " -> " << task.error().message);
   }
   // No data-query / data-code / questionnaire input at all (cdex-9).
-  std::string text = test::minified(test::Json(example(1)).root());
+  std::string text = test::minified(test::Json(task_example(1)).root());
   const auto at = text.find(kQueryInput + ",");
   BOOST_TEST_REQUIRE(at != std::string::npos);
   auto none = fc::parse_data_request_task(text.erase(at, kQueryInput.size() + 1));
@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(CDX_06_progress_is_written_over_the_received_task) {
   fc::TaskProgress progress{fc::TaskStatus::completed, "", "Results reviewed for release",
                             {R"({"type":{"coding":[{"system":"http://hl7.org/fhir/us/davinci-hrex/CodeSystem/hrex-temp","code":"data-value"}]},"valueReference":{"reference":"#result"}})"},
                             {R"({"resourceType":"Bundle","id":"result","type":"searchset","total":0})"}};
-  const auto text = fc::write_task_progress(example(1), "t-1", progress, "2026-11-22T00:00:00Z");
+  const auto text = fc::write_task_progress(task_example(1), "t-1", progress, "2026-11-22T00:00:00Z");
   auto task = fc::parse_data_request_task(text);
   BOOST_TEST_REQUIRE(task.ok(), (task ? text : task.error().message));
   BOOST_TEST(task->id == "t-1");
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(CDX_06_progress_is_written_over_the_received_task) {
   BOOST_TEST(task->progress.business_status == "Results reviewed for release");
   BOOST_TEST(task->progress.outputs.size() == 1u);
   BOOST_TEST(task->progress.contained.size() == 1u);
-  BOOST_TEST(task->request.query == fc::parse_data_request_task(example(1))->request.query);
+  BOOST_TEST(task->request.query == fc::parse_data_request_task(task_example(1))->request.query);
   test::Json parsed(text);
   BOOST_TEST(std::string_view(parsed.root()["lastModified"]) == "2026-11-22T00:00:00Z");
 

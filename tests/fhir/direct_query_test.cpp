@@ -12,7 +12,7 @@ using Outcome = fhir::QueryAnswer::Outcome;
 
 namespace {
 
-constexpr auto kToken = "dq-test-token-7f3a";
+constexpr auto kQueryToken = "dq-test-token-7f3a";
 
 std::string coverage(int n) {
   return R"({"resourceType":"Coverage","id":"cov-)" + std::to_string(n) +
@@ -29,7 +29,7 @@ struct FhirServer {
     options.deadline = std::chrono::steady_clock::now() + budget;
     options.max_pages = max_pages;
     const std::string url = base.empty() ? fhir.fhir_url() : base;
-    return fhir::run_direct_queries({url, kToken}, queries, options);
+    return fhir::run_direct_queries({url, kQueryToken}, queries, options);
   }
 
   static size_t entries(const fhir::QueryAnswer& answer) {
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(CH19_dead_server_is_unreachable) {
   const auto answers =
       run({"Patient/123"}, 5, std::chrono::seconds(20), "http://127.0.0.1:" + std::to_string(test::dead_local_port()) + "/fhir");
   BOOST_TEST((answers[0].outcome == Outcome::unreachable));
-  BOOST_TEST(answers[0].problem.find(kToken) == std::string::npos);
+  BOOST_TEST(answers[0].problem.find(kQueryToken) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(tokens_go_over_https_or_to_loopback_only) {
   fhir::DirectQueryOptions options;
   options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   const std::vector<std::string> queries{"Patient/123"};
-  const auto answers = fhir::run_direct_queries({"http://ehr.example.org/fhir", kToken}, queries, options);
+  const auto answers = fhir::run_direct_queries({"http://ehr.example.org/fhir", kQueryToken}, queries, options);
   BOOST_TEST((answers[0].outcome == Outcome::unreachable));
   BOOST_TEST(answers[0].problem.find("https") != std::string::npos);
 }

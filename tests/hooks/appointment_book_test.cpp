@@ -7,7 +7,7 @@
 using namespace crdex;
 
 namespace {
-constexpr const char* kService = "crdex-appointment-book";
+constexpr const char* kAppointmentBookService = "crdex-appointment-book";
 }
 
 BOOST_FIXTURE_TEST_SUITE(hooks_appointment_book, test::EngineFixture)
@@ -15,7 +15,7 @@ BOOST_FIXTURE_TEST_SUITE(hooks_appointment_book, test::EngineFixture)
 BOOST_AUTO_TEST_CASE(HK04_ig_example_updates_the_appointment) {
   const auto body = test::with_prefetch(test::read_fixture("crd-ig/CRDServiceRequest4.json"),
                                         R"({"coverage":)" + test::ig_coverage_bundle() + "}");
-  const auto answer = call(kService, body);
+  const auto answer = call(kAppointmentBookService, body);
   BOOST_TEST_REQUIRE(answer.status == 200, answer.text);
   auto actions = answer.root()["systemActions"].get_array().value();
   BOOST_TEST_REQUIRE(actions.size() == 1u);
@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(HK04_ig_example_updates_the_appointment) {
 BOOST_AUTO_TEST_CASE(ig_example_without_prefetch_cannot_be_assessed_yet) {
   // CRDServiceRequest4 carries no prefetch; until crdex queries the EHR (Direct
   // Query) it answers 412 with an OperationOutcome naming the missing key.
-  const auto answer = call(kService, test::read_fixture("crd-ig/CRDServiceRequest4.json"));
+  const auto answer = call(kAppointmentBookService, test::read_fixture("crd-ig/CRDServiceRequest4.json"));
   BOOST_TEST(answer.status == 412);
   BOOST_TEST(answer.expression() == "prefetch.coverage");
 }
@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(CRD15_appointment_based_on_a_service_request_updates_the_se
         {"resourceType":"ServiceRequest","id":"sr1","status":"active","intent":"order",
          "code":{"coding":[{"system":"https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets","code":"E0431"}]},
          "subject":{"reference":"Patient/123"}}}]}}})";
-  const auto answer = call(kService, body);
+  const auto answer = call(kAppointmentBookService, body);
   BOOST_TEST_REQUIRE(answer.status == 200, answer.text);
   auto resource = answer.root()["systemActions"].at(0)["resource"].value();
   BOOST_TEST(std::string_view(resource["resourceType"]) == "ServiceRequest");
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(CRD15_appointment_based_on_a_service_request_updates_the_se
 BOOST_AUTO_TEST_CASE(HK04_missing_appointments_is_named) {
   const std::string body = R"({"hook":"appointment-book","hookInstance":"a1",
     "context":{"userId":"PractitionerRole/r1","patientId":"123"},"prefetch":{"coverage":null}})";
-  const auto answer = call(kService, body);
+  const auto answer = call(kAppointmentBookService, body);
   BOOST_TEST(answer.status == 400);
   BOOST_TEST(answer.expression() == "context.appointments");
 }

@@ -14,11 +14,11 @@ using namespace crdex;
 
 namespace {
 
-constexpr const char* kToken = "eyJ-access-token-never-stored-7f3a";
+constexpr const char* kAccessToken = "eyJ-access-token-never-stored-7f3a";
 
 std::string hook_call(const std::string& hook_instance, const std::string& patient) {
   return R"({"hook":"order-sign","hookInstance":")" + hook_instance +
-         R"(","fhirServer":"https://ehr.example.org/fhir","fhirAuthorization":{"access_token":")" + kToken +
+         R"(","fhirServer":"https://ehr.example.org/fhir","fhirAuthorization":{"access_token":")" + kAccessToken +
          R"(","token_type":"Bearer","expires_in":300,"scope":"patient/*.read","subject":"crdex"},)" +
          R"("context":{"userId":"Practitioner/1","patientId":")" + patient + R"("},"prefetch":{}})";
 }
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_SUITE(audit)
 
 BOOST_AUTO_TEST_CASE(CRD_45_fhirAuthorization_is_removed_before_storing) {
   const auto redacted = hooks::redact_request(hook_call("hi-1", "p-1"));
-  BOOST_TEST(redacted.json.find(kToken) == std::string::npos);
+  BOOST_TEST(redacted.json.find(kAccessToken) == std::string::npos);
   BOOST_TEST(redacted.json.find("fhirAuthorization") == std::string::npos);
   BOOST_TEST(redacted.json.find("\"fhirServer\":\"https://ehr.example.org/fhir\"") != std::string::npos);
   BOOST_TEST(redacted.hook == "order-sign");
@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(CRD_45_search_by_hookInstance_patient_time_and_pages) {
   BOOST_TEST_REQUIRE(found.size() == 1u);
   BOOST_TEST(found[0].patient_id == "odd");
   BOOST_TEST(found[0].recorded_at == hooks::format_rfc3339_ms(t0 + 3000));
-  BOOST_TEST(found[0].request.find(kToken) == std::string::npos);
+  BOOST_TEST(found[0].request.find(kAccessToken) == std::string::npos);
   BOOST_TEST(found[0].response == R"({"cards":[]})");
 
   hooks::AuditQuery by_patient;

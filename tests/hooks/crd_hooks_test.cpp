@@ -10,14 +10,13 @@ using namespace crdex;
 
 namespace {
 
-const std::string kCpt = "http://www.ama-assn.org/go/cpt";
 
 using test::replace_first;
 
 // order-select over two draft orders (contrast mammography 77061, screening 77067).
 std::string order_select_request(const std::string& selections) {
-  auto body = test::order_sign_request(test::service_request_entry("pa", kCpt, "77061") + "," +
-                                           test::service_request_entry("screen", kCpt, "77067"),
+  auto body = test::order_sign_request(test::service_request_entry("pa", test::kCpt, "77061") + "," +
+                                           test::service_request_entry("screen", test::kCpt, "77067"),
                                        R"({"coverage":)" + test::ig_coverage_bundle() + "}");
   body = replace_first(body, "\"order-sign\"", "\"order-select\"");
   return replace_first(body, "\"draftOrders\"", "\"selections\":" + selections + ",\"draftOrders\"");
@@ -55,7 +54,7 @@ BOOST_AUTO_TEST_CASE(HK02_selection_outside_draft_orders_is_refused) {
 BOOST_AUTO_TEST_CASE(CRD26_secondary_hook_never_asks_for_clinical_documentation) {
   // The contrast-mammography rule asks for clinical notes and a questionnaire at signing.
   const auto sign = call("crdex-order-sign",
-                         test::order_sign_request(test::service_request_entry("pa", kCpt, "77061"),
+                         test::order_sign_request(test::service_request_entry("pa", test::kCpt, "77061"),
                                                   R"({"coverage":)" + test::ig_coverage_bundle() + "}"));
   auto signed_order = sign.root()["systemActions"].at(0)["resource"].value();
   BOOST_TEST(test::coverage_information_code(signed_order, "doc-needed") == "clinical");

@@ -19,7 +19,6 @@ using namespace crdex;
 
 namespace {
 
-const std::string kCpt = "http://www.ama-assn.org/go/cpt";
 const std::string kMemberSystem = "http://example.org/fhir/memberidentifier";
 
 // Acme (the payer of the guide's Coverage COV1: member 88800933501, group
@@ -60,7 +59,7 @@ Answer call(const hooks::Engine& engine, const std::string& service, const std::
 }
 
 std::string order_sign(const std::string& coverage_bundle = test::ig_coverage_bundle()) {
-  return test::order_sign_request(test::service_request_entry("sr1", kCpt, "77067"),
+  return test::order_sign_request(test::service_request_entry("sr1", test::kCpt, "77067"),
                                   R"({"coverage":)" + coverage_bundle + "}");
 }
 

@@ -92,7 +92,7 @@ const Expected kOrderDispatch{
     {"locations", "Location?_id=loc-r,loc-e,loc-s"},
 };
 
-const Expected kEncounter{
+const Expected kEncounterPrefetch{
     {"patient", "Patient/pat-1"},
     {"encounter", "Encounter/enc-1"},
     {"coverage", "Coverage?patient=pat-1&status=active"},
@@ -128,8 +128,8 @@ BOOST_AUTO_TEST_CASE(CRD_standard_prefetch_order_dispatch_every_template) {
   check_every_template("order-dispatch", kOrderDispatch);
 }
 BOOST_AUTO_TEST_CASE(CRD_standard_prefetch_encounter_start_and_discharge_every_template) {
-  check_every_template("encounter-start", kEncounter);
-  check_every_template("encounter-discharge", kEncounter);
+  check_every_template("encounter-start", kEncounterPrefetch);
+  check_every_template("encounter-discharge", kEncounterPrefetch);
 }
 
 BOOST_AUTO_TEST_CASE(crdex_services_advertise_the_guide_templates) {

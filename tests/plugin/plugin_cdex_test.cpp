@@ -21,7 +21,7 @@ using namespace crdex::test;
 
 namespace {
 
-constexpr std::string_view kToken = "cdex-payer-token";
+constexpr std::string_view kPayerToken = "cdex-payer-token";
 
 // The host's side: its own HTTP client, and a record of what the library asked for.
 struct RecordingTransport {
@@ -100,7 +100,7 @@ struct CdexFixture : PluginFixture {
     BOOST_TEST_REQUIRE(result != nullptr);
     return own(result);
   }
-  std::string post_to() const { return R"(,"post_to":")" + fhir.fhir_url() + R"(","access_token":")" + std::string(kToken) + "\""; }
+  std::string post_to() const { return R"(,"post_to":")" + fhir.fhir_url() + R"(","access_token":")" + std::string(kPayerToken) + "\""; }
 
   // The Task as the FHIR server stores it.
   std::string stored_task(std::string_view id) const {
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(CDX_plugin_creates_a_data_request_task_on_the_fhir_server) 
   simdjson::dom::array requests = log.root().get_array();
   BOOST_TEST_REQUIRE(requests.size() >= 1u);
   BOOST_TEST(std::string_view(requests.at(0)["method"]) == "POST");
-  BOOST_TEST(std::string_view(requests.at(0)["authorization"]) == "Bearer " + std::string(kToken));
+  BOOST_TEST(std::string_view(requests.at(0)["authorization"]) == "Bearer " + std::string(kPayerToken));
   crdex.engine_destroy(engine);
 }
 
@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(CDX_plugin_posts_the_task_through_the_host_transport) {
   BOOST_TEST_REQUIRE(transport.calls.size() == 1u);
   BOOST_TEST(transport.calls[0].method == "POST");
   BOOST_TEST(transport.calls[0].url == fhir.fhir_url() + "/Task");
-  BOOST_TEST(transport.calls[0].token == kToken);
+  BOOST_TEST(transport.calls[0].token == kPayerToken);
   BOOST_TEST(std::string_view(Json(transport.calls[0].body).root()["resourceType"]) == "Task");
   crdex.engine_destroy(engine);
 }
@@ -376,7 +376,7 @@ BOOST_FIXTURE_TEST_CASE(PLUGIN_python_host_fills_prefetch_and_creates_a_cdex_tas
   BOOST_TEST(output.find("not prefetched") == std::string::npos, output);
 
   output = run_command(host + "--cdex-task " + quoted(task_request_file("")) + " --post-to " + quoted(fhir.fhir_url()) +
-                           " --access-token " + std::string(kToken),
+                           " --access-token " + std::string(kPayerToken),
                        exit_status);
   check_task_created(output, exit_status);
 }

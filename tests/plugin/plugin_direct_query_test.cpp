@@ -18,8 +18,8 @@ using namespace crdex::test;
 
 namespace {
 
-constexpr std::string_view kToken = "some-opaque-fhir-access-token";
-constexpr const char* kOrderSign = "crdex-order-sign";
+constexpr std::string_view kEhrToken = "some-opaque-fhir-access-token";
+constexpr const char* kOrderSignService = "crdex-order-sign";
 
 // The host's side: its own HTTP client (here the tests' libcurl client), and a
 // record of what the library asked for.
@@ -67,7 +67,7 @@ struct DirectQueryFixture : PluginFixture {
 
   ResultPtr fill(const crdex_engine* engine, const std::string& request) const {
     crdex_result* result = nullptr;
-    crdex.engine_fill_prefetch(engine, kOrderSign, std::char_traits<char>::length(kOrderSign), request.data(),
+    crdex.engine_fill_prefetch(engine, kOrderSignService, std::char_traits<char>::length(kOrderSignService), request.data(),
                                request.size(), &result);
     BOOST_TEST_REQUIRE(result != nullptr);
     return own(result);
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(CH16_found5_plugin_fills_prefetch_through_the_host_transpor
   for (const auto& call : transport.calls) {
     BOOST_TEST(call.method == "GET");
     BOOST_TEST(call.url.starts_with(fhir.fhir_url() + "/"), call.url);
-    BOOST_TEST(call.token == kToken);
+    BOOST_TEST(call.token == kEhrToken);
   }
   crdex.engine_destroy(engine);
 }
@@ -116,11 +116,11 @@ BOOST_AUTO_TEST_CASE(CH16_CRD19_plugin_evaluation_with_host_fill_matches_full_pr
   crdex_engine* engine = this->engine(rules_dir_config(example_rules_dir()), &host);
 
   std::string with_prefetch = read_fixture("crd-ig/CRDServiceRequest.json");
-  const auto expected = evaluate(engine, kOrderSign, with_prefetch);
+  const auto expected = evaluate(engine, kOrderSignService, with_prefetch);
   BOOST_TEST_REQUIRE(crdex.result_status(expected.get()) == CRDEX_OK, crdex.result_message(expected.get()));
   BOOST_TEST(transport.calls.empty());  // CH-15: what the EHR sent is not asked again
 
-  const auto fetched = evaluate(engine, kOrderSign, request_without_prefetch());
+  const auto fetched = evaluate(engine, kOrderSignService, request_without_prefetch());
   BOOST_TEST_REQUIRE(crdex.result_status(fetched.get()) == CRDEX_OK, crdex.result_message(fetched.get()));
   const auto expected_parts = coverage_information_of_actions(json(expected));
   BOOST_TEST_REQUIRE(!expected_parts.empty());
@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(CH19_a_failing_host_transport_is_reported_and_evaluation_gi
   BOOST_TEST(problem.find("CRDEX_E_INTERNAL") != std::string_view::npos, problem);
   BOOST_TEST(filled.root()["request"]["prefetch"]["coverage"].error() != simdjson::SUCCESS);
 
-  const auto evaluated = evaluate(engine, kOrderSign, request_without_prefetch());
+  const auto evaluated = evaluate(engine, kOrderSignService, request_without_prefetch());
   BOOST_TEST(crdex.result_http_status(evaluated.get()) == 412, json(evaluated));
   BOOST_TEST(fhir_requests() == 0u);  // the host refused; nothing reached the server
   crdex.engine_destroy(engine);
@@ -175,7 +175,7 @@ BOOST_FIXTURE_TEST_CASE(PLUGIN_fill_settings_are_checked, PluginFixture) {
   crdex_engine* engine = example_engine();
   const std::string not_json = "{";
   crdex_result* result = nullptr;
-  BOOST_TEST(crdex.engine_fill_prefetch(engine, kOrderSign, 16, not_json.data(), not_json.size(), &result) ==
+  BOOST_TEST(crdex.engine_fill_prefetch(engine, kOrderSignService, 16, not_json.data(), not_json.size(), &result) ==
              CRDEX_E_BAD_REQUEST);
   BOOST_TEST(crdex.result_http_status(result) == 400);
   crdex.result_free(result);

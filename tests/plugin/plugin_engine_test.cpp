@@ -20,7 +20,7 @@ using namespace crdex::test;
 
 namespace {
 
-constexpr const char* kOrderSign = "crdex-order-sign";
+constexpr const char* kOrderSignId = "crdex-order-sign";
 const std::string kAcmeSummary = "Prior authorization required for contrast mammography";
 
 // The example Acme rules with the mammography card's summary changed.
@@ -56,7 +56,7 @@ BOOST_FIXTURE_TEST_SUITE(plugin_engine, PluginFixture)
 
 BOOST_AUTO_TEST_CASE(CH04_CRD11_plugin_evaluates_the_guide_order_sign_example) {
   crdex_engine* engine = example_engine();
-  const auto result = evaluate(engine, kOrderSign, order_sign_request());
+  const auto result = evaluate(engine, kOrderSignId, order_sign_request());
   BOOST_TEST_REQUIRE(crdex.result_status(result.get()) == CRDEX_OK, crdex.result_message(result.get()));
   BOOST_TEST(crdex.result_http_status(result.get()) == 200);
   BOOST_TEST(crdex.result_operation_outcome(result.get(), nullptr) == nullptr);
@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(CH04_CRD11_plugin_evaluates_the_guide_order_sign_example) {
 BOOST_AUTO_TEST_CASE(HK01_plugin_gives_the_servers_status_and_operation_outcome_for_bad_requests) {
   crdex_engine* engine = example_engine();
 
-  const auto not_json = evaluate(engine, kOrderSign, R"({"hook": "order-sign", )");
+  const auto not_json = evaluate(engine, kOrderSignId, R"({"hook": "order-sign", )");
   BOOST_TEST(crdex.result_status(not_json.get()) == CRDEX_E_BAD_REQUEST);
   BOOST_TEST(crdex.result_http_status(not_json.get()) == 400);
   BOOST_TEST(std::string(crdex.result_message(not_json.get())).find("not valid JSON") != std::string::npos);
@@ -88,15 +88,15 @@ BOOST_AUTO_TEST_CASE(HK01_plugin_gives_the_servers_status_and_operation_outcome_
   BOOST_TEST(std::string_view(outcome_json.root()["resourceType"]) == "OperationOutcome");
   BOOST_TEST(std::string_view(outcome_json.root()["issue"].at(0)["code"]) == "structure");
 
-  const auto empty = evaluate(engine, kOrderSign, "");
+  const auto empty = evaluate(engine, kOrderSignId, "");
   BOOST_TEST(crdex.result_http_status(empty.get()) == 400);
 
-  const auto no_context = evaluate(engine, kOrderSign, R"({"hook":"order-sign","hookInstance":"x"})");
+  const auto no_context = evaluate(engine, kOrderSignId, R"({"hook":"order-sign","hookInstance":"x"})");
   BOOST_TEST(crdex.result_status(no_context.get()) == CRDEX_E_BAD_REQUEST);
   BOOST_TEST(!std::string(crdex.result_message(no_context.get())).empty());
 
   // Byte for byte what the server's engine answers.
-  const auto server_answer = direct_engine().call_service(kOrderSign, R"({"hook": "order-sign", )");
+  const auto server_answer = direct_engine().call_service(kOrderSignId, R"({"hook": "order-sign", )");
   BOOST_TEST(crdex.result_http_status(not_json.get()) == server_answer.status);
   BOOST_TEST(outcome(not_json) == server_answer.body);
 
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(CH01_plugin_discovery_is_the_servers_discovery) {
   const Json discovery(json(result));
   std::vector<std::string> ids;
   for (auto service : discovery.root()["services"].get_array()) ids.emplace_back(std::string_view(service["id"]));
-  BOOST_TEST((std::find(ids.begin(), ids.end(), kOrderSign) != ids.end()));
+  BOOST_TEST((std::find(ids.begin(), ids.end(), kOrderSignId) != ids.end()));
   crdex.engine_destroy(engine);
 }
 
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(PLUGIN_replace_rules_is_all_or_nothing) {
   crdex_engine* engine = example_engine();
   const std::string replacement = R"({"rule_sets":[)" + acme_rules_with_summary("Replaced summary") + "]}";
   BOOST_TEST_REQUIRE(crdex.engine_replace_rules(engine, replacement.data(), replacement.size()) == CRDEX_OK);
-  BOOST_TEST(json(evaluate(engine, kOrderSign, order_sign_request())).find("Replaced summary") != std::string::npos);
+  BOOST_TEST(json(evaluate(engine, kOrderSignId, order_sign_request())).find("Replaced summary") != std::string::npos);
 
   // An invalid rule set changes nothing, and the message names where it is wrong.
   std::string invalid = R"({"rule_sets":[)" + acme_rules_with_summary("Never seen") + "]}";
@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(PLUGIN_replace_rules_is_all_or_nothing) {
   const std::string message = crdex.last_error_message();
   BOOST_TEST(message.find("rule_sets[0]") != std::string::npos, message);
   BOOST_TEST(message.find("pa-needed") != std::string::npos, message);
-  BOOST_TEST(json(evaluate(engine, kOrderSign, order_sign_request())).find("Replaced summary") != std::string::npos);
+  BOOST_TEST(json(evaluate(engine, kOrderSignId, order_sign_request())).find("Replaced summary") != std::string::npos);
 
   BOOST_TEST(crdex.engine_replace_rules(engine, "{", 1) == CRDEX_E_BAD_JSON);
   // Inline rules leave nothing to reload.
@@ -151,13 +151,13 @@ BOOST_AUTO_TEST_CASE(PLUGIN_reload_reads_the_rules_directory_again) {
 
   write_file(dir.path() / "acme-health-plan.json", acme_rules_with_summary("Reloaded summary"));
   BOOST_TEST_REQUIRE(crdex.engine_reload_rules(engine) == CRDEX_OK, crdex.last_error_message());
-  BOOST_TEST(json(evaluate(engine, kOrderSign, order_sign_request())).find("Reloaded summary") != std::string::npos);
+  BOOST_TEST(json(evaluate(engine, kOrderSignId, order_sign_request())).find("Reloaded summary") != std::string::npos);
 
   write_file(dir.path() / "broken.json", "{ not json");
   BOOST_TEST(crdex.engine_reload_rules(engine) == CRDEX_E_CONFIG);
   BOOST_TEST(std::string(crdex.last_error_message()).find("broken.json") != std::string::npos,
              crdex.last_error_message());
-  BOOST_TEST(json(evaluate(engine, kOrderSign, order_sign_request())).find("Reloaded summary") != std::string::npos);
+  BOOST_TEST(json(evaluate(engine, kOrderSignId, order_sign_request())).find("Reloaded summary") != std::string::npos);
   crdex.engine_destroy(engine);
 }
 
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(PLUGIN_evaluations_run_concurrently_with_rule_replacement) 
     workers.emplace_back([&] {
       for (int call = 0; call < 100; ++call) {
         crdex_result* raw = nullptr;
-        if (crdex.engine_evaluate(engine, kOrderSign, 16, request.data(), request.size(), &raw) != CRDEX_OK) ++failed;
+        if (crdex.engine_evaluate(engine, kOrderSignId, 16, request.data(), request.size(), &raw) != CRDEX_OK) ++failed;
         const std::string answer = json(own(raw));
         // Each call sees one whole rule set, the old or the new, never a mix.
         const bool old_rules = answer.find(kAcmeSummary) != std::string::npos;
@@ -212,7 +212,7 @@ BOOST_AUTO_TEST_CASE(PLUGIN_evaluations_run_concurrently_with_rule_replacement) 
 
 BOOST_AUTO_TEST_CASE(PLUGIN_results_outlive_their_engine) {
   crdex_engine* engine = example_engine();
-  auto result = evaluate(engine, kOrderSign, order_sign_request());
+  auto result = evaluate(engine, kOrderSignId, order_sign_request());
   crdex.engine_destroy(engine);
   BOOST_TEST(json(result).find(kAcmeSummary) != std::string::npos);
 }
@@ -226,7 +226,7 @@ BOOST_AUTO_TEST_CASE(PLUGIN_repeated_dlopen_dlclose_leaves_no_threads) {
   for (int round = 0; round < 20; ++round) {
     PluginFixture plugin;
     crdex_engine* engine = plugin.example_engine();
-    const auto result = plugin.evaluate(engine, kOrderSign, PluginFixture::order_sign_request());
+    const auto result = plugin.evaluate(engine, kOrderSignId, PluginFixture::order_sign_request());
     BOOST_TEST_REQUIRE(plugin.crdex.result_status(result.get()) == CRDEX_OK);
     plugin.crdex.engine_destroy(engine);
     BOOST_TEST(thread_count() == threads_before);

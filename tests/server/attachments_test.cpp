@@ -15,7 +15,7 @@ using namespace crdex;
 
 namespace {
 
-std::string example(int n) { return test::read_fixture("cdex-ig/cdex-parameters-example" + std::to_string(n) + ".json"); }
+std::string parameters_example(int n) { return test::read_fixture("cdex-ig/cdex-parameters-example" + std::to_string(n) + ".json"); }
 
 test::HttpResult submit(const std::string& base, const std::string& parameters) {
   return test::http_post(base + "/$submit-attachment", parameters, "application/fhir+json");
@@ -41,7 +41,7 @@ struct TwoRoles {
 BOOST_FIXTURE_TEST_SUITE(attachments, TwoRoles)
 
 BOOST_AUTO_TEST_CASE(CDX_10_submit_attachment_round_trips_from_provider_to_payer) {
-  const auto parameters = example(1);
+  const auto parameters = parameters_example(1);
   const auto sent = send(R"({"payerUrl":")" + payer.base_url() + R"(/$submit-attachment","parameters":)" + parameters + "}");
   BOOST_TEST_REQUIRE(sent.status == 200, sent.body);
   test::Json receipt(sent.body);
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(CDX_10_submit_attachment_round_trips_from_provider_to_payer
 }
 
 BOOST_AUTO_TEST_CASE(CDX_10_invalid_parameters_get_400_naming_the_parameter) {
-  const auto no_member = test::Json(example(1));
+  const auto no_member = test::Json(parameters_example(1));
   std::string body = R"({"resourceType":"Parameters","parameter":[)";
   bool first = true;
   for (auto p : no_member.root()["parameter"].get_array()) {
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(CDX_10_invalid_parameters_get_400_naming_the_parameter) {
   BOOST_TEST(std::string_view(outcome.root()["issue"].at(0)["expression"].at(0)) ==
              "Parameters.parameter.where(name='MemberId')");
   BOOST_TEST(submit(payer.base_url(), "{").status == 400);
-  BOOST_TEST(test::http_request("POST", payer.base_url() + "/$submit-attachment", example(1), "text/plain").status == 415);
+  BOOST_TEST(test::http_request("POST", payer.base_url() + "/$submit-attachment", parameters_example(1), "text/plain").status == 415);
   BOOST_TEST(test::http_get(payer.base_url() + "/$submit-attachment").status == 405);
 
   // The sender checks before sending: nothing reaches the payer.
@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(CDX_10_invalid_parameters_get_400_naming_the_parameter) {
 }
 
 BOOST_AUTO_TEST_CASE(CDX_12_held_for_a_future_claim_then_attached_when_the_claim_arrives) {
-  const auto held = submit(payer.base_url(), example(3));
+  const auto held = submit(payer.base_url(), parameters_example(3));
   BOOST_TEST_REQUIRE(held.status == 200, held.body);
   BOOST_TEST(issue_text(held.body).find("held for a future claim") != std::string::npos, held.body);
   BOOST_TEST(test::Json(held.body).root()["issue"].at(0)["severity"].get_string().value() == "information");
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(CDX_12_held_for_a_future_claim_then_attached_when_the_claim
   BOOST_TEST(std::string_view(list.root()["submissions"].at(0)["status"]) == "attached");
 
   // Later attachments for a known claim are attached at once.
-  const auto attached = submit(payer.base_url(), example(3));
+  const auto attached = submit(payer.base_url(), parameters_example(3));
   BOOST_TEST(issue_text(attached.body).find("attached to claim CLM-5") != std::string::npos, attached.body);
 }
 
@@ -149,17 +149,17 @@ BOOST_AUTO_TEST_CASE(CDX_14_solicited_request_is_answered_at_its_payer_url) {
 BOOST_AUTO_TEST_CASE(CDX_10_a_payer_that_does_not_answer_is_a_502_for_the_sender) {
   const auto stopped = payer.stop(SIGTERM);
   BOOST_TEST_REQUIRE(stopped.exited);
-  const auto sent = send(R"({"payerUrl":")" + payer.base_url() + R"(/$submit-attachment","parameters":)" + example(1) + "}");
+  const auto sent = send(R"({"payerUrl":")" + payer.base_url() + R"(/$submit-attachment","parameters":)" + parameters_example(1) + "}");
   BOOST_TEST(sent.status == 502, sent.body);
   BOOST_TEST(sent.body.find("did not answer") != std::string::npos, sent.body);
   // Tokens go over https only, or to loopback.
   const auto refused =
-      send(R"({"payerUrl":"http://payer.example.org/$submit-attachment","accessToken":"t","parameters":)" + example(1) + "}");
+      send(R"({"payerUrl":"http://payer.example.org/$submit-attachment","accessToken":"t","parameters":)" + parameters_example(1) + "}");
   BOOST_TEST(refused.status == 400, refused.body);
 }
 
 BOOST_AUTO_TEST_CASE(CDX_10_received_attachments_survive_a_restart) {
-  BOOST_TEST_REQUIRE(submit(payer.base_url(), example(4)).status == 200);
+  BOOST_TEST_REQUIRE(submit(payer.base_url(), parameters_example(4)).status == 200);
   const auto stopped = payer.stop(SIGTERM);
   BOOST_TEST_REQUIRE(stopped.exited);
   test::ServerProcess again({}, {}, true, (payer_data.path() / "payer").string());

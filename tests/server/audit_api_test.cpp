@@ -18,8 +18,9 @@ using namespace crdex;
 
 namespace {
 
+constexpr const char* kAcmePublisherToken = "acme-publisher-token-0123456789";
+
 constexpr const char* kAdminToken = "admin-token-for-tests-0123456789";
-constexpr const char* kAcmeToken = "acme-publisher-token-0123456789";
 constexpr const char* kAccessToken = "ehr-access-token-must-never-be-stored-5d1e";
 constexpr const char* kClientJwt = "eyJhbGciOiJFUzM4NCJ9.client-jwt-must-never-be-stored.c2lnbmF0dXJl";
 constexpr const char* kExampleInstance = "d5a80646-7ef5-4edf-ade9-72407ca28c76";
@@ -44,7 +45,7 @@ struct AuditedServer {
 
   AuditedServer() {
     std::ofstream(dir.path() / "admin.token") << kAdminToken << "\n";
-    std::ofstream(dir.path() / "acme.token") << kAcmeToken << "\n";
+    std::ofstream(dir.path() / "acme.token") << kAcmePublisherToken << "\n";
     start();
   }
   void start() {
@@ -149,7 +150,7 @@ BOOST_AUTO_TEST_CASE(admin_api_needs_the_admin_token_and_checks_its_parameters) 
   auto missing = s.admin("/admin/audit", "");
   BOOST_TEST(missing.status == 401);
   BOOST_TEST(missing.header("www-authenticate").find("Bearer") == 0u);
-  BOOST_TEST(s.admin("/admin/audit", kAcmeToken).status == 401);
+  BOOST_TEST(s.admin("/admin/audit", kAcmePublisherToken).status == 401);
   BOOST_TEST(s.admin("/admin/audit", std::string(kAdminToken) + "x").status == 401);
   BOOST_TEST(s.admin("/admin/feedback").status == 200);
   BOOST_TEST(s.admin("/admin/nothing").status == 404);
@@ -220,7 +221,7 @@ BOOST_AUTO_TEST_CASE(RULES_09_dry_run_against_the_last_recorded_calls) {
   candidate = test::replace_first(candidate, R"("pa-needed": "no-auth")", R"("pa-needed": "auth-needed")");
   const auto dry = test::http_request("POST", s.url("/payers/acme-health-plan/rules:dry-run"),
                                       R"({"ruleSet":)" + candidate + R"(,"lastRecorded":2})", "application/json",
-                                      {"Authorization: Bearer " + std::string(kAcmeToken)});
+                                      {"Authorization: Bearer " + std::string(kAcmePublisherToken)});
   BOOST_TEST_REQUIRE(dry.status == 200, dry.body);
   test::Json json(dry.body);
   BOOST_TEST(json.root()["requests"].get_int64().value() == 2);
@@ -236,7 +237,7 @@ BOOST_AUTO_TEST_CASE(RULES_09_dry_run_against_the_last_recorded_calls) {
 
   const auto too_many = test::http_request("POST", s.url("/payers/acme-health-plan/rules:dry-run"),
                                            R"({"ruleSet":)" + candidate + R"(,"lastRecorded":0})",
-                                           "application/json", {"Authorization: Bearer " + std::string(kAcmeToken)});
+                                           "application/json", {"Authorization: Bearer " + std::string(kAcmePublisherToken)});
   BOOST_TEST(too_many.status == 400);
 }
 

@@ -28,7 +28,7 @@ namespace {
 constexpr const char* kIssuer = "https://ehr.example.org";
 constexpr const char* kUrlIssuer = "https://url.ehr.example.org";
 constexpr const char* kTenantIssuer = "https://tenant.ehr.example.org";
-constexpr const char* kService = "/cds-services/crdex-order-sign";
+constexpr const char* kOrderSignPath = "/cds-services/crdex-order-sign";
 
 int64_t now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -93,7 +93,7 @@ struct AuthServer {
     return std::make_unique<test::ServerProcess>(extra);
   }
 
-  std::string service_url(const test::ServerProcess& s) const { return s.base_url() + kService; }
+  std::string service_url(const test::ServerProcess& s) const { return s.base_url() + kOrderSignPath; }
   std::string service_url() const { return service_url(*server); }
   std::string aud() const { return quoted(service_url()); }
 
@@ -198,8 +198,8 @@ BOOST_AUTO_TEST_CASE(CH25_huge_token_gets_401_and_the_server_keeps_serving) {
 
 BOOST_AUTO_TEST_CASE(CH25_without_a_clients_file_every_call_is_refused_but_discovery_is_open) {
   test::ServerProcess closed({}, {}, true, {}, /*client_auth=*/true);
-  const auto response = test::http_request("POST", closed.base_url() + kService, body, "application/json",
-                                           {"Authorization: Bearer " + token(ec, JwsAlgorithm::ES384, claims(kIssuer, quoted(closed.base_url() + kService)))});
+  const auto response = test::http_request("POST", closed.base_url() + kOrderSignPath, body, "application/json",
+                                           {"Authorization: Bearer " + token(ec, JwsAlgorithm::ES384, claims(kIssuer, quoted(closed.base_url() + kOrderSignPath)))});
   expect_refused(response, "issuer is not a configured client");
   BOOST_TEST(test::http_get(closed.base_url() + "/cds-services").status == 200);
   closed.stop(SIGTERM);
@@ -280,7 +280,7 @@ BOOST_AUTO_TEST_CASE(CH29_aud_array_containing_the_called_url_is_accepted) {
 }
 
 BOOST_AUTO_TEST_CASE(CH29_aud_follows_the_public_url_and_ignores_forwarded_headers_of_untrusted_peers) {
-  const std::string public_aud = quoted(std::string("https://crd.example.org") + kService);
+  const std::string public_aud = quoted(std::string("https://crd.example.org") + kOrderSignPath);
   const auto behind = start(3600, {"--public-url", "https://crd.example.org/"});
   BOOST_TEST(call(token(ec, JwsAlgorithm::ES384, claims(kIssuer, public_aud)), behind.get()).status == 200);
   expect_refused(call(token(ec, JwsAlgorithm::ES384, claims(kIssuer, quoted(service_url(*behind)))), behind.get()),
@@ -292,7 +292,7 @@ BOOST_AUTO_TEST_CASE(CH29_aud_follows_the_public_url_and_ignores_forwarded_heade
 }
 
 BOOST_AUTO_TEST_CASE(CH29_aud_from_a_trusted_proxys_forwarded_headers) {
-  const std::string public_aud = quoted(std::string("https://crd.example.org") + kService);
+  const std::string public_aud = quoted(std::string("https://crd.example.org") + kOrderSignPath);
   const auto behind = start(3600, {"--trusted-proxy", "127.0.0.1"});
   const std::vector<std::string> forwarded{"X-Forwarded-Proto: https",
                                            "X-Forwarded-Host: evil.example.org, crd.example.org"};

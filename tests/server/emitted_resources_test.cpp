@@ -17,7 +17,6 @@ using namespace crdex;
 
 namespace {
 
-const std::string kCpt = "http://www.ama-assn.org/go/cpt";
 const std::string kBluestone = R"({"coverage":)" +
                                test::coverage("B1", R"([{"display":"Bluestone Health"}])") + "}";
 
@@ -34,12 +33,12 @@ std::vector<Call> calls() {
   const auto ig_coverage = R"({"coverage":)" + test::ig_coverage_bundle() + "}";
   return {
       {"crdex-order-sign", test::read_fixture("crd-ig/CRDServiceRequest.json")},
-      {"crdex-order-sign", test::order_sign_request(test::service_request_entry("mri", kCpt, "72148") + R"(,{"resource":)" +
+      {"crdex-order-sign", test::order_sign_request(test::service_request_entry("mri", test::kCpt, "72148") + R"(,{"resource":)" +
                                                         test::medication_request("rx", "1049502") + "}",
                                                     kBluestone)},
-      {"crdex-order-sign", test::order_sign_request(test::service_request_entry("lab", kCpt, "80076"), ig_coverage)},
+      {"crdex-order-sign", test::order_sign_request(test::service_request_entry("lab", test::kCpt, "80076"), ig_coverage)},
       {"crdex-order-select",
-       test::replace_first(test::replace_first(test::order_sign_request(test::service_request_entry("pa", kCpt, "77061"),
+       test::replace_first(test::replace_first(test::order_sign_request(test::service_request_entry("pa", test::kCpt, "77061"),
                                                                         ig_coverage),
                                                "\"order-sign\"", "\"order-select\""),
                            "\"draftOrders\"", R"("selections":["ServiceRequest/pa"],"draftOrders")")},
@@ -161,7 +160,7 @@ BOOST_AUTO_TEST_CASE(CRD36_CRD38_CRD43_coverage_updates_questionnaires_and_us_co
   test::ServerProcess server({}, rules.path().string());
   const auto ig_coverage = R"({"coverage":)" + test::ig_coverage_bundle() + "}";
   const std::vector<Call> acme_calls{
-      {"crdex-order-sign", test::order_sign_request(test::service_request_entry("lab", kCpt, "80076"), ig_coverage)},
+      {"crdex-order-sign", test::order_sign_request(test::service_request_entry("lab", test::kCpt, "80076"), ig_coverage)},
       {"crdex-encounter-start", R"({"hook":"encounter-start","hookInstance":"e1","context":{"userId":"Practitioner/1",
          "patientId":"123","encounterId":"987"},"prefetch":)" + ig_coverage + "}"},
       {"crdex-order-sign", test::read_fixture("us-core/order-sign-us-core-6.1.json")},

@@ -20,7 +20,6 @@ namespace crdex::test::publishing {
 inline constexpr const char* kAcme = "acme-health-plan";
 inline constexpr const char* kAcmeToken = "acme-publisher-token-0123456789";
 inline constexpr const char* kBluestoneToken = "bluestone-publisher-token-0123456789";
-inline constexpr const char* kCpt = "http://www.ama-assn.org/go/cpt";
 
 // An Acme rule set whose default outcome says `pa_needed`, with `filler`
 // extra rules so that a publish has some work to do.

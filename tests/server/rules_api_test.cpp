@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(RULES_03_bad_rule_set_reports_every_problem_and_changes_not
 BOOST_AUTO_TEST_CASE(RULES_04_dry_run_lists_the_decisions_that_would_change) {
   const std::string requests = R"([{"service":"crdex-order-sign","request":)" + unlisted_order_request() +
                                R"(},{"request":)" +
-                               test::order_sign_request(test::service_request_entry("sr-2", kCpt, "77061"),
+                               test::order_sign_request(test::service_request_entry("sr-2", test::kCpt, "77061"),
                                                         R"({"coverage":)" + test::ig_coverage_bundle() + "}") +
                                "}]";
   const auto response = call("POST", "/payers/acme-health-plan/rules:dry-run",
@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(RULES_05_rule_trace_only_when_asked_and_allowed) {
   BOOST_TEST(plain.body.find("crdex.rule-trace") == std::string::npos);
   const auto traced = test::http_post(
       url("/cds-services/crdex-order-sign"),
-      test::order_sign_request(test::service_request_entry("sr-2", kCpt, "77061"),
+      test::order_sign_request(test::service_request_entry("sr-2", test::kCpt, "77061"),
                                R"({"coverage":)" + test::ig_coverage_bundle() + "}",
                                R"({"davinci-crd.configuration":{"crdex-rule-trace":true}})"));
   BOOST_TEST_REQUIRE(traced.status == 200, traced.body);

@@ -82,8 +82,8 @@ BOOST_AUTO_TEST_CASE(RULES_07_publish_under_load_has_no_failed_or_mixed_response
   const std::string documents[2] = {acme_no_auth(200), acme_rules("auth-needed", 200)};
   // Three orders per request: all three must come from one version.
   const std::string request = test::order_sign_request(
-      test::service_request_entry("a", kCpt, "99991") + "," + test::service_request_entry("b", kCpt, "99992") + "," +
-          test::service_request_entry("c", kCpt, "99993"),
+      test::service_request_entry("a", test::kCpt, "99991") + "," + test::service_request_entry("b", test::kCpt, "99992") + "," +
+          test::service_request_entry("c", test::kCpt, "99993"),
       R"({"coverage":)" + test::ig_coverage_bundle() + "}");
   std::atomic<bool> publishing{true};
   std::atomic<int> responses{0}, failures{0}, mixed{0};

@@ -12,7 +12,7 @@ using namespace crdex;
 
 namespace {
 
-struct RunningServer {
+struct ErrorTestServer {
   test::ServerProcess server{{"--max-body-bytes", "65536"}};
   std::string url(const std::string& path) const { return server.base_url() + path; }
   std::string order_sign() const { return url("/cds-services/crdex-order-sign"); }
@@ -37,7 +37,7 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(server_errors, RunningServer)
+BOOST_FIXTURE_TEST_SUITE(server_errors, ErrorTestServer)
 
 BOOST_AUTO_TEST_CASE(FH01_malformed_json_is_400) {
   const auto message = expect_outcome(test::http_post(order_sign(), R"({"hook": "order-sign",)"), 400, "structure");

@@ -16,7 +16,7 @@ using namespace crdex;
 
 namespace {
 
-const std::string kToken = "ehr-authorization-server-token-0123456789";
+const std::string kAuthServerToken = "ehr-authorization-server-token-0123456789";
 const std::string kContext = R"({"iss":"https://ehr.example.org/fhir","appUrl":"https://app.example.org/launch?tenant=t1",
   "patient":"123","encounter":"987","fhirUser":"Practitioner/example",
   "fhirContext":[{"reference":"ServiceRequest/mri"},{"canonical":"http://example.org/Questionnaire/q|1","type":"Questionnaire"}],
@@ -26,12 +26,12 @@ struct LaunchServer {
   test::TempDir dir;
   std::string token_file = (dir.path() / "launch.token").string();
   std::string data_dir = (dir.path() / "data").string();
-  LaunchServer() { std::ofstream(token_file) << kToken << "\n"; }
+  LaunchServer() { std::ofstream(token_file) << kAuthServerToken << "\n"; }
   std::vector<std::string> args() const { return {"--smart-launch-token", token_file}; }
 };
 
 test::HttpResult call(const test::ServerProcess& server, const std::string& path, const std::string& body,
-                      const std::string& token = kToken) {
+                      const std::string& token = kAuthServerToken) {
   return test::http_request("POST", server.base_url() + path, body, "application/json",
                             {"Authorization: Bearer " + token});
 }

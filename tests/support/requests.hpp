@@ -18,6 +18,9 @@ std::string order_sign_request(const std::string& draft_orders_entries, const st
                                const std::string& extension = "");
 
 // A draft ServiceRequest entry coded with `system`/`code`.
+// The CPT code system, as the orders of the suites code their services.
+inline const std::string kCpt = "http://www.ama-assn.org/go/cpt";
+
 std::string service_request_entry(const std::string& id, const std::string& system, const std::string& code);
 
 // Adds `"prefetch": <prefetch>` to a request that has none.

@@ -20,7 +20,7 @@ namespace crdex::test {
 
 namespace {
 
-constexpr auto kSafetyTimeout = std::chrono::seconds(60);
+constexpr auto kServerSafetyTimeout = std::chrono::seconds(60);
 
 // Reads what is available on fd (non-blocking) into out; false at EOF.
 bool drain_fd(int fd, std::string& out) {
@@ -86,7 +86,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ru
 
   // Wait for the one stdout line that says the server is ready.
   std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + kSafetyTimeout;
+  const auto deadline = std::chrono::steady_clock::now() + kServerSafetyTimeout;
   while (out.find('\n') == std::string::npos) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) throw std::runtime_error("crdex-server did not report readiness: " + stderr_text());
@@ -128,7 +128,7 @@ ExitStatus ServerProcess::wait_for_exit(std::chrono::seconds timeout) {
 ExitStatus ServerProcess::stop(int signal) {
   if (pid_ <= 0) return {};
   kill(pid_, signal);
-  return wait_for_exit(kSafetyTimeout);
+  return wait_for_exit(kServerSafetyTimeout);
 }
 
 std::string ServerProcess::stderr_text() {
@@ -139,7 +139,7 @@ std::string ServerProcess::stderr_text() {
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) {
     kill(pid_, SIGTERM);
-    if (wait_for_exit(kSafetyTimeout).code == -1 && pid_ > 0) {
+    if (wait_for_exit(kServerSafetyTimeout).code == -1 && pid_ > 0) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
