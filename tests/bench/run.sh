@@ -95,9 +95,21 @@ for extra in "$bin"/crdex_bench_*; do
   "$extra" | while read -r name value unit; do row "$name" "$value" "$unit"; done
 done
 # These print their own reports.
-echo
-echo "rule scaling (tests/bench/rule_scaling):"
-"$bin/crdex-bench-rule-scaling"
+# Rule scaling: one payer with 100, 10 k and 100 k generated rules.
+for n in 100 10000 100000; do "$bin/crdex-bench-rule-scaling" "$n"; done >"$work/scaling.jsonl"
+python3 - "$work/scaling.jsonl" <<'PY'
+import json, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+def row(name, value, unit): print(f"{name:<44} {value:>14} {unit}")
+for r in runs:
+    n = r["rules"]
+    row(f"rules_{n}.best_rule", f"{r['best_rule_ns']:.0f}", "ns")
+    row(f"rules_{n}.order_sign_call", f"{r['order_sign_call_us']:.1f}", "us")
+    row(f"rules_{n}.parse + compile", f"{r['parse_ms'] + r['compile_ms']:.0f}", "ms")
+    row(f"rules_{n}.rss_catalog", f"{r['rss_mib_catalog']:.1f}", "MiB")
+first, last = runs[0], runs[-1]
+row(f"rules_{last['rules']} / rules_{first['rules']} order_sign_call", f"{last['order_sign_call_us'] / first['order_sign_call_us']:.2f}", "ratio")
+PY
 echo
 echo "prefetch fill (tests/bench/prefetch_fill):"
 "$bin/crdex_bench_prefetch_fill"
