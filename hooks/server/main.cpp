@@ -229,13 +229,15 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
                     .bodyTimeout(options.body_timeout)
                     .keepaliveTimeout(options.keepalive_timeout));
   endpoint.setHandler(Pistache::Http::make_handler<crdex::server::HttpFront>(state));
+  // serveThreaded() binds the listener itself (Pistache 0.0.5): calling
+  // bind() first would bind twice, so a fixed port would be "in use" by
+  // ourselves and port 0 would open two sockets. Bind once, here.
   try {
-    endpoint.bind();
+    endpoint.serveThreaded();
   } catch (const std::exception& e) {
     spdlog::critical("cannot listen on {}:{}: {}", options.host, options.port, e.what());
     return 2;
   }
-  endpoint.serveThreaded();
   warn_when_exposed(options.host);
 
   const bool ipv6 = options.host.find(':') != std::string::npos;

@@ -39,8 +39,7 @@ LoopbackJwksServer::LoopbackJwksServer() : state_(std::make_shared<State>()) {
   endpoint_ = std::make_unique<Http::Endpoint>(Pistache::Address("127.0.0.1", Pistache::Port(0)));
   endpoint_->init(Http::Endpoint::options().threads(1));
   endpoint_->setHandler(Http::make_handler<Handler>(state_));
-  endpoint_->bind();
-  endpoint_->serveThreaded();
+  endpoint_->serveThreaded();  // binds (Pistache 0.0.5); a bind() before it would bind twice
   base_ = "http://127.0.0.1:" + std::to_string(static_cast<uint16_t>(endpoint_->getPort()));
 }
 

@@ -55,8 +55,10 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ru
   }
   if (rules_dir.empty()) rules_dir = example_rules_dir().string();
 
-  std::vector<std::string> args{server_executable().string(), "--listen", "127.0.0.1:0", "--rules", rules_dir,
-                                "--data", data_arg_, "--threads", "2"};
+  std::vector<std::string> args{server_executable().string(), "--rules", rules_dir, "--data", data_arg_,
+                                "--threads", "2"};
+  if (std::find(extra_args.begin(), extra_args.end(), "--listen") == extra_args.end())
+    args.insert(args.begin() + 1, {"--listen", "127.0.0.1:0"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   if (!client_auth && std::find(extra_args.begin(), extra_args.end(), "--clients") == extra_args.end())
     args.emplace_back("--insecure-no-client-auth");

@@ -1,5 +1,6 @@
 #pragma once
-// A real crdex-server child process on 127.0.0.1:0. The constructor returns
+// A real crdex-server child process on 127.0.0.1:0 (or on the --listen that
+// `extra_args` give). The constructor returns
 // once the server has printed its "listening on" line; the destructor stops it
 // with SIGTERM (SIGKILL only if it does not exit within the safety time-out).
 
@@ -40,6 +41,7 @@ class ServerProcess {
   // Everything the process wrote to stderr so far (after it ended: all of it).
   std::string stderr_text();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

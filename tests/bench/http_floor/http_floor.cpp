@@ -58,8 +58,7 @@ int main(int argc, char** argv) {
                     .bodyTimeout(std::chrono::seconds(30))
                     .keepaliveTimeout(std::chrono::seconds(60)));
   endpoint.setHandler(Pistache::Http::make_handler<FixedAnswer>(body));
-  endpoint.bind();
-  endpoint.serveThreaded();
+  endpoint.serveThreaded();  // binds (Pistache 0.0.5); a bind() before it would bind twice
   std::cout << "crdex_bench_floor listening on http://127.0.0.1:" << static_cast<uint16_t>(endpoint.getPort())
             << std::endl;
   int signal_number = 0;
