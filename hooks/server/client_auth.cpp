@@ -85,19 +85,22 @@ Outcome ClientAuthenticator::authenticate(std::string_view authorization, std::s
   if (!client) return reject("the token's issuer is not a configured client");
   if (std::find(client->algorithms.begin(), client->algorithms.end(), *jwt.algorithm) == client->algorithms.end())
     return reject("the token's algorithm \"" + jwt.alg + "\" is not accepted for this issuer");
-  if (!jwt.jku.empty() && !client->jku_allowed(jwt.jku)) return reject("the token's \"jku\" is not on the issuer's allowlist");
+  // A key configured for this client under the token's kid is pinned: it
+  // verifies the token whatever jku the header names, and nothing is
+  // fetched (the CDS Hooks Sandbox names its public jku; a payer without
+  // outbound access configures the sandbox's key instead).
+  const smart::Jwk* key = client->keys ? client->keys->find(jwt.kid) : nullptr;
+  if (!key && !jwt.jku.empty() && !client->jku_allowed(jwt.jku))
+    return reject("the token's \"jku\" is not on the issuer's allowlist");
 
   const int64_t now = now_();
   if (auto failed = check_claims(jwt, *client, audience, registry_.settings, now)) return *failed;
 
-  // The key: from the jku, else the out-of-band set, else the jwks_url.
-  const smart::Jwk* key = nullptr;
+  // Otherwise the key: from the jku, else the out-of-band set, else the jwks_url.
   JwksCache::Lookup fetched;
   const std::string& url = !jwt.jku.empty() ? jwt.jku : (client->keys ? std::string() : client->jwks_url);
-  if (url.empty()) {
-    key = client->keys->find(jwt.kid);
-    if (!key) return reject("the token's \"kid\" names no key of its issuer");
-  } else {
+  if (!key) {
+    if (url.empty()) return reject("the token's \"kid\" names no key of its issuer");
     fetched = keys_->find(url, jwt.kid, may_fetch);
     switch (fetched.status) {
       case JwksCache::Status::found: key = fetched.key; break;

@@ -5,11 +5,13 @@
 //
 // The checks, in order: a Bearer JWT no larger than 16 KiB; header `alg` in
 // the allowlist (never none or HMAC), `typ` JWT, `kid` present; `iss` a
-// configured client; `jku`, when given, on that client's allowlist; `aud` the
+// configured client; `jku`, when given and the client's own key set has no
+// key under `kid`, on that client's allowlist; `aud` the
 // URL being called (string or array); `exp` (not past, at most
 // max_token_lifetime ahead), `iat` (not in the future), `nbf`, each with the
 // clock skew; `jti` present; `tenant` when the client has one; the signature
-// with the key named by `kid`; and last, `jti` not seen before for this
+// with the key named by `kid` (a configured key under that kid is pinned: it
+// is used whatever `jku` says, and nothing is fetched); and last, `jti` not seen before for this
 // issuer. Keys are parsed once and cached; see JwksCache for fetching.
 
 #include <chrono>

@@ -28,6 +28,11 @@ namespace {
 constexpr const char* kIssuer = "https://ehr.example.org";
 constexpr const char* kUrlIssuer = "https://url.ehr.example.org";
 constexpr const char* kTenantIssuer = "https://tenant.ehr.example.org";
+// Shaped like the CDS Hooks Sandbox's tokens: ES384, a kid, and a jku on its
+// public site (never contacted by these tests: no network beyond loopback).
+constexpr const char* kSandboxIssuer = "https://sandbox.cds-hooks.org";
+constexpr const char* kSandboxJku = "https://sandbox.cds-hooks.org/.well-known/jwks.json";
+constexpr const char* kSandboxKid = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f";
 constexpr const char* kOrderSignPath = "/cds-services/crdex-order-sign";
 
 int64_t now() {
@@ -68,6 +73,7 @@ struct AuthServer {
   smart::SigningKey ec = new_key(JwsAlgorithm::ES384, "ec-1");
   smart::SigningKey rsa = new_key(JwsAlgorithm::RS384, "rsa-1");
   smart::SigningKey tenant_key = new_key(JwsAlgorithm::ES384, "tenant-1");
+  smart::SigningKey sandbox = new_key(JwsAlgorithm::ES384, kSandboxKid);
   std::string body = test::read_file(test::source_dir() / "examples/requests/order-sign.json");
   std::unique_ptr<test::ServerProcess> server;
 
@@ -88,7 +94,9 @@ struct AuthServer {
                         << jwks_of({{&ec, JwsAlgorithm::ES384}, {&rsa, JwsAlgorithm::RS384}}) << "},"
                         << R"({"iss":")" << kUrlIssuer << R"(","jwks_url":")" << jwks.url("/keys.json")
                         << R"(","jku":[")" << jwks.url("/alt-keys.json") << R"("]},)"
-                        << R"({"iss":")" << kTenantIssuer << R"(","jwks_file":"tenant-keys.json","tenant":"t-1"}]})";
+                        << R"({"iss":")" << kTenantIssuer << R"(","jwks_file":"tenant-keys.json","tenant":"t-1"},)"
+                        << R"({"iss":")" << kSandboxIssuer << R"(","jwks":)" << jwks_of({{&sandbox, JwsAlgorithm::ES384}})
+                        << R"(,"jku":[")" << jwks.url("/sandbox-keys.json") << R"("]}]})";
     extra.insert(extra.begin(), {"--clients", file.string()});
     return std::make_unique<test::ServerProcess>(extra);
   }
@@ -336,6 +344,41 @@ BOOST_AUTO_TEST_CASE(CH32_jku_not_on_the_allowlist_gets_401_and_is_never_fetched
   const auto forged = token(attacker, JwsAlgorithm::ES384, claims(kUrlIssuer, aud()), jwks.url("/evil.json"));
   expect_refused(call(forged), "\\\"jku\\\" is not on the issuer's allowlist", forged);
   BOOST_TEST(jwks.requests("/evil.json") == 0);
+}
+
+// Issue 15: a configured key under the token's kid is pinned, whatever jku
+// the header names; a jku is fetched only when allowlisted and the kid unknown.
+BOOST_AUTO_TEST_CASE(CH32_pinned_key_verifies_a_sandbox_token_naming_a_foreign_jku) {
+  const auto response = call(token(sandbox, JwsAlgorithm::ES384, claims(kSandboxIssuer, aud()), kSandboxJku));
+  BOOST_TEST(response.status == 200, response.body);
+  BOOST_TEST(server->stderr_text().find("sandbox.cds-hooks.org/.well-known") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(CH32_foreign_jku_with_an_unknown_kid_gets_401) {
+  const auto stranger = new_key(JwsAlgorithm::ES384, "sandbox-unknown");
+  const auto forged = token(stranger, JwsAlgorithm::ES384, claims(kSandboxIssuer, aud()), kSandboxJku);
+  expect_refused(call(forged), "\\\"jku\\\" is not on the issuer's allowlist", forged);
+}
+
+BOOST_AUTO_TEST_CASE(CH32_known_kid_with_an_allowlisted_jku_fetches_nothing) {
+  // The allowlisted set would not even verify this token: only the pinned key can.
+  const auto other = new_key(JwsAlgorithm::ES384, kSandboxKid);
+  jwks.publish("/sandbox-keys.json", jwks_of({{&other, JwsAlgorithm::ES384}}));
+  for (int i = 0; i < 2; ++i) {
+    const auto response = call(
+        token(sandbox, JwsAlgorithm::ES384, claims(kSandboxIssuer, aud()), jwks.url("/sandbox-keys.json")));
+    BOOST_TEST(response.status == 200, response.body);
+  }
+  BOOST_TEST(jwks.requests("/sandbox-keys.json") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(CH32_unknown_kid_with_an_allowlisted_jku_is_fetched) {
+  const auto rotated = new_key(JwsAlgorithm::ES384, "sandbox-2");
+  jwks.publish("/sandbox-keys.json", jwks_of({{&rotated, JwsAlgorithm::ES384}}));
+  const auto response =
+      call(token(rotated, JwsAlgorithm::ES384, claims(kSandboxIssuer, aud()), jwks.url("/sandbox-keys.json")));
+  BOOST_TEST(response.status == 200, response.body);
+  BOOST_TEST(jwks.requests("/sandbox-keys.json") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(CH32_issuer_not_configured_gets_401) {
