@@ -1,6 +1,8 @@
 #include "http_front.hpp"
 
+#include <pistache/peer.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <functional>
@@ -10,6 +12,7 @@
 #include "crdex/hooks/audit_record.hpp"
 #include "crdex/hooks/timestamps.hpp"
 #include "named_header.hpp"
+#include "request_size_gate.hpp"
 
 namespace crdex::server {
 
@@ -71,6 +74,19 @@ Answer call_and_record(const FrontState& state, std::string_view service_id, con
 }
 
 Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)}; }
+
+// Over a size limit (request_size_gate.hpp): the body was not read, so the
+// connection cannot carry another request; it is closed after the answer.
+Answer too_large(OverLimit what, const FrontState& state) {
+  Answer answer = what == OverLimit::headers
+                      ? problem(431, fhir::IssueType::too_costly,
+                                "the request line and headers are larger than " +
+                                    std::to_string(state.max_body_bytes + state.max_header_bytes) + " bytes")
+                      : problem(413, fhir::IssueType::too_costly,
+                                "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
+  answer.close = true;
+  return answer;
+}
 
 Answer busy(std::string message) {
   Answer answer = problem(503, fhir::IssueType::transient, std::move(message));
@@ -202,12 +218,24 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
         std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
     for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
-    if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+    // An answer that closes says so, then ends the sending side once written;
+    // what the client still sends is read and dropped until it hangs up.
+    std::shared_ptr<Pistache::Tcp::Peer> hang_up;
+    if (answer.close) {
+      response.headers().remove<Http::Header::Connection>();
+      response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+      hang_up = response.peer();
+    }
     spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status,
                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
                      .count());
     response.send(static_cast<Http::Code>(answer.status), answer.body)
-        .then([state](ssize_t) { state->finished(); }, [state](std::exception_ptr) { state->finished(); });
+        .then(
+            [state, hang_up](ssize_t) {
+              if (hang_up) ::shutdown(hang_up->fd(), SHUT_WR);
+              state->finished();
+            },
+            [state](std::exception_ptr) { state->finished(); });
   } catch (const std::exception& e) {
     spdlog::error("could not answer {} {}: {}", Http::methodString(method), resource, e.what());
     state->finished();
@@ -235,6 +263,10 @@ bool FrontState::drain(std::chrono::milliseconds timeout) {
   return idle_.wait_for(lock, timeout, [this] { return in_flight_ == 0; });
 }
 
+void HttpFront::onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
+  install_size_gate(peer, {state_->max_body_bytes, state_->max_header_bytes});
+}
+
 void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto start = std::chrono::steady_clock::now();
   const int in_flight = state_->started();
@@ -246,7 +278,9 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
   try {
     bool preflight = false;
     cors = cors_headers(request, *state_, preflight);
-    if (state_->draining) {
+    if (const OverLimit over = request_over_limit(response); over != OverLimit::none) {
+      answer = too_large(over, *state_);
+    } else if (state_->draining) {
       answer = busy("the service is shutting down; retry on another instance");
       answer.close = true;
     } else if (in_flight > state_->max_in_flight) {

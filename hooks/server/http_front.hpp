@@ -29,6 +29,7 @@ struct FrontState {
   // Endpoints beside /cds-services (rules API, ...), asked in order.
   std::vector<std::shared_ptr<const ApiModule>> modules;
   size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 32 << 10;  // request line and headers, on top of the body
   // Hook calls that may query the EHR's FHIR server run here, off the event
   // threads; nullptr runs every call inline.
   std::shared_ptr<WorkerPool> query_workers;
@@ -68,6 +69,9 @@ class HttpFront : public Pistache::Http::Handler {
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
 
  private:
+  // Every connection parses with crdex's size limits (request_size_gate.hpp).
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
+
   std::shared_ptr<FrontState> state_;
 };
 

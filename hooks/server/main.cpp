@@ -26,6 +26,7 @@
 #include "http_front.hpp"
 #include "jwks_api.hpp"
 #include "launch_api.hpp"
+#include "request_size_gate.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
 
@@ -213,18 +214,20 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!crdex::server::configure_smart_launch(options, *state)) return 2;
   if (!crdex::server::configure_jwks(options, *state)) return 2;
   state->max_body_bytes = options.max_body_bytes;
+  state->max_header_bytes = options.max_header_bytes;
   state->max_in_flight = options.max_in_flight;
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
   if (!configure_client_auth(options, *state)) return 2;
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
-  // Pistache counts the request line and headers against maxRequestSize too;
-  // leave room for them so an over-limit body gets our 413 OperationOutcome.
+  // crdex's request parser enforces the limits (413 / 431 with an
+  // OperationOutcome, request_size_gate.hpp); Pistache's own limit stays behind it.
   endpoint.init(Pistache::Http::Endpoint::options()
                     .threads(options.threads)
                     .flags(Pistache::Tcp::Options::ReuseAddr)
-                    .maxRequestSize(options.max_body_bytes + options.max_header_bytes)
+                    .maxRequestSize(crdex::server::SizeGatedParser::pistache_limit(
+                        {options.max_body_bytes, options.max_header_bytes}))
                     .headerTimeout(options.header_timeout)
                     .bodyTimeout(options.body_timeout)
                     .keepaliveTimeout(options.keepalive_timeout));

@@ -83,8 +83,10 @@ BOOST_AUTO_TEST_CASE(body_over_the_limit_is_413) {
   body.insert(body.size() - 1, R"(,"padding":")" + std::string(70 * 1024, 'x') + "\"");
   const auto message = expect_outcome(test::http_post(order_sign(), body), 413, "too-costly");
   BOOST_TEST(message.find("65536") != std::string::npos);
-  // Far beyond the limit Pistache refuses it itself, still with 413.
-  BOOST_TEST(test::http_post(order_sign(), std::string(4 << 20, ' ')).status == 413);
+  // Far beyond the limit: the same OperationOutcome (issue 15; Pistache's own
+  // plain-text 413 is never reached).
+  const auto far = expect_outcome(test::http_post(order_sign(), std::string(4 << 20, ' ')), 413, "too-costly");
+  BOOST_TEST(far.find("65536") != std::string::npos);
   // And the server carries on.
   BOOST_TEST(test::http_get(url("/cds-services")).status == 200);
 }
