@@ -6,27 +6,27 @@ namespace crdex::server {
 
 namespace {
 
-namespace Private = Pistache::Http::Private;
+namespace GateParser = Pistache::Http::Private;
 using Pistache::StreamCursor;
-using Private::State;
+using GateState = GateParser::State;
 
-size_t buffered(const StreamCursor& cursor) { return static_cast<size_t>(cursor) + cursor.remaining(); }
+size_t gate_buffered_bytes(const StreamCursor& cursor) { return static_cast<size_t>(cursor) + cursor.remaining(); }
 
 // The request line, and the place where dropped input goes.
-class GatedRequestLineStep : public Private::RequestLineStep {
+class GatedRequestLineStep : public GateParser::RequestLineStep {
  public:
   GatedRequestLineStep(Pistache::Http::Request* request, SizeGatedParser& parser)
       : RequestLineStep(request), parser_(parser) {}
 
-  State apply(StreamCursor& cursor) override {
+  GateState apply(StreamCursor& cursor) override {
     if (parser_.dropping()) {
       parser_.drop_buffered_input();
-      return State::Again;
+      return GateState::Again;
     }
-    const State state = RequestLineStep::apply(cursor);
-    if (state == State::Again && buffered(cursor) > parser_.limits().whole_request()) {
+    const GateState state = RequestLineStep::apply(cursor);
+    if (state == GateState::Again && gate_buffered_bytes(cursor) > parser_.limits().whole_request()) {
       parser_.mark(OverLimit::headers);
-      return State::Done;
+      return GateState::Done;
     }
     return state;
   }
@@ -35,23 +35,23 @@ class GatedRequestLineStep : public Private::RequestLineStep {
   SizeGatedParser& parser_;
 };
 
-class GatedHeadersStep : public Private::HeadersStep {
+class GatedHeadersStep : public GateParser::HeadersStep {
  public:
   GatedHeadersStep(Pistache::Http::Message* message, SizeGatedParser& parser)
       : HeadersStep(message), parser_(parser) {}
 
-  State apply(StreamCursor& cursor) override {
+  GateState apply(StreamCursor& cursor) override {
     const SizeLimits& limits = parser_.limits();
-    const State state = HeadersStep::apply(cursor);
-    if (state == State::Again || state == State::Next) {
+    const GateState state = HeadersStep::apply(cursor);
+    if (state == GateState::Again || state == GateState::Next) {
       // Again: the headers so far; Next: all of them (they may come in one read).
-      const size_t header_bytes = state == State::Again ? buffered(cursor) : static_cast<size_t>(cursor);
+      const size_t header_bytes = state == GateState::Again ? gate_buffered_bytes(cursor) : static_cast<size_t>(cursor);
       if (header_bytes > limits.whole_request()) {
         parser_.mark(OverLimit::headers);
-        return State::Done;
+        return GateState::Done;
       }
     }
-    if (state != State::Next) return state;
+    if (state != GateState::Next) return state;
     parser_.body_start = static_cast<size_t>(cursor);
     // A declared length over the limit: answered now, before the body is
     // read (or memory reserved for it, as Pistache would).
@@ -59,7 +59,7 @@ class GatedHeadersStep : public Private::HeadersStep {
     if (length && (length->value() > limits.max_body_bytes ||
                    length->value() > limits.whole_request() - parser_.body_start)) {
       parser_.mark(OverLimit::body);
-      return State::Done;
+      return GateState::Done;
     }
     return state;
   }
@@ -69,16 +69,18 @@ class GatedHeadersStep : public Private::HeadersStep {
 };
 
 // A chunked body is measured as it arrives, framing included.
-class GatedBodyStep : public Private::BodyStep {
+class GatedBodyStep : public GateParser::BodyStep {
  public:
   GatedBodyStep(Pistache::Http::Message* message, SizeGatedParser& parser) : BodyStep(message), parser_(parser) {}
 
-  State apply(StreamCursor& cursor) override {
-    const State state = BodyStep::apply(cursor);
-    if (state == State::Again && (buffered(cursor) - parser_.body_start > parser_.limits().max_body_bytes ||
-                                  buffered(cursor) > parser_.limits().whole_request())) {
+  GateState apply(StreamCursor& cursor) override {
+    const GateState state = BodyStep::apply(cursor);
+    const size_t total = gate_buffered_bytes(cursor);
+    const SizeLimits& limits = parser_.limits();
+    if (state == GateState::Again &&
+        (total - parser_.body_start > limits.max_body_bytes || total > limits.whole_request())) {
       parser_.mark(OverLimit::body);
-      return State::Done;
+      return GateState::Done;
     }
     return state;
   }
@@ -89,7 +91,8 @@ class GatedBodyStep : public Private::BodyStep {
 
 }  // namespace
 
-SizeGatedParser::SizeGatedParser(SizeLimits limits) : Pistache::Http::RequestParser(pistache_limit(limits)), limits_(limits) {
+SizeGatedParser::SizeGatedParser(SizeLimits limits)
+    : Pistache::Http::RequestParser(pistache_limit(limits)), limits_(limits) {
   allSteps[0] = std::make_unique<GatedRequestLineStep>(&request, *this);
   allSteps[1] = std::make_unique<GatedHeadersStep>(&request, *this);
   allSteps[2] = std::make_unique<GatedBodyStep>(&request, *this);
