@@ -10,7 +10,7 @@ crdex does. The only edit made to a command is the port (and, where a doc
 names a system path such as /var/lib/crdex, the scratch directory).
 
 Usage: doc_commands_test.py CASE --source DIR --build DIR
-CASE: readme_try_it | api_md_commands | rules_md_trace
+CASE: readme_try_it | api_md_commands | rules_md_trace | cdex_md_attachments
 """
 
 import argparse
@@ -49,12 +49,24 @@ def free_port():
 # --- Markdown ---------------------------------------------------------------
 
 def section(text, title):
-    """The text of the `## title` section, up to the next heading of its level."""
-    match = re.search(r"^(#+) " + re.escape(title) + r"\s*$", text, re.M)
-    check(match, f"no section '{title}'")
-    level = len(match.group(1))
-    end = re.search(r"^#{1,%d} " % level, text[match.end():], re.M)
-    return text[match.end(): match.end() + end.start() if end else len(text)]
+    """The text of the `## title` section, up to the next heading of its
+    level or above (lines inside fenced blocks, such as shell comments, are
+    not headings)."""
+    lines = text.splitlines()
+    in_fence, start, level = False, None, 0
+    for i, line in enumerate(lines):
+        if re.match(r"^\s*```", line):
+            in_fence = not in_fence
+            continue
+        heading = None if in_fence else re.match(r"^(#+) (.*?)\s*$", line)
+        if not heading:
+            continue
+        if start is None and heading.group(2) == title:
+            start, level = i + 1, len(heading.group(1))
+        elif start is not None and len(heading.group(1)) <= level:
+            return "\n".join(lines[start:i])
+    check(start is not None, f"no section '{title}'")
+    return "\n".join(lines[start:])
 
 
 def fenced_blocks(text, languages=("sh",)):
@@ -77,6 +89,25 @@ def fenced_blocks(text, languages=("sh",)):
     return blocks
 
 
+def without_comment(command):
+    """The command without a trailing `# comment` (outside quotes)."""
+    quote, i = None, 0
+    while i < len(command):
+        c = command[i]
+        if c == "\\" and quote != "'":
+            i += 2  # an escaped character
+            continue
+        if quote:
+            if c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or command[i - 1].isspace()):
+            return command[:i].rstrip()
+        i += 1
+    return command
+
+
 def shell_commands(block):
     """The commands of a shell block: continuation lines joined, comments dropped."""
     commands, current = [], ""
@@ -87,7 +118,7 @@ def shell_commands(block):
         if current.endswith("\\"):
             current = current[:-1] + " "
             continue
-        commands.append(current.strip())
+        commands.append(without_comment(current.strip()))
         current = ""
     return commands
 
@@ -383,7 +414,38 @@ def rules_md_trace(args):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-CASES = {"readme_try_it": readme_try_it, "api_md_commands": api_md_commands, "rules_md_trace": rules_md_trace}
+def cdex_md_attachments(args):
+    """docs/cdex.md's attachments worked example: the payer on the README's
+    server (8080 in the doc), the provider on a second one (8081)."""
+    text = open(os.path.join(args.source, "docs/cdex.md")).read()
+    example = section(text, "Worked example: unsolicited, then the claim arrives")
+    commands = [c for _, b in fenced_blocks(example) for c in shell_commands(b)]
+    check(len(commands) == 4, f"the worked example has {len(commands)} commands")
+    payer = provider = None
+    try:
+        payer = RunServer(args, "examples/run-server.sh")
+        provider = RunServer(args, "examples/run-server.sh")
+        answers = []
+        for command in commands:
+            command = command.replace("127.0.0.1:8081", f"127.0.0.1:{provider.port}")
+            status, body = run_curl(on_loopback_port(command, payer.port), args.source)
+            check(status == 200, f"status {status}: {body[:300]}")
+            answers.append(json.loads(body))
+        sent, claimed, listed, content = answers
+        check(sent.get("payerStatus") == 200, f"outbox: {sent}")
+        diagnostics = sent["payerAnswer"]["issue"][0]["diagnostics"]
+        check("held for a future claim with tracking id 11234657" in diagnostics, diagnostics)
+        check(claimed == {"attached": 1}, f"claims: {claimed}")
+        check(listed.get("total") == 1, f"attachments?claim=C1: {listed}")
+        check(content.get("resourceType") == "DocumentReference", f"content: {str(content)[:200]}")
+    finally:
+        for server in (provider, payer):
+            if server:
+                server.stop()
+
+
+CASES = {"readme_try_it": readme_try_it, "api_md_commands": api_md_commands, "rules_md_trace": rules_md_trace,
+         "cdex_md_attachments": cdex_md_attachments}
 
 
 def main():
