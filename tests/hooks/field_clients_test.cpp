@@ -5,6 +5,7 @@
 // CRD guide's example (tests/fixtures/crd-ig) and the suites' request parts.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -41,11 +42,7 @@ std::string order_with_spelled_numbers() {
     "subject":{"reference":"Patient/123"}}})";
 }
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string action_resource_text(const test::EngineFixture::Answer& answer, size_t index) {
-  return test::minified(answer.root()["systemActions"].at(index)["resource"].value());
-}
+bool field_has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -63,10 +60,10 @@ BOOST_AUTO_TEST_CASE(ISSUE15_numbers_in_orders_extensions_and_contained_come_bac
         R"("valueDecimal":1234567890.123456789012345678901)", R"("valueDecimal":18446744073709551616)",
         R"("numerator":{"value":1E2,"unit":"mg"})", R"("denominator":{"value":2.50,"unit":"mL"})",
         R"("quantityQuantity":{"value":1.50,"unit":"each"})"})
-    BOOST_TEST(has(text, spelled), spelled << " in " << text);
-  BOOST_TEST(!has(text, "100.0,"));
-  BOOST_TEST(!has(text, "\"value\":100.0"));
-  BOOST_TEST(!has(text, "\"value\":1.5,"));
+    BOOST_TEST(field_has(text, spelled), spelled << " in " << text);
+  BOOST_TEST(!field_has(text, "100.0,"));
+  BOOST_TEST(!field_has(text, "\"value\":100.0"));
+  BOOST_TEST(!field_has(text, "\"value\":1.5,"));
 }
 
 BOOST_AUTO_TEST_CASE(ISSUE15_numbers_of_a_medication_order_come_back_as_sent) {
@@ -78,10 +75,10 @@ BOOST_AUTO_TEST_CASE(ISSUE15_numbers_of_a_medication_order_come_back_as_sent) {
     "dispenseRequest":{"quantity":{"value":30.000},"numberOfRepeatsAllowed":2}}})";
   const auto answer = call(kFieldOrderSign, field_request(order));
   BOOST_TEST_REQUIRE(answer.status == 200, answer.text);
-  const auto resource = action_resource_text(answer, 0);
-  BOOST_TEST(has(resource, R"("doseQuantity":{"value":0.50,"unit":"mg"})"), resource);
-  BOOST_TEST(has(resource, R"({"numerator":{"value":4.0},"denominator":{"value":1E0,"unit":"d"}})"), resource);
-  BOOST_TEST(has(resource, R"("quantity":{"value":30.000},"numberOfRepeatsAllowed":2)"), resource);
+  const auto& resource = answer.text;  // as crdex wrote it (a re-serialisation would respell)
+  BOOST_TEST(field_has(resource, R"("doseQuantity":{"value":0.50,"unit":"mg"})"), resource);
+  BOOST_TEST(field_has(resource, R"({"numerator":{"value":4.0},"denominator":{"value":1E0,"unit":"d"}})"), resource);
+  BOOST_TEST(field_has(resource, R"("quantity":{"value":30.000},"numberOfRepeatsAllowed":2)"), resource);
 }
 
 // ---- Point 4: liberal in what it accepts ----------------------------------
@@ -182,8 +179,9 @@ BOOST_AUTO_TEST_CASE(ISSUE15_missing_userId_is_tolerated_and_logged) {
   const auto answer = call(kFieldOrderSign, body);
   BOOST_TEST(answer.status == 200, answer.text);
   std::lock_guard lock(mutex);
-  BOOST_TEST_REQUIRE(lines.size() == 1u);
-  BOOST_TEST(has(lines.front(), "context.userId is absent"), lines.front());
+  const auto noted = std::count_if(lines.begin(), lines.end(),
+                                   [](const std::string& line) { return field_has(line, "context.userId is absent"); });
+  BOOST_TEST(noted == 1);
 }
 
 BOOST_AUTO_TEST_CASE(ISSUE15_constant_hookInstance_untyped_bundle_and_nameless_patient_keep_working) {
@@ -201,16 +199,17 @@ BOOST_AUTO_TEST_CASE(ISSUE15_order_without_usable_code_gets_no_positive_assertio
   const std::string head = R"({"resource":{"resourceType":"ServiceRequest","id":"nocode","status":"draft",
     "intent":"original-order",)";
   const std::string tail = R"("subject":{"reference":"Patient/123"}}})";
-  for (const std::string code : {R"("code":{"coding":[{}]},)", std::string(), R"("code":{"text":"MRI knee"},)",
-                                 R"("code":{"coding":[{"display":"MRI"}]},)"}) {
+  const std::vector<std::string> codes = {R"("code":{"coding":[{}]},)", "", R"("code":{"text":"MRI knee"},)",
+                                          R"("code":{"coding":[{"display":"MRI"}]},)"};
+  for (const auto& code : codes) {
     const auto answer = call(kFieldOrderSign, field_request(head + code + tail));
     BOOST_TEST_REQUIRE(answer.status == 200, answer.text);
     const auto resource = answer.root()["systemActions"].at(0)["resource"].value();
     BOOST_TEST(test::coverage_information_code(resource, "covered") == "conditional", code);
     BOOST_TEST(test::coverage_information_code(resource, "pa-needed") == "conditional", code);
     BOOST_TEST(test::coverage_information_code(resource, "info-needed") == "detail-code", code);
-    BOOST_TEST(has(test::coverage_information_code(resource, "reason"), "detail-code"), code);
-    BOOST_TEST(has(test::coverage_information_code(resource, "reason"), "no usable code"), code);
+    BOOST_TEST(field_has(test::coverage_information_code(resource, "reason"), "detail-code"), code);
+    BOOST_TEST(field_has(test::coverage_information_code(resource, "reason"), "no usable code"), code);
   }
 }
 
