@@ -32,7 +32,8 @@ namespace {
 void walk_systems(simdjson::dom::element value, const std::string& path, std::vector<RuleProblem>& out) {
   if (value.is_array()) {
     size_t index = 0;
-    for (simdjson::dom::element item : value.get_array().value_unsafe())
+    const simdjson::dom::array items = value.get_array().value_unsafe();  // a local: a temporary would dangle
+    for (simdjson::dom::element item : items)
       walk_systems(item, path + "/" + std::to_string(index++), out);
     return;
   }

@@ -30,11 +30,14 @@ using TapeAccess = simdjson::internal::string_builder<detail::TapeAccess>;
 bool starts_number(char c) { return c == '-' || (c >= '0' && c <= '9'); }
 bool in_number(char c) { return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; }
 
-// The live SourceSpellings of this thread (few: one per document in use).
-std::vector<SourceSpelling*>& thread_spellings() {
-  thread_local std::vector<SourceSpelling*> spellings;
-  return spellings;
-}
+// The live SourceSpellings of this thread, oldest first: one per document in
+// use (the request, each fetched prefetch answer). A plain array: a
+// thread_local with a destructor would pin libcrdex.so in memory after
+// dlclose on a thread that never exits (docs/plugin.md). Beyond the capacity
+// a document is not registered and its numbers are written from their value.
+constexpr size_t kMaxLiveSpellings = 64;
+thread_local SourceSpelling* thread_spellings[kMaxLiveSpellings];
+thread_local size_t thread_spelling_count = 0;
 
 // `token` respelled in as many bytes into a number simdjson takes, or false
 // when it already takes it: integers of 19 digits or more (beyond 64 bits
@@ -166,12 +169,16 @@ simdjson::error_code parse_json_into(simdjson::dom::parser& parser, simdjson::do
 
 SourceSpelling::SourceSpelling(const simdjson::dom::document& document, std::string_view text)
     : document_(&document), text_(text) {
-  thread_spellings().push_back(this);
+  if (thread_spelling_count < kMaxLiveSpellings) thread_spellings[thread_spelling_count++] = this;
 }
 
 SourceSpelling::~SourceSpelling() {
-  auto& spellings = thread_spellings();
-  spellings.erase(std::remove(spellings.begin(), spellings.end(), this), spellings.end());
+  auto* const begin = thread_spellings;
+  auto* const end = thread_spellings + thread_spelling_count;
+  auto* const found = std::find(begin, end, this);
+  if (found == end) return;
+  std::copy(found + 1, end, found);
+  --thread_spelling_count;
 }
 
 // Walks the tape and the text together, only as far as `tape_index`: the
@@ -213,13 +220,13 @@ std::string_view SourceSpelling::spelling(size_t tape_index) {
 }
 
 std::string_view number_spelling(simdjson::dom::element element) {
-  const auto& spellings = thread_spellings();
-  if (spellings.empty()) return {};
+  if (thread_spelling_count == 0) return {};
   const auto* document = TapeAccess::document(element);
   // The newest first: a document parsed again replaces what it was.
-  for (auto it = spellings.rbegin(); it != spellings.rend(); ++it) {
-    if ((*it)->document() != document) continue;
-    const auto spelling = (*it)->spelling(TapeAccess::index(element));
+  for (size_t i = thread_spelling_count; i-- > 0;) {
+    SourceSpelling* const it = thread_spellings[i];
+    if (it->document() != document) continue;
+    const auto spelling = it->spelling(TapeAccess::index(element));
     return !spelling.empty() && spells_value(spelling, element) ? spelling : std::string_view{};
   }
   return {};
