@@ -30,12 +30,14 @@ void add_entry(const JsonNode& entry, const CodeGroups& groups, bool allow_group
     return;
   }
   if (entry.find("prefix")) {
+    if (entry.find("code")) entry.fail("has both code and prefix: use either code or prefix");
     reject_unknown_keys(entry, {"system", "prefix"});
     out.prefixes.push_back({std::string(entry.at("system").as_non_empty_string()),
                             std::string(entry.at("prefix").as_non_empty_string())});
     return;
   }
   if (entry.find("from") || entry.find("to")) {
+    if (entry.find("code")) entry.fail("has both code and from/to: use either code or a from/to range");
     reject_unknown_keys(entry, {"system", "from", "to"});
     const auto from = entry.at("from").as_non_empty_string();
     const auto to = entry.at("to").as_non_empty_string();

@@ -20,6 +20,15 @@ CoverageOutcome technical_failure_outcome(std::string explanation) {
   return outcome;
 }
 
+CoverageOutcome undetermined_without_code_outcome(std::string explanation) {
+  CoverageOutcome outcome;
+  outcome.covered = "conditional";
+  outcome.pa_needed = "conditional";
+  outcome.info_needed = {"detail-code"};
+  outcome.reasons.push_back({{kCrdTempSystem, "detail-code", "Detail code"}, std::move(explanation)});
+  return outcome;
+}
+
 CoverageOutcome inactive_coverage_outcome(std::string explanation) {
   return not_covered_outcome("no-active-coverage", std::move(explanation));
 }

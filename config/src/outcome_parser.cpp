@@ -5,6 +5,7 @@
 
 #include "crdex/config/coverage_invariants.hpp"
 #include "crdex/fhir/identifiers.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "value_sets.hpp"
 
 namespace crdex::config::detail {
@@ -69,7 +70,7 @@ CoverageDetail parse_detail(const JsonNode& node) {
     key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(kind.front()))));
     key.append(kind.substr(1));
     detail.value_key = key;
-    detail.value_json = simdjson::minify(v->element());
+    detail.value_json = fhir::minified(v->element());
   }
   if (detail.value_key.empty()) value.fail("must hold one of boolean, string, url, quantity, period");
   detail.qualification = node.string_or_empty("qualification");
@@ -170,7 +171,7 @@ FormTemplate parse_form(const JsonNode& node) {
     if (url != canonical) resource->at("url").fail("must be the form's questionnaire canonical " + std::string(canonical));
     if (!wanted_version.empty() && version != wanted_version)
       resource->fail("must be version " + std::string(wanted_version) + " of the questionnaire");
-    t.questionnaire_resource = simdjson::minify(resource->element());
+    t.questionnaire_resource = fhir::minified(resource->element());
     t.questionnaire_search = "url=" + std::string(url);
     if (!version.empty()) t.questionnaire_search += "&version=" + std::string(version);
   }

@@ -1,14 +1,17 @@
 #include "crdex/config/rule_set_parser.hpp"
 
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <unordered_set>
 
 #include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "condition_parser.hpp"
 #include "outcome_parser.hpp"
+#include "rule_warnings.hpp"
 #include "value_sets.hpp"
 
 namespace crdex::config {
@@ -18,11 +21,35 @@ using fhir::JsonShapeError;
 
 namespace {
 
+// A FHIR literal reference as Coverage.payor can hold it: Type/id (the type
+// a capitalised name, the id 1-64 of [A-Za-z0-9-.]) or an absolute URL/URN.
+bool is_payer_reference(std::string_view r) {
+  if (r.starts_with("http://") || r.starts_with("https://") || r.starts_with("urn:")) return true;
+  const auto slash = r.find('/');
+  if (slash == std::string_view::npos || slash == 0) return false;
+  const auto type = r.substr(0, slash), id = r.substr(slash + 1);
+  if (!(type.front() >= 'A' && type.front() <= 'Z')) return false;
+  for (char c : type)
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
+  return true;
+}
+
 PayerIdentity parse_identity(const JsonNode& node) {
   detail::reject_unknown_keys(node, {"references", "identifiers", "displays"});
   PayerIdentity identity;
-  if (auto refs = node.find("references"))
-    for (const auto& r : refs->items()) identity.references.emplace_back(r.as_non_empty_string());
+  if (auto refs = node.find("references")) {
+    for (const auto& r : refs->items()) {
+      // Coverage.payor.reference is matched as written: a bare id never matches.
+      if (!is_payer_reference(r.as_non_empty_string()))
+        r.fail("is \"" + std::string(r.as_string()) +
+               "\", not a reference: write Type/id (e.g. Organization/" + std::string(r.as_string()) +
+               ") or an absolute URL");
+      identity.references.emplace_back(r.as_string());
+    }
+  }
   if (auto ids = node.find("identifiers")) {
     for (const auto& id : ids->items()) {
       detail::reject_unknown_keys(id, {"system", "value"});
@@ -225,14 +252,17 @@ RuleSetCheck check_rule_set(std::string_view json, const std::string& source) {
   RuleSetCheck check;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto error = parser.parse(json.data(), json.size()).get(root); error != simdjson::SUCCESS) {
+  if (auto error = fhir::parse_json(parser, json, root); error != simdjson::SUCCESS) {
     check.problems.push_back({"$", "", std::string("not valid JSON (") + simdjson::error_message(error) + ")"});
     return check;
   }
+  // Numbers the payer wrote (quantities, questionnaires) are kept as written.
+  const fhir::SourceSpelling spelling(parser, json);
   Problems problems;
   PayerRuleSet set;
   problems.guard([&] { set = parse_document(JsonNode(root, "$"), problems); });
   check.problems = problems.take();
+  check.warnings = code_system_warnings(root);
   if (check.problems.empty()) {
     set.source = source;
     check.set = std::move(set);

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "crdex/fhir/json_numbers.hpp"
+
 namespace crdex::fhir {
 
 namespace {
@@ -101,7 +103,8 @@ void append_string(JsonBuffer& out, std::string_view s, const char* hex) {
 constexpr const char* kMinifyHex = "0123456789abcdef";
 constexpr const char* kRapidJsonHex = "0123456789ABCDEF";
 
-// Minified JSON of `element`, as simdjson::minify writes it.
+// Minified JSON of `element`, as simdjson::minify writes it, except numbers:
+// their source spelling when known (json_numbers.hpp).
 void append_minified(JsonBuffer& out, simdjson::dom::element element) {
   switch (element.type()) {
     case simdjson::dom::element_type::OBJECT: {
@@ -133,6 +136,7 @@ void append_minified(JsonBuffer& out, simdjson::dom::element element) {
     case simdjson::dom::element_type::STRING: append_string(out, element.get_string().value_unsafe(), kMinifyHex); return;
     case simdjson::dom::element_type::INT64:
     case simdjson::dom::element_type::UINT64: {
+      if (const auto spelling = number_spelling(element); !spelling.empty()) return append(out, spelling);
       char digits[24];
       const auto end = element.is_int64()
                            ? std::to_chars(digits, digits + sizeof digits, element.get_int64().value_unsafe()).ptr
@@ -141,6 +145,7 @@ void append_minified(JsonBuffer& out, simdjson::dom::element element) {
       return;
     }
     case simdjson::dom::element_type::DOUBLE: {
+      if (const auto spelling = number_spelling(element); !spelling.empty()) return append(out, spelling);
       char digits[32];
       const char* end = simdjson::internal::to_chars(digits, digits + sizeof digits, element.get_double().value_unsafe());
       append(out, {digits, static_cast<size_t>(end - digits)});

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "recorded_dry_run.hpp"
@@ -243,7 +244,8 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
     simdjson::dom::parser parser;
     simdjson::dom::element root, rule_set, requests;
     int64_t last_recorded = 0;
-    const bool parsed = parser.parse(request.body()).get(root) == simdjson::SUCCESS;
+    const bool parsed = fhir::parse_json(parser, request.body(), root) == simdjson::SUCCESS;
+    const fhir::SourceSpelling spelling(parser, request.body());  // the payer's numbers as written
     if (parsed && !root["ruleSet"].get(rule_set) &&
         rule_set.is_object() && !root["lastRecorded"].get_int64().get(last_recorded)) {
       // Against the payer's last N recorded calls (the audit log).
@@ -251,7 +253,7 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
       if (last_recorded < 1 || last_recorded > kMaxRecordedDryRun)
         return problem_answer(fhir::Error{400, fhir::IssueType::invalid,
                                    "lastRecorded must be 1 to " + std::to_string(kMaxRecordedDryRun), "lastRecorded"});
-      auto answer = recorded_dry_run(*publisher_, recorded_->store(), payer, simdjson::minify(rule_set),
+      auto answer = recorded_dry_run(*publisher_, recorded_->store(), payer, fhir::minified(rule_set),
                                      static_cast<int>(last_recorded));
       if (!answer.ok()) return failure_answer(answer.failure);
       return {200, std::move(*answer.value), false, {}};
@@ -261,9 +263,9 @@ ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) 
       return problem_answer(400, fhir::IssueType::invalid,
                      "send {\"ruleSet\": {...}, \"requests\": [{\"service\": id, \"request\": {...}}]} or "
                      "{\"ruleSet\": {...}, \"lastRecorded\": N}");
-    auto samples = hooks::read_sample_requests(simdjson::minify(requests));
+    auto samples = hooks::read_sample_requests(fhir::minified(requests));
     if (!samples) return problem_answer(samples.error());
-    auto changes = publisher_->dry_run(payer, simdjson::minify(rule_set), *samples);
+    auto changes = publisher_->dry_run(payer, fhir::minified(rule_set), *samples);
     if (!changes.ok()) return failure_answer(changes.failure);
     return changes_answer(*changes.value, samples->size());
   }

@@ -46,6 +46,7 @@ int validate(const std::string& file) {
   std::string text;
   if (!read_text(file, text)) return kUsage;
   auto check = config::check_rule_set(text, file);
+  for (const auto& w : check.warnings) std::cerr << file << ":" << w.pointer << ": warning: " << w.message << "\n";
   for (const auto& p : check.problems) std::cout << file << ":" << p.pointer << ": " << p.message << "\n";
   if (!check.ok()) {
     std::cout << file << ": " << check.problems.size() << " problem(s)\n";

@@ -33,6 +33,15 @@ cards::CoverageDecision evaluate_one(const HookRequest& request, const cards::Or
   if (!coverage.inactive_because.empty())
     return cards::synthesized_decision(config::inactive_coverage_outcome(coverage.inactive_because),
                                        coverage.reference);
+  // No determination without facts: an order with no usable code gets no
+  // positive assertion, whatever a default outcome would say (docs/rules.md).
+  if (order.codes.empty())
+    return cards::synthesized_decision(
+        config::undetermined_without_code_outcome(
+            std::string(order.resource_type) + "/" + std::string(order.id) +
+            " carries no usable code (no coding with both system and code), so its coverage cannot be "
+            "determined; send the ordered item's code"),
+        coverage.reference);
   try {
     return cards::decide(rules, *coverage.payer, read_order_facts(request, order), context, coverage.reference);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/hooks/coverage_selection.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "crdex/fhir/reference.hpp"
@@ -26,6 +27,7 @@ struct CoverageCandidate {
   element resource;
   std::string reference;
   const config::PayerRuleSet* payer = nullptr;
+  std::string_view full_url;
 };
 
 // How Coverage.payor names the payer, for messages.
@@ -142,52 +144,108 @@ void check_against_member_records(SelectedCoverage& selected, std::string_view t
   selected.membership_explanation = check.explanation;
 }
 
+using CoverageList = std::vector<std::pair<element, std::string_view>>;  // resource, fullUrl
+
+// The Coverages `value` holds: itself, or the Coverage entries of a Bundle.
+void collect_coverages(element value, CoverageList& out) {
+  const auto type = resource_type_of(value);
+  if (type == "Coverage") {
+    out.emplace_back(value, std::string_view{});
+    return;
+  }
+  if (type != "Bundle") return;
+  simdjson::dom::array entries;
+  if (value["entry"].get(entries) != simdjson::SUCCESS) return;
+  for (element entry : entries) {
+    element resource;
+    if (entry["resource"].get(resource) != simdjson::SUCCESS || resource_type_of(resource) != "Coverage") continue;
+    std::string_view full_url;
+    fhir::read_into(entry["fullUrl"], full_url);
+    out.emplace_back(resource, full_url);
+  }
+}
+
+// Coverages in the other prefetch values the EHR sent, found by content (the
+// CRD reference client sends its Coverage in a Bundle under `coverageBundle`).
+CoverageList coverages_by_content(const HookRequest& request) {
+  CoverageList found;
+  if (!request.prefetch) return found;
+  for (auto field : request.prefetch->element().get_object()) {
+    if (field.key == "coverage" || !field.value.is_object()) continue;
+    collect_coverages(field.value, found);
+  }
+  return found;
+}
+
+// The Coverage references the orders name in `insurance` (any Bundle of the
+// context: draftOrders, dispatchedOrders, appointments).
+std::vector<std::string_view> insurance_references(const HookRequest& request) {
+  std::vector<std::string_view> references;
+  for (auto field : request.context.element().get_object()) {
+    simdjson::dom::array entries;
+    if (!field.value.is_object() || field.value["entry"].get(entries) != simdjson::SUCCESS) continue;
+    for (element entry : entries) {
+      simdjson::dom::array insurance;
+      if (entry["resource"]["insurance"].get(insurance) != simdjson::SUCCESS) continue;
+      for (element item : insurance) {
+        std::string_view reference;
+        if (fhir::read_into(item["reference"], reference) && !reference.empty()) references.push_back(reference);
+      }
+    }
+  }
+  return references;
+}
+
+bool names_coverage(std::string_view reference, const std::string& relative, std::string_view full_url) {
+  if (!full_url.empty() && reference == full_url) return true;
+  if (relative.empty()) return false;
+  return reference == relative ||
+         (reference.size() > relative.size() && reference.ends_with(relative) &&
+          reference[reference.size() - relative.size() - 1] == '/');
+}
+
 }  // namespace
 
 fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const config::RuleCatalog& catalog,
                                                std::string_view today) {
   std::optional<fhir::JsonNode> key;
   if (request.prefetch) key = request.prefetch->find("coverage");
-  if (request.filled) {
-    if (auto fetched = request.filled->value("coverage")) key = fhir::JsonNode(*fetched, "prefetch.coverage");
+  // The standard key absent, null, empty or without a Coverage: look for one
+  // by content in the other prefetch values before asking or answering 412.
+  CoverageList coverages;
+  if (key && key->is_object()) collect_coverages(key->element(), coverages);
+  if (coverages.empty()) {
+    coverages = coverages_by_content(request);
+    if (!coverages.empty()) key.reset();
+  }
+  if (coverages.empty() && request.filled) {
+    if (auto fetched = request.filled->value("coverage")) {
+      key = fhir::JsonNode(*fetched, "prefetch.coverage");
+      if (key->is_object()) collect_coverages(key->element(), coverages);
+    }
     // CDS Hooks: data the service needs and cannot get from the FHIR server -> 412.
     if (auto problem = request.filled->problem("coverage"); !problem.empty())
       return error(412, fhir::IssueType::not_found,
                    "the member's Coverage is not in prefetch.coverage and crdex could not fetch it: " +
                        std::string(problem));
   }
-  if (!key)
+  if (!key && coverages.empty())
     return error(412, fhir::IssueType::not_found,
                  "prefetch.coverage is missing: this service needs the member's Coverage (see the prefetch "
                  "templates in GET /cds-services) and the request gives no fhirServer and fhirAuthorization "
                  "to fetch it with");
-  if (key->is_null())
+  if (coverages.empty() && key->is_null())
     return error(400, fhir::IssueType::business_rule,
                  "prefetch.coverage is null: the patient has no Coverage for a payer this service serves");
-  if (!key->is_object()) return error(400, fhir::IssueType::structure, "prefetch.coverage must be a FHIR resource");
-
-  const element value = key->element();
-  const auto type = resource_type_of(value);
-  std::vector<std::pair<element, std::string_view>> coverages;  // resource, fullUrl
-  if (type == "OperationOutcome") {
-    return error(412, fhir::IssueType::not_found,
-                 "prefetch.coverage holds an OperationOutcome: the EHR could not provide the member's Coverage");
-  } else if (type == "Coverage") {
-    coverages.emplace_back(value, std::string_view{});
-  } else if (type == "Bundle") {
-    simdjson::dom::array entries;
-    if (value["entry"].get(entries) == simdjson::SUCCESS) {
-      for (element entry : entries) {
-        element resource;
-        if (entry["resource"].get(resource) != simdjson::SUCCESS || resource_type_of(resource) != "Coverage")
-          continue;
-        std::string_view full_url;
-        fhir::read_into(entry["fullUrl"], full_url);
-        coverages.emplace_back(resource, full_url);
-      }
-    }
-  } else {
-    return error(400, fhir::IssueType::structure, "prefetch.coverage must be a Coverage or a Bundle of Coverages");
+  if (coverages.empty() && !key->is_object())
+    return error(400, fhir::IssueType::structure, "prefetch.coverage must be a FHIR resource");
+  if (coverages.empty()) {
+    const auto type = resource_type_of(key->element());
+    if (type == "OperationOutcome")
+      return error(412, fhir::IssueType::not_found,
+                   "prefetch.coverage holds an OperationOutcome: the EHR could not provide the member's Coverage");
+    if (type != "Bundle" && type != "Coverage")
+      return error(400, fhir::IssueType::structure, "prefetch.coverage must be a Coverage or a Bundle of Coverages");
   }
   if (coverages.empty())
     return error(400, fhir::IssueType::business_rule,
@@ -202,11 +260,31 @@ fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const
       others.append(others.empty() ? "" : "; ").append(describe_payors(resource));
       continue;
     }
-    ours.push_back({resource, coverage_reference(resource, full_url), *payer});
+    ours.push_back({resource, coverage_reference(resource, full_url), *payer, full_url});
   }
   if (ours.empty())
     return error(400, fhir::IssueType::business_rule,
                  "no Coverage belongs to a payer this service serves (payor: " + others + ")");
+  // Several of the served payer's: the active ones, then the one the orders
+  // name in `insurance`, before giving up (docs/api.md).
+  if (ours.size() > 1) {
+    std::vector<CoverageCandidate> active;
+    for (const auto& candidate : ours)
+      if (inactive_reason(candidate.resource, today).empty()) active.push_back(candidate);
+    if (!active.empty()) ours = std::move(active);
+  }
+  if (ours.size() > 1) {
+    const auto named = insurance_references(request);
+    std::vector<CoverageCandidate> chosen;
+    for (size_t i = 0; i < ours.size(); ++i) {
+      for (auto reference : named)
+        if (names_coverage(reference, ours[i].reference, ours[i].full_url)) {
+          chosen.push_back(ours[i]);
+          break;
+        }
+    }
+    if (!chosen.empty()) ours = std::move(chosen);
+  }
   if (ours.size() > 1)
     return error(400, fhir::IssueType::business_rule,
                  "prefetch.coverage holds " + std::to_string(ours.size()) +

@@ -4,6 +4,7 @@
 
 #include "coverage_response.hpp"
 #include "crdex/fhir/identifiers.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/hooks/coverage_selection.hpp"
 #include "crdex/hooks/hook_request.hpp"
@@ -22,6 +23,18 @@ ServiceResponse failure(const fhir::Error& error) { return {error.http_status, f
 simdjson::dom::parser& thread_parser() {
   thread_local simdjson::dom::parser parser;
   return parser;
+}
+
+// What crdex tolerates but the operator should hear about (docs/api.md).
+void note_tolerated_gaps(const HookRequest& request, const LogSink* log) noexcept {
+  if (!log || !*log || request.hook == "order-dispatch") return;  // order-dispatch has no userId
+  auto user = request.context.element()["userId"];
+  if (user.error() == simdjson::SUCCESS && !user.is_null()) return;
+  try {
+    (*log)(LogLevel::info, std::string(request.hook) + " " + std::string(request.hook_instance) +
+                               ": context.userId is absent; answered without it (nothing in this call needs it)");
+  } catch (...) {  // a sink that throws must not cost the EHR its answer
+  }
 }
 
 }  // namespace
@@ -62,9 +75,11 @@ ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view 
   if (!service)
     return failure({404, fhir::IssueType::not_found, "no CDS service \"" + std::string(service_id) + "\"", ""});
   simdjson::dom::element root;
-  if (auto error = thread_parser().parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS)
+  if (auto error = fhir::parse_json(thread_parser(), body, root); error != simdjson::SUCCESS)
     return failure({400, fhir::IssueType::structure,
                     std::string("the request body is not valid JSON: ") + simdjson::error_message(error), ""});
+  // Whatever is copied from the request keeps its numbers as the EHR wrote them.
+  const fhir::SourceSpelling spelling(thread_parser(), body);
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
   const auto lacking = prefetch_keys_to_fill(*request, service->prefetch);
@@ -79,12 +94,16 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
     return failure({404, fhir::IssueType::not_found, "no CDS service \"" + std::string(service_id) + "\"", ""});
 
   simdjson::dom::element root;
-  if (auto error = thread_parser().parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS)
+  if (auto error = fhir::parse_json(thread_parser(), body, root); error != simdjson::SUCCESS)
     return failure({400, fhir::IssueType::structure,
                     std::string("the request body is not valid JSON: ") + simdjson::error_message(error), ""});
+  // Whatever is copied from the request keeps its numbers as the EHR wrote them.
+  const fhir::SourceSpelling spelling(thread_parser(), body);
 
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
+  const auto log = log_sink_.load();
+  note_tolerated_gaps(*request, log.get());
   // Keys the EHR did not send (or sent as an OperationOutcome) are fetched
   // from its FHIR server first, so everything below sees a complete prefetch.
   FilledPrefetch filled;
@@ -102,7 +121,6 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   auto coverage = select_coverage(*request, *rules, fhir::today_utc_date());
   if (!coverage) return failure(coverage.error());
 
-  const auto log = log_sink_.load();
   const detail::ResponseSettings settings{trace_allowed_, service->role, &fill_, log.get(), smart_links_.get()};
   auto answer = detail::coverage_response_json(*request, *orders, *coverage, *rules, settings);
   return {200, std::move(answer.body), coverage->payer->payer_id, std::move(answer.cards)};

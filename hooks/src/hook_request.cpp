@@ -10,6 +10,13 @@ fhir::Error invalid(const fhir::JsonShapeError& e) {
   return fhir::Error{400, fhir::IssueType::invalid, e.what(), e.path};
 }
 
+// The member `key`, or nullopt when it is absent or JSON null.
+std::optional<JsonNode> present(const JsonNode& object, std::string_view key) {
+  auto member = object.find(key);
+  if (member && member->is_null()) return std::nullopt;
+  return member;
+}
+
 }  // namespace
 
 fhir::Result<HookRequest> read_hook_request(simdjson::dom::element root, std::string_view service_hook) {
@@ -28,20 +35,23 @@ fhir::Result<HookRequest> read_hook_request(simdjson::dom::element root, std::st
     const JsonNode context = request.at("context");
     context.expect_object();
 
+    // Clients in the field send `null` for optional members they do not fill:
+    // null means absent (docs/api.md, "What crdex tolerates").
     std::string_view fhir_server;
-    if (auto server = request.find("fhirServer")) fhir_server = server->as_non_empty_string();
+    if (auto server = present(request, "fhirServer")) fhir_server = server->as_non_empty_string();
     std::string_view access_token;
-    if (auto authorization = request.find("fhirAuthorization")) {
+    if (auto authorization = present(request, "fhirAuthorization")) {
       authorization->expect_object();
+      // An empty access_token (the CRD reference client's) is no token.
+      access_token = authorization->string_or_empty("access_token");
       // CDS Hooks: fhirAuthorization is only usable together with fhirServer.
-      if (fhir_server.empty())
+      if (fhir_server.empty() && !access_token.empty())
         return fhir::Error{400, fhir::IssueType::required, "fhirServer is required when fhirAuthorization is sent",
                            "fhirServer"};
-      access_token = authorization->string_or_empty("access_token");
     }
     // CRD dev-3: a client that names a CRD version gets that version or an error.
-    if (auto extension = request.find("extension"); extension && extension->is_object()) {
-      if (auto requested = extension->find("davinci-crd.requestedVersion");
+    if (auto extension = present(request, "extension"); extension && extension->is_object()) {
+      if (auto requested = present(*extension, "davinci-crd.requestedVersion");
           requested && requested->as_string() != kCrdVersion) {
         return fhir::Error{400, fhir::IssueType::not_supported,
                            "davinci-crd.requestedVersion \"" + std::string(requested->as_string()) +

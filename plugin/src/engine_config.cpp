@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crdex/config/rule_set_parser.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 
 namespace crdex::plugin {
 
@@ -24,7 +25,7 @@ fhir::Result<std::shared_ptr<const config::RuleCatalog>> inline_rules(simdjson::
   for (simdjson::dom::element document : documents) {
     const std::string source = "rule_sets[" + std::to_string(index++) + "]";
     // The rule parser reads text and names its errors after `source`.
-    auto set = config::parse_rule_set(simdjson::minify(document), source);
+    auto set = config::parse_rule_set(fhir::minified(document), source);
     if (!set) return set.error();
     sets.push_back(std::move(set).value());
   }
@@ -46,9 +47,10 @@ fhir::Result<int64_t> bounded_integer(simdjson::dom::element value, std::string_
 fhir::Result<EngineConfig> load_engine_config(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto error = parser.parse(json.data(), json.size()).get(root); error != simdjson::SUCCESS)
+  if (auto error = fhir::parse_json(parser, json, root); error != simdjson::SUCCESS)
     return fhir::Error{400, fhir::IssueType::structure,
                        std::string("the configuration is not valid JSON: ") + simdjson::error_message(error), ""};
+  const fhir::SourceSpelling spelling(parser, json);  // inline rule sets keep the payer's numbers
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS)
     return shape_error("the configuration must be a JSON object", "");

@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "crdex/config/rule_set_parser.hpp"
@@ -270,6 +272,88 @@ BOOST_AUTO_TEST_CASE(RULES_03_invariants_are_checked_once_the_fields_are_right) 
   const auto check = config::check_rule_set(rule_set_with_outcome(R"({"covered":"indeterminate"})"), "payer.json");
   BOOST_TEST_REQUIRE(check.problems.size() == 1u);
   BOOST_TEST(mentions(check.problems.front().message, "crd-ci-q9"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 15 point 8: what `crdex-rules validate` must catch or warn about.
+BOOST_AUTO_TEST_SUITE(config_rule_validation_issue15)
+
+std::string rule_set_with(const std::string& references, const std::string& code_entry) {
+  return R"({"schema":"crdex-rules/1",
+    "payer":{"id":"p","name":"Payer P","identifiedBy":{"references":)" + references + R"(}},
+    "defaultOutcome":{"covered":"covered"},
+    "rules":[{"id":"r1","when":{"codes":[)" + code_entry + R"(]},"then":{"covered":"covered","pa-needed":"no-auth"}}]})";
+}
+const std::string kGoodCode = R"({"system":"http://www.ama-assn.org/go/cpt","code":"77061"})";
+
+BOOST_AUTO_TEST_CASE(ISSUE15_bare_payer_id_is_an_error_with_its_pointer) {
+  const auto check = config::check_rule_set(rule_set_with(R"(["org1234"])", kGoodCode), "p.json");
+  BOOST_TEST_REQUIRE(check.problems.size() == 1u);
+  BOOST_TEST(check.problems.front().pointer == "/payer/identifiedBy/references/0");
+  BOOST_TEST(mentions(check.problems.front().message, "Type/id"), check.problems.front().message);
+}
+
+BOOST_AUTO_TEST_CASE(ISSUE15_type_id_and_absolute_payer_references_are_accepted) {
+  for (const auto* refs : {R"(["Organization/org1234"])", R"(["https://payer.example.org/fhir/Organization/1"])",
+                           R"(["urn:uuid:8f6a2c2e-4a3b-4a55-9f3e-0d9b1f3c7e21"])"}) {
+    const auto check = config::check_rule_set(rule_set_with(refs, kGoodCode), "p.json");
+    BOOST_TEST(check.ok(), refs);
+  }
+  for (const auto* refs : {R"(["organization/1"])", R"(["/1"])", R"(["Organization/"])", R"(["Organization/a b"])"})
+    BOOST_TEST(!config::check_rule_set(rule_set_with(refs, kGoodCode), "p.json").ok(), refs);
+}
+
+BOOST_AUTO_TEST_CASE(ISSUE15_code_with_prefix_says_use_either) {
+  const auto check = config::check_rule_set(
+      rule_set_with(R"(["Organization/p"])",
+                    R"({"system":"http://www.ama-assn.org/go/cpt","code":"77061","prefix":"770"})"),
+      "p.json");
+  BOOST_TEST_REQUIRE(check.problems.size() == 1u);
+  BOOST_TEST(mentions(check.problems.front().message, "use either code or prefix"), check.problems.front().message);
+  BOOST_TEST(!mentions(check.problems.front().message, "not a known field"));
+  BOOST_TEST(check.problems.front().pointer == "/rules/0/when/codes/0");
+}
+
+BOOST_AUTO_TEST_CASE(ISSUE15_doubtful_code_systems_are_warnings_only) {
+  const auto check = config::check_rule_set(
+      rule_set_with(R"(["Organization/p"])", R"({"system":"hhttps://www.ama-assn.org/go/cpt","code":"77061"},
+        {"system":"CPT","code":"77062"},{"system":"http:/example.org/x","code":"1"},
+        {"system":"urn:oid:2.16.840.1.113883.6.12","code":"2"},)" + kGoodCode),
+      "p.json");
+  BOOST_TEST(check.ok());
+  BOOST_TEST_REQUIRE(check.warnings.size() == 3u);
+  BOOST_TEST(check.warnings[0].pointer == "/rules/0/when/codes/0/system");
+  BOOST_TEST(mentions(check.warnings[0].message, "misspelled"), check.warnings[0].message);
+  BOOST_TEST(mentions(check.warnings[1].message, "not an absolute URI"), check.warnings[1].message);
+  BOOST_TEST(check.warnings[2].pointer == "/rules/0/when/codes/2/system");
+  // The examples shipped warn about nothing.
+  for (const auto& name : {"acme-health-plan.json", "bluestone-health.json"}) {
+    std::ifstream in(test::example_rules_dir() / name);
+    std::stringstream text;
+    text << in.rdbuf();
+    BOOST_TEST(config::check_rule_set(text.str(), name).warnings.empty(), name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ISSUE15_payer_numbers_are_kept_as_written) {
+  auto set = config::parse_rule_set(rule_set_with_outcome(R"({"covered":"covered","pa-needed":"no-auth",
+      "detail":[{"category":"cat-limitation","code":{"code":"allowed-quantity"},
+                 "value":{"quantity":{"value":1.50,"unit":"mg","comparator":"<="}}},
+                {"category":"cat-limitation","code":{"code":"allowed-quantity"},
+                 "value":{"quantity":{"value":100.00}}},
+                {"category":"cat-limitation","code":{"code":"allowed-quantity"},
+                 "value":{"quantity":{"value":1E2}}},
+                {"category":"cat-limitation","code":{"code":"allowed-quantity"},
+                 "value":{"quantity":{"value":12345678901234567890123456789.0}}}]})"),
+                                    "p.json");
+  BOOST_TEST_REQUIRE(set.ok(), (set.ok() ? "" : set.error().message));
+  const auto& details = set->rules.front().outcome.details;
+  BOOST_TEST_REQUIRE(details.size() == 4u);
+  BOOST_TEST(details[0].value_json == R"({"value":1.50,"unit":"mg","comparator":"<="})");
+  BOOST_TEST(details[1].value_json == R"({"value":100.00})");
+  BOOST_TEST(details[2].value_json == R"({"value":1E2})");
+  BOOST_TEST(details[3].value_json == R"({"value":12345678901234567890123456789.0})");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,9 +5,11 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "server/publishing_server.hpp"
 
@@ -201,6 +203,33 @@ BOOST_AUTO_TEST_CASE(RULES_08_cli_validate_diff_issue_token_and_publish) {
   BOOST_TEST(run_cli("publish " + good.string() + " --server " + server->base_url() +
                      " --payer bluestone-health --token-file " + token.string())
                  .first != 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 15 point 8: doubtful code systems are warnings on stderr, exit 0.
+BOOST_AUTO_TEST_SUITE(rules_cli_issue15)
+
+BOOST_AUTO_TEST_CASE(ISSUE15_validate_warns_on_stderr_about_a_misspelled_code_system) {
+  test::TempDir dir;
+  const auto file = dir.path() / "typo.json";
+  std::ofstream(file) << R"({"schema":"crdex-rules/1",
+    "payer":{"id":"p","name":"Payer P","identifiedBy":{"references":["Organization/p"]}},
+    "defaultOutcome":{"covered":"covered","pa-needed":"no-auth"},
+    "rules":[{"id":"r1","when":{"codes":[{"system":"hhttps://www.ama-assn.org/go/cpt","code":"77061"}]},
+      "then":{"covered":"covered","pa-needed":"no-auth"}}]})";
+  const auto stderr_file = dir.path() / "stderr.txt";
+  const std::string command =
+      std::string(CRDEX_RULES_CLI_PATH) + " validate " + file.string() + " 2>" + stderr_file.string();
+  const int status = std::system(command.c_str());
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  const auto out = run_cli("validate " + file.string() + " 2>/dev/null").second;
+  std::ifstream in(stderr_file);
+  std::stringstream err;
+  err << in.rdbuf();
+  BOOST_TEST(err.str().find(file.string() + ":/rules/0/when/codes/0/system: warning: ") != std::string::npos, err.str());
+  BOOST_TEST(err.str().find("misspelled") != std::string::npos, err.str());
+  BOOST_TEST(out.find("valid") != std::string::npos, out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

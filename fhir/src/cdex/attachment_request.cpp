@@ -1,6 +1,7 @@
 // cdex-task-attachment-request: builder and reader.
 
 #include "crdex/fhir/attachment_request.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
@@ -180,8 +181,9 @@ std::string attachment_request_task_json(const AttachmentRequest& r, const std::
 Result<AttachmentRequest> parse_attachment_request(std::string_view task_json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(task_json.data(), task_json.size()).get(root) != simdjson::SUCCESS)
+  if (parse_json(parser, task_json, root) != simdjson::SUCCESS)
     return Error::invalid("the Task is not JSON", "Task");
+  const SourceSpelling spelling(parser, task_json);  // copied parts keep their numbers
   try {
     const JsonNode task(root, "Task");
     task.expect_object();
@@ -201,7 +203,7 @@ Result<AttachmentRequest> parse_attachment_request(std::string_view task_json) {
       for (const auto& r : contained->items()) {
         const auto type = r.string_or_empty("resourceType");
         if (type == "Patient" && r.string_or_empty("id") == "patient") {
-          out.patient_json = simdjson::minify(r.element());
+          out.patient_json = minified(r.element());
           if (const auto ids = r.find("identifier"))
             for (const auto& id : ids->items()) {
               const auto id_type = id.find("type");

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "crdex/fhir/cdex_task.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/json_node.hpp"
 
 namespace crdex::fhir::cdex {
@@ -14,7 +15,7 @@ namespace {
   throw JsonShapeError(path, message);
 }
 
-std::string minified_json(const JsonNode& node) { return simdjson::minify(node.element()); }
+std::string minified_json(const JsonNode& node) { return minified(node.element()); }
 
 // The first coding of a CodeableConcept whose system is `system`, or nullopt.
 std::optional<std::string_view> code_in(const JsonNode& codeable, std::string_view system) {
@@ -194,8 +195,9 @@ std::optional<RequestKind> parse_request_kind(std::string_view code) {
 Result<DataRequestTask> parse_data_request_task(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)
+  if (parse_json(parser, json, root) != simdjson::SUCCESS)
     return Error{400, IssueType::structure, "the body is not JSON", ""};
+  const SourceSpelling spelling(parser, json);  // copied parts keep their numbers
   if (!root.is_object()) return Error{400, IssueType::structure, "the body must be a Task resource", ""};
   try {
     return read_task(JsonNode(root, "Task"));

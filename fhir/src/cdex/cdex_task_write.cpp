@@ -2,6 +2,7 @@
 // view of a Task as it progresses.
 
 #include "crdex/fhir/cdex_task.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/instant.hpp"
 #include "crdex/fhir/json_writer.hpp"
 
@@ -146,7 +147,8 @@ std::string write_task_progress(std::string_view task_json, std::string_view id,
   write_string(w, "Task");
   write_key(w, "id");
   write_string(w, id);
-  if (parser.parse(task_json.data(), task_json.size()).get(root) == simdjson::SUCCESS && root.is_object()) {
+  if (parse_json(parser, task_json, root) == simdjson::SUCCESS && root.is_object()) {
+    const SourceSpelling spelling(parser, task_json);  // the stored Task's numbers as written
     for (auto field : root.get_object()) {
       const std::string_view key = field.key;
       if (key == "resourceType" || key == "id" || key == "status" || key == "statusReason" ||

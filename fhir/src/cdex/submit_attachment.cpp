@@ -1,6 +1,7 @@
 // $submit-attachment Parameters: writer, validating reader, and the POST.
 
 #include "crdex/fhir/submit_attachment.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 
 #include <map>
 #include <regex>
@@ -76,13 +77,13 @@ AttachmentPart read_attachment(const JsonNode& parameter) {
       if (!out.code_json.empty()) part.fail("is a second Code (at most one)");
       const auto code = part.at("valueCodeableConcept");
       code.expect_object();
-      out.code_json = simdjson::minify(code.element());
+      out.code_json = minified(code.element());
     } else if (name == "Content") {
       ++contents;
       const auto resource = part.find("resource");
       if (!resource || !resource->is_object()) part.fail("must carry the attachment as a resource");
       out.content_type = std::string(resource->at("resourceType").as_non_empty_string());
-      out.content_json = simdjson::minify(resource->element());
+      out.content_json = minified(resource->element());
     } else {
       part.fail("is an unknown Attachment part '" + std::string(name) + "' (LineItem, Code, Content)");
     }
@@ -156,8 +157,9 @@ std::string submit_attachment_parameters_json(const SubmitAttachment& s) {
 Result<SubmitAttachment> parse_submit_attachment(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS)
+  if (parse_json(parser, body, root) != simdjson::SUCCESS)
     return Error::invalid("the body is not JSON", "Parameters");
+  const SourceSpelling spelling(parser, body);  // copied parts keep their numbers
   try {
     const JsonNode parameters(root, "Parameters");
     parameters.expect_object();

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "search_pages.hpp"
 
@@ -11,7 +12,7 @@ namespace crdex::fhir::detail {
 std::optional<std::string> next_page_link(std::string_view page, bool& valid_json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  valid_json = parser.parse(page.data(), page.size()).get(root) == simdjson::SUCCESS && root.is_object();
+  valid_json = parse_json(parser, page, root) == simdjson::SUCCESS && root.is_object();
   if (!valid_json) return std::nullopt;
   simdjson::dom::array links;
   if (root["link"].get(links) != simdjson::SUCCESS) return std::nullopt;
@@ -35,7 +36,8 @@ std::string merge_search_pages(const std::vector<std::string>& pages) {
   bool wrote_entry_key = false;
   for (size_t i = 0; i < pages.size(); ++i) {
     simdjson::dom::element root;
-    if (parser.parse(pages[i].data(), pages[i].size()).get(root) != simdjson::SUCCESS) continue;
+    if (parse_json(parser, pages[i], root) != simdjson::SUCCESS) continue;
+    const SourceSpelling spelling(parser, pages[i]);  // entries keep the server's numbers
     if (i == 0) {
       int64_t total = 0;
       if (root["total"].get(total) == simdjson::SUCCESS) {

@@ -48,13 +48,46 @@ std::string_view FilledPrefetch::problem(std::string_view key) const {
   return it == problems.end() ? std::string_view{} : std::string_view(it->second);
 }
 
+namespace {
+
+bool is_of_type(simdjson::dom::element resource, std::string_view type) {
+  std::string_view t;
+  return resource.is_object() && resource["resourceType"].get(t) == simdjson::SUCCESS && t == type;
+}
+
+// Whether a prefetch value other than `key` holds a `type` resource, itself
+// or as a Bundle entry (clients in the field name their keys their own way,
+// e.g. the CRD reference client's `coverageBundle`, `deviceRequestBundle`).
+bool sent_under_another_key(const HookRequest& request, std::string_view key, std::string_view type) {
+  if (!request.prefetch || type.empty()) return false;
+  for (auto field : request.prefetch->element().get_object()) {
+    if (field.key == key || !field.value.is_object()) continue;
+    if (is_of_type(field.value, type)) return true;
+    simdjson::dom::array entries;
+    if (!is_of_type(field.value, "Bundle") || field.value["entry"].get(entries) != simdjson::SUCCESS) continue;
+    for (simdjson::dom::element entry : entries) {
+      simdjson::dom::element resource;
+      if (entry["resource"].get(resource) == simdjson::SUCCESS && is_of_type(resource, type)) return true;
+    }
+  }
+  return false;
+}
+
+// The resource type a template's query reads ("Coverage?…" -> "Coverage").
+std::string_view queried_type(std::string_view query) { return query.substr(0, query.find_first_of("?/")); }
+
+}  // namespace
+
 std::vector<std::string_view> prefetch_keys_to_fill(const HookRequest& request,
                                                     std::span<const PrefetchTemplate> templates) {
   std::vector<std::string_view> keys;
   for (const auto& t : templates) {
     std::optional<fhir::JsonNode> sent;
     if (request.prefetch) sent = request.prefetch->find(t.key);
-    if (!sent || is_operation_outcome(sent->element())) keys.push_back(t.key);
+    if (sent && !is_operation_outcome(sent->element())) continue;
+    // Found by content under another key: nothing to ask the EHR for.
+    if (!sent && sent_under_another_key(request, t.key, queried_type(t.query))) continue;
+    keys.push_back(t.key);
   }
   return keys;
 }
@@ -119,11 +152,14 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
       auto document = std::make_unique<simdjson::dom::document>();
       simdjson::dom::parser parser;
       simdjson::dom::element root;
-      if (parser.parse_into_document(*document, body.data(), body.size()).get(root) != simdjson::SUCCESS) {
+      if (fhir::parse_json_into(parser, *document, body, root) != simdjson::SUCCESS) {
         filled.problems.emplace(key, query + ": the FHIR server's answer is not valid JSON");
         return false;
       }
       filled.values.emplace(key, root);
+      // The answer's numbers are copied as the server spelled them.
+      filled.texts.push_back(std::make_unique<std::string>(body));
+      filled.spellings.push_back(std::make_unique<fhir::SourceSpelling>(*document, *filled.texts.back()));
       filled.documents.push_back(std::move(document));
       return true;
     };

@@ -77,7 +77,7 @@ std::vector<simdjson::dom::element> based_on_service_requests(const HookRequest&
 fhir::Result<std::vector<cards::OrderUnderReview>> appointment_book_scope(const HookRequest& request) {
   try {
     const auto& context = request.context;
-    detail::required_id(context, "userId");
+    detail::optional_id(context, "userId");  // nothing needs it; its absence is logged (engine)
     detail::required_id(context, "patientId");
     detail::optional_id(context, "encounterId");
     std::vector<cards::OrderUnderReview> orders;

@@ -67,7 +67,7 @@ std::span<const PrefetchTemplate> draft_order_prefetch() { return kDraftOrderPre
 
 std::vector<cards::OrderUnderReview> read_draft_orders(const HookRequest& request) {
   const auto& context = request.context;
-  required_id(context, "userId");
+  optional_id(context, "userId");  // nothing needs it; its absence is logged (engine)
   required_id(context, "patientId");
   optional_id(context, "encounterId");
   std::vector<cards::OrderUnderReview> orders;

@@ -34,7 +34,7 @@ constexpr std::array<PrefetchTemplate, 7> kEncounterPrefetch{{
 fhir::Result<std::vector<cards::OrderUnderReview>> encounter_scope(const HookRequest& request) {
   try {
     const auto& context = request.context;
-    detail::required_id(context, "userId");
+    detail::optional_id(context, "userId");  // nothing needs it; its absence is logged (engine)
     detail::required_id(context, "patientId");
     const auto encounter_id = detail::required_id(context, "encounterId");
     std::vector<cards::OrderUnderReview> scope;

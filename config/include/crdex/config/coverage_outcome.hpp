@@ -132,6 +132,13 @@ struct CoverageOutcome {
 // covered = indeterminate with reason `technical` and an explanation.
 CoverageOutcome technical_failure_outcome(std::string explanation);
 
+// The outcome for an order that carries no usable code (no coding with both
+// system and code, or text only): nothing to determine coverage from, so no
+// positive assertion. CRD's `conditional` ("a decision cannot be made without
+// more information (more detailed code, …)") for covered and pa-needed, with
+// info-needed and reason `detail-code` and an explanation (docs/rules.md).
+CoverageOutcome undetermined_without_code_outcome(std::string explanation);
+
 // The outcome for a Coverage the payer does not consider active (CRD resp-45).
 CoverageOutcome inactive_coverage_outcome(std::string explanation);
 

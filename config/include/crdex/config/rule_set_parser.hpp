@@ -27,6 +27,9 @@ struct RuleProblem {
 struct RuleSetCheck {
   std::optional<PayerRuleSet> set;
   std::vector<RuleProblem> problems;
+  // What is allowed but probably a mistake (a code system that is not an
+  // absolute URI, or whose scheme looks misspelled): never makes it invalid.
+  std::vector<RuleProblem> warnings;
   bool ok() const { return problems.empty(); }
 };
 

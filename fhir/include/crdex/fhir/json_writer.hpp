@@ -53,7 +53,9 @@ inline JsonBuffer& reused(JsonBuffer& buffer) {
 // Writes `json`, text already in JSON form (a value of `type`), as it is.
 void write_json_text(JsonWriter& w, std::string_view json, rapidjson::Type type);
 
-// Copies a parsed JSON value into the output exactly as it was (minified).
+// Copies a parsed JSON value into the output exactly as it was (minified);
+// numbers keep their source spelling when the document has a live
+// SourceSpelling (json_numbers.hpp), otherwise they are written from their value.
 void write_raw(JsonWriter& w, simdjson::dom::element element);
 
 }  // namespace crdex::fhir

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "crdex/fhir/direct_query.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/hooks/hook_request.hpp"
 #include "crdex/hooks/prefetch_cache.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
@@ -52,6 +53,10 @@ struct FilledPrefetch {
   // Keys answered from the prefetch cache instead of the FHIR server.
   std::vector<std::string> from_cache;
   std::vector<std::unique_ptr<simdjson::dom::document>> documents;
+  // The answers' texts, so that numbers copied from them keep their spelling
+  // (json_numbers.hpp): used and destroyed on the thread that filled them.
+  std::vector<std::unique_ptr<std::string>> texts;
+  std::vector<std::unique_ptr<fhir::SourceSpelling>> spellings;
 
   std::optional<simdjson::dom::element> value(std::string_view key) const;
   std::string_view problem(std::string_view key) const;
