@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "abi_guard.hpp"
-#include "crdex/hooks/cdex/fulfilment.hpp"
+#include "crdex/cdex/fulfilment.hpp"
 #include "cdex_requests.hpp"
 #include "crdex/crdex.h"
 #include "crdex/fhir/fhir_write.hpp"

@@ -22,8 +22,8 @@
 #include "api_module.hpp"
 #include "cdex_options.hpp"
 #include "crdex/fhir/result.hpp"
-#include "crdex/hooks/cdex/consumer.hpp"
-#include "crdex/hooks/cdex/data_source.hpp"
+#include "crdex/cdex/consumer.hpp"
+#include "crdex/cdex/data_source.hpp"
 
 namespace crdex::server {
 

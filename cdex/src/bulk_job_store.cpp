@@ -1,4 +1,4 @@
-#include "bulk_job_store.hpp"
+#include "crdex/cdex/bulk_job_store.hpp"
 
 #include "crdex/fhir/instant.hpp"
 

@@ -1,4 +1,4 @@
-#include "attachment_store.hpp"
+#include "crdex/cdex/attachment_store.hpp"
 
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/instant.hpp"

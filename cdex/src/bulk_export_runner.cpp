@@ -1,4 +1,4 @@
-#include "bulk_export_runner.hpp"
+#include "crdex/cdex/bulk_export_runner.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "crdex/fhir/cdex_task.hpp"
-#include "crdex/hooks/cdex/data_source.hpp"
+#include "crdex/cdex/data_source.hpp"
 
 namespace crdex::hooks::cdex::detail {
 

@@ -1,11 +1,11 @@
-#include "crdex/hooks/cdex/data_source.hpp"
+#include "crdex/cdex/data_source.hpp"
 
 #include <algorithm>
 
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/instant.hpp"
 #include "crdex/fhir/json_writer.hpp"
-#include "crdex/hooks/cdex/fulfilment.hpp"
+#include "crdex/cdex/fulfilment.hpp"
 
 namespace crdex::hooks::cdex {
 

@@ -29,7 +29,7 @@
 
 #include "crdex/fhir/cdex_task.hpp"
 #include "crdex/fhir/result.hpp"
-#include "crdex/hooks/cdex/task_store.hpp"
+#include "crdex/cdex/task_store.hpp"
 
 namespace crdex::hooks::cdex {
 

@@ -1,4 +1,4 @@
-#include "crdex/hooks/cdex/fulfilment.hpp"
+#include "crdex/cdex/fulfilment.hpp"
 
 #include <simdjson.h>
 

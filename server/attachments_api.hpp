@@ -17,7 +17,7 @@
 #include <memory>
 
 #include "api_module.hpp"
-#include "attachment_store.hpp"
+#include "crdex/cdex/attachment_store.hpp"
 
 namespace crdex::server {
 

@@ -1,4 +1,4 @@
-#include "rule_publisher.hpp"
+#include "crdex/hooks/rule_publisher.hpp"
 
 #include "crdex/config/stored_catalog.hpp"
 

@@ -1,4 +1,4 @@
-#include "crdex/hooks/cdex/task_store.hpp"
+#include "crdex/cdex/task_store.hpp"
 
 namespace crdex::hooks::cdex {
 

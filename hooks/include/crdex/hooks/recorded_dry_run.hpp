@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "crdex/hooks/audit_store.hpp"
-#include "rule_publisher.hpp"
+#include "crdex/hooks/rule_publisher.hpp"
 
 namespace crdex::server {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "bulk_job_store.hpp"
+#include "crdex/cdex/bulk_job_store.hpp"
 #include "crdex/fhir/bulk_export.hpp"
 
 namespace crdex::server {

@@ -1,4 +1,4 @@
-#include "crdex/hooks/cdex/consumer.hpp"
+#include "crdex/cdex/consumer.hpp"
 
 #include <simdjson.h>
 

@@ -7,7 +7,7 @@
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
-#include "recorded_dry_run.hpp"
+#include "crdex/hooks/recorded_dry_run.hpp"
 
 namespace crdex::server {
 

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "api_module.hpp"
-#include "bulk_export_runner.hpp"
+#include "crdex/cdex/bulk_export_runner.hpp"
 
 namespace crdex::server {
 

@@ -13,7 +13,7 @@
 
 #include "api_module.hpp"
 #include "crdex/hooks/audit_log.hpp"
-#include "rule_publisher.hpp"
+#include "crdex/hooks/rule_publisher.hpp"
 
 namespace crdex::server {
 

@@ -1,4 +1,4 @@
-#include "recorded_dry_run.hpp"
+#include "crdex/hooks/recorded_dry_run.hpp"
 
 #include <map>
 #include <set>
