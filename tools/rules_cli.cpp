@@ -9,7 +9,6 @@
 // set is invalid or decisions differ, 2 usage or file error, 3 the server
 // refused the token (401/403), 4 the server could not be reached or failed.
 
-#include <curl/curl.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +20,8 @@
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/config/rule_set_parser.hpp"
 #include "crdex/config/rule_store.hpp"
+#include "crdex/fhir/http_client.hpp"
+#include "crdex/fhir/token_file.hpp"
 #include "crdex/hooks/decision_diff.hpp"
 
 namespace {
@@ -90,45 +91,38 @@ int diff(const std::string& file_a, const std::string& file_b, const std::string
   return changes.empty() ? kOk : kFindings;
 }
 
-size_t collect(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
 
 int publish(const std::string& file, const std::string& server, const std::string& payer,
             const std::string& token_file, const std::string& comment) {
-  std::string document, token;
-  if (!read_text(file, document) || !read_text(token_file, token)) return kUsage;
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  std::string document;
+  if (!read_text(file, document)) return kUsage;
+  auto read_token = fhir::read_token_file(token_file, "--token-file");
+  if (!read_token) {
+    std::cerr << read_token.error().message << "\n";
+    return kUsage;
+  }
+  const std::string& token = *read_token;
   // Checked locally first: the same problems, without a round trip.
   if (const int valid = validate(file); valid != kOk) return valid;
 
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return kServer;
   std::string url = server;
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/payers/" + payer + "/rules";
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-  if (!comment.empty()) headers = curl_slist_append(headers, ("X-Crdex-Comment: " + comment).c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, curl_slist_free_all);
-  std::string body;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "PUT");
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, document.data());
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(document.size()));
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, header_list.get());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 120L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  if (const CURLcode code = curl_easy_perform(curl.get()); code != CURLE_OK) {
-    std::cerr << url << ": " << curl_easy_strerror(code) << "\n";
+  fhir::HttpCall call;
+  call.method = "PUT";
+  call.url = url;
+  call.headers = {"Content-Type: application/json"};
+  if (!comment.empty()) call.headers.push_back("X-Crdex-Comment: " + comment);
+  call.access_token = token;
+  call.body = document;
+  call.timeout = std::chrono::seconds(120);
+  auto answer = fhir::perform_http_call(call);
+  if (!answer.transferred) {
+    std::cerr << url << ": " << answer.problem << "\n";
     return kServer;
   }
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  const long status = answer.status;
+  const std::string& body = answer.body;
   std::cout << body << "\n";
   if (status == 201) return kOk;
   std::cerr << "PUT " << url << ": HTTP " << status << "\n";
@@ -195,12 +189,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kOk : kUsage;
   }
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = kUsage;
   if (*validate_cmd) code = validate(file);
   if (*diff_cmd) code = diff(file, file_b, requests);
   if (*publish_cmd) code = publish(file, server, payer, token_file, comment);
   if (*token_cmd) code = issue_token(data_dir, payer, token_file);
-  curl_global_cleanup();
   return code;
 }

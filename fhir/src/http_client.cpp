@@ -1,13 +1,41 @@
-#include "http_call.hpp"
+#include "crdex/fhir/http_client.hpp"
 
-#include <curl/curl.h>
+#include "http_setup.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <memory>
 #include <mutex>
 
-namespace crdex::fhir::detail {
+namespace crdex::fhir {
+
+namespace detail {
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+void set_up_transfer(CURL* e, const char* url, curl_slist* headers, long timeout_ms, long connect_timeout_ms) {
+  curl_easy_setopt(e, CURLOPT_URL, url);
+  if (headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would carry the token elsewhere
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(e, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, std::max(1L, timeout_ms));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::max(1L, std::min(timeout_ms, connect_timeout_ms)));
+}
+
+curl_slist* append_bearer(curl_slist* headers, std::string_view token) {
+  if (token.empty()) return headers;
+  const std::string line = "Authorization: Bearer " + std::string(token);
+  return curl_slist_append(headers, line.c_str());
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -55,8 +83,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 }  // namespace
 
 HttpAnswer perform_http_call(const HttpCall& call) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  detail::init_curl_once();
   HttpAnswer answer;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), &curl_easy_cleanup);
   if (!easy) {
@@ -66,32 +93,25 @@ HttpAnswer perform_http_call(const HttpCall& call) {
   Exchange ex{&call, &answer};
   curl_slist* headers = nullptr;
   for (const auto& h : call.headers) headers = curl_slist_append(headers, h.c_str());
-  std::string bearer;
-  if (!call.access_token.empty()) {
-    bearer = "Authorization: Bearer " + call.access_token;
-    headers = curl_slist_append(headers, bearer.c_str());
-  }
+  headers = detail::append_bearer(headers, call.access_token);
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, &curl_slist_free_all);
   CURL* e = easy.get();
-  curl_easy_setopt(e, CURLOPT_URL, call.url.c_str());
+  detail::set_up_transfer(e, call.url.c_str(), headers, static_cast<long>(call.timeout.count()),
+                          static_cast<long>(call.connect_timeout.count()));
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   if (call.method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   if (!call.body.empty() || call.method == "POST" || call.method == "PUT") {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, call.body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
   }
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &ex);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &ex);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(call.timeout.count()));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10'000L);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would carry the token elsewhere
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   const CURLcode code = curl_easy_perform(e);
   if (code != CURLE_OK) {
+    answer.too_large = ex.too_large;
+    answer.timed_out = code == CURLE_OPERATION_TIMEDOUT;
     if (ex.too_large)
       answer.problem = "the answer is larger than " + std::to_string(call.max_body_bytes) + " bytes";
     else if (ex.sink_refused)
@@ -113,4 +133,4 @@ std::chrono::seconds retry_after_seconds(const std::string& value, std::chrono::
   return std::chrono::seconds(seconds);
 }
 
-}  // namespace crdex::fhir::detail
+}  // namespace crdex::fhir
