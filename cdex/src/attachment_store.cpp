@@ -3,7 +3,7 @@
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/instant.hpp"
 
-namespace crdex::server {
+namespace crdex::cdex {
 
 using fhir::SqliteStatement;
 using fhir::SqliteStep;
@@ -221,4 +221,4 @@ fhir::Result<bool> AttachmentStore::load_attachments(StoredSubmission& submissio
   return true;
 }
 
-}  // namespace crdex::server
+}  // namespace crdex::cdex

@@ -1,14 +1,12 @@
 #include "crdex/cdex/bulk_export_runner.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/instant.hpp"
 
-namespace crdex::server {
+namespace crdex::cdex {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -82,7 +80,7 @@ fhir::Result<bool> BulkExportRunner::cancel(const std::string& id) {
   // The server may keep working on a job nobody will fetch: tell it.
   if (!(*job)->status_url.empty())
     if (auto told = fhir::bulk_cancel(server, (*job)->status_url); !told)
-      spdlog::warn("export {}: the server was not told of the cancel: {}", id, told.error().message);
+      report(BulkReportLevel::warning, "export " + id + ": the server was not told of the cancel: " + told.error().message);
   std::error_code ignored;
   std::filesystem::remove_all(files_dir_ / id, ignored);
   {
@@ -133,7 +131,7 @@ void BulkExportRunner::run() {
     try {
       again = step(id);
     } catch (const std::exception& e) {
-      spdlog::error("export {}: {}", id, e.what());
+      report(BulkReportLevel::error, "export " + id + ": " + e.what());
       again = options_.max_poll;
     }
     lock.lock();
@@ -148,7 +146,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
   if (job.finished()) return std::nullopt;
   const auto server = server_for(job);
   auto fail = [&](const std::string& why) -> std::optional<milliseconds> {
-    spdlog::warn("export {} failed: {}", id, why);
+    report(BulkReportLevel::warning, "export " + id + " failed: " + why);
     job.state = "failed";
     job.error = why;
     (void)store_->update(job);
@@ -178,7 +176,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
       if (updated) (void)fhir::bulk_cancel(server, job.status_url);
       return std::nullopt;
     }
-    spdlog::info("export {}: accepted, status at {}", id, job.status_url);
+    report(BulkReportLevel::info, "export " + id + ": accepted, status at " + job.status_url);
     return options_.min_poll;
   }
   if (job.state == "in-progress") {
@@ -256,10 +254,10 @@ std::optional<milliseconds> BulkExportRunner::download(BulkJob& job, const fhir:
       return std::nullopt;
     }
   if (auto completed = store_->complete(job.id, files); !completed || !*completed) return std::nullopt;
-  spdlog::info("export {}: completed, {} file(s)", job.id, files.size());
+  report(BulkReportLevel::info, "export " + job.id + ": completed, " + std::to_string(files.size()) + " file(s)");
   std::lock_guard lock(mutex_);
   tokens_.erase(job.id);
   return std::nullopt;
 }
 
-}  // namespace crdex::server
+}  // namespace crdex::cdex

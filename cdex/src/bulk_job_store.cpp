@@ -2,7 +2,7 @@
 
 #include "crdex/fhir/instant.hpp"
 
-namespace crdex::server {
+namespace crdex::cdex {
 
 using fhir::SqliteStatement;
 using fhir::SqliteStep;
@@ -192,4 +192,4 @@ fhir::Result<bool> BulkJobStore::cancel(const std::string& id) {
   return db_->changes() == 1;
 }
 
-}  // namespace crdex::server
+}  // namespace crdex::cdex

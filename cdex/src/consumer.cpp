@@ -3,10 +3,11 @@
 #include <simdjson.h>
 
 #include "crdex/fhir/direct_query.hpp"
+#include "crdex/cdex/task_posting.hpp"
 #include "crdex/fhir/fhir_write.hpp"
 #include "crdex/fhir/identifiers.hpp"
 
-namespace crdex::hooks::cdex {
+namespace crdex::cdex {
 
 namespace fc = fhir::cdex;
 
@@ -155,8 +156,8 @@ void Consumer::poll(ConsumerRequestRow row) {
 
 fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_base, const fc::DataRequest& request) {
   const std::string task = fc::build_data_request_task(request);
-  const fhir::FhirServerAccess server{source_base, options_.source_token};
-  const auto answer = fhir::post_resource(server, "Task", task, direct_options(options_));
+  const auto answer = post_task({source_base, options_.source_token, options_.request_timeout, options_.allow_plain_http},
+                                task);
   if (!answer.ok()) {
     std::string detail;
     simdjson::dom::parser parser;
@@ -235,4 +236,4 @@ fhir::Result<std::optional<ConsumerRequestRow>> Consumer::wait_until_done(const 
   }
 }
 
-}  // namespace crdex::hooks::cdex
+}  // namespace crdex::cdex

@@ -7,7 +7,7 @@
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/cdex/fulfilment.hpp"
 
-namespace crdex::hooks::cdex {
+namespace crdex::cdex {
 
 namespace fc = fhir::cdex;
 using fc::TaskStatus;
@@ -129,7 +129,7 @@ std::string DataSource::unsupported_because(const fc::DataRequest& request) cons
       return "questionnaire requests (DTR) are not answered by this data source";
     case fc::RequestKind::code:
       if (request.code.free_text()) return "free-text requests are not answered by this data source";
-      if (detail::mapped_query(options_, request.code).empty())
+      if (mapped_query(options_, request.code).empty())
         return "no search is configured for code " + request.code.system + "|" + request.code.code;
       return {};
   }
@@ -244,11 +244,11 @@ void DataSource::fulfil(const std::string& id) {
   // The reviewer's note (businessStatus) stays with the Task to the end.
   const std::string note = task->progress.business_status;
   if ((*row)->status == "accepted" && !move(id, TaskStatus::in_progress, {}, note)) return;
-  const auto done = detail::fulfil_request(options_, task->request);
+  const auto done = fulfil_request(options_, task->request);
   if (done.ok)
     (void)move(id, TaskStatus::completed, {}, note, {data_value_output()}, {done.result});
   else
     (void)move(id, TaskStatus::failed, done.problem, note);
 }
 
-}  // namespace crdex::hooks::cdex
+}  // namespace crdex::cdex

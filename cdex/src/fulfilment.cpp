@@ -8,7 +8,7 @@
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/reference.hpp"
 
-namespace crdex::hooks::cdex::detail {
+namespace crdex::cdex {
 
 namespace {
 
@@ -167,4 +167,4 @@ Fulfilment fulfil_request(const DataSourceOptions& options, const fhir::cdex::Da
   return out;
 }
 
-}  // namespace crdex::hooks::cdex::detail
+}  // namespace crdex::cdex

@@ -1,6 +1,6 @@
 #include "crdex/cdex/task_store.hpp"
 
-namespace crdex::hooks::cdex {
+namespace crdex::cdex {
 
 using fhir::SqliteStatement;
 using fhir::SqliteStep;
@@ -128,4 +128,4 @@ fhir::Result<std::vector<ConsumerRequestRow>> TaskStore::followed_requests() {
   return rows;
 }
 
-}  // namespace crdex::hooks::cdex
+}  // namespace crdex::cdex

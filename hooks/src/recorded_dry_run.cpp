@@ -7,7 +7,7 @@
 #include "crdex/hooks/decision_diff.hpp"
 #include "crdex/hooks/engine.hpp"
 
-namespace crdex::server {
+namespace crdex::hooks {
 
 namespace {
 
@@ -92,4 +92,4 @@ PublishResult<std::string> recorded_dry_run(const RulePublisher& publisher, hook
   return result;
 }
 
-}  // namespace crdex::server
+}  // namespace crdex::hooks

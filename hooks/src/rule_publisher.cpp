@@ -2,7 +2,7 @@
 
 #include "crdex/config/stored_catalog.hpp"
 
-namespace crdex::server {
+namespace crdex::hooks {
 
 namespace {
 
@@ -117,4 +117,4 @@ PublishResult<std::vector<hooks::DecisionChange>> RulePublisher::dry_run(
   return result;
 }
 
-}  // namespace crdex::server
+}  // namespace crdex::hooks

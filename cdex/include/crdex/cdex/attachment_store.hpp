@@ -17,7 +17,7 @@
 #include "crdex/fhir/submit_attachment.hpp"
 #include "crdex/fhir/sqlite_database.hpp"
 
-namespace crdex::server {
+namespace crdex::cdex {
 
 struct StoredAttachment {
   int sequence = 0;
@@ -75,4 +75,4 @@ class AttachmentStore {
   std::unique_ptr<fhir::SqliteDatabase> db_;
 };
 
-}  // namespace crdex::server
+}  // namespace crdex::cdex

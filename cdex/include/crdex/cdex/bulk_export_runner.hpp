@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,13 +22,17 @@
 #include "crdex/cdex/bulk_job_store.hpp"
 #include "crdex/fhir/bulk_export.hpp"
 
-namespace crdex::server {
+namespace crdex::cdex {
+
+enum class BulkReportLevel { info, warning, error };
 
 struct BulkExportOptions {
   std::chrono::milliseconds min_poll{1000};
   std::chrono::milliseconds max_poll{std::chrono::minutes(5)};
   bool allow_plain_http = false;
   int max_transient_failures = 5;  // polls in a row that got no answer (or a transient error)
+  // Where the runner says what happened to a job (the face's log); may be empty.
+  std::function<void(BulkReportLevel, const std::string&)> report;
 };
 
 struct BulkExportStart {
@@ -57,6 +62,9 @@ class BulkExportRunner {
 
  private:
   void run();
+  void report(BulkReportLevel level, const std::string& message) const {
+    if (options_.report) options_.report(level, message);
+  }
   void schedule(const std::string& id, std::chrono::steady_clock::time_point when);
   // One step of one job; returns when to run the next one (nullopt: finished).
   std::optional<std::chrono::milliseconds> step(const std::string& id);
@@ -77,4 +85,4 @@ class BulkExportRunner {
   std::thread thread_;
 };
 
-}  // namespace crdex::server
+}  // namespace crdex::cdex

@@ -16,7 +16,7 @@
 #include "crdex/fhir/result.hpp"
 #include "crdex/fhir/sqlite_database.hpp"
 
-namespace crdex::server {
+namespace crdex::cdex {
 
 struct BulkJobFile {
   int sequence = 0;
@@ -74,4 +74,4 @@ class BulkJobStore {
   std::unique_ptr<fhir::SqliteDatabase> db_;
 };
 
-}  // namespace crdex::server
+}  // namespace crdex::cdex

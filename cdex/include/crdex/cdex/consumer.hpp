@@ -24,7 +24,7 @@
 #include "crdex/fhir/result.hpp"
 #include "crdex/cdex/task_store.hpp"
 
-namespace crdex::hooks::cdex {
+namespace crdex::cdex {
 
 struct ConsumerOptions {
   fhir::cdex::PollingCadence cadence;
@@ -79,4 +79,4 @@ class Consumer {
   std::thread scheduler_;
 };
 
-}  // namespace crdex::hooks::cdex
+}  // namespace crdex::cdex

@@ -31,7 +31,7 @@
 #include "crdex/fhir/result.hpp"
 #include "crdex/cdex/task_store.hpp"
 
-namespace crdex::hooks::cdex {
+namespace crdex::cdex {
 
 enum class ReviewPolicy {
   none,       // every request that can be fulfilled is accepted at once
@@ -106,4 +106,4 @@ class DataSource {
   std::thread worker_;
 };
 
-}  // namespace crdex::hooks::cdex
+}  // namespace crdex::cdex

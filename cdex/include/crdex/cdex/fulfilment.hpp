@@ -1,13 +1,14 @@
 #pragma once
 // How the Data Source answers one data request: which search answers it,
-// for which patient, and the result as a resource the Task can contain.
+// for which patient, and the result as a resource the Task can contain. The
+// server's DataSource worker and the plugin's fulfil-task call both use it.
 
 #include <string>
 
 #include "crdex/fhir/cdex_task.hpp"
 #include "crdex/cdex/data_source.hpp"
 
-namespace crdex::hooks::cdex::detail {
+namespace crdex::cdex {
 
 struct Fulfilment {
   bool ok = false;
@@ -23,4 +24,4 @@ std::string mapped_query(const DataSourceOptions& options, const fhir::cdex::Req
 // identifier through Patient?identifier=...). Never throws.
 Fulfilment fulfil_request(const DataSourceOptions& options, const fhir::cdex::DataRequest& request);
 
-}  // namespace crdex::hooks::cdex::detail
+}  // namespace crdex::cdex

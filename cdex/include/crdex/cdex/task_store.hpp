@@ -21,7 +21,7 @@
 #include "crdex/fhir/result.hpp"
 #include "crdex/fhir/sqlite_database.hpp"
 
-namespace crdex::hooks::cdex {
+namespace crdex::cdex {
 
 struct SourceTaskRow {
   std::string id;
@@ -74,4 +74,4 @@ class TaskStore {
   mutable std::mutex mutex_;
 };
 
-}  // namespace crdex::hooks::cdex
+}  // namespace crdex::cdex

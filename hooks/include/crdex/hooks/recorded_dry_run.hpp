@@ -16,7 +16,7 @@
 #include "crdex/hooks/audit_store.hpp"
 #include "crdex/hooks/rule_publisher.hpp"
 
-namespace crdex::server {
+namespace crdex::hooks {
 
 inline constexpr int kMaxRecordedDryRun = 500;
 
@@ -24,4 +24,4 @@ inline constexpr int kMaxRecordedDryRun = 500;
 PublishResult<std::string> recorded_dry_run(const RulePublisher& publisher, hooks::AuditStore& audit,
                                             const std::string& payer_id, std::string_view rule_set, int count);
 
-}  // namespace crdex::server
+}  // namespace crdex::hooks

@@ -14,7 +14,7 @@
 #include "crdex/hooks/decision_diff.hpp"
 #include "crdex/hooks/engine.hpp"
 
-namespace crdex::server {
+namespace crdex::hooks {
 
 // Why a publish did not happen: a rule-set problem list (422) or an Error.
 struct PublishFailure {
@@ -64,4 +64,4 @@ class RulePublisher {
   std::mutex publish_mutex_;
 };
 
-}  // namespace crdex::server
+}  // namespace crdex::hooks
