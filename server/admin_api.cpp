@@ -77,28 +77,33 @@ bool parse_count(const std::string& text, int64_t& out) {
 
 }  // namespace
 
-ApiAnswer AdminApi::handle(const Http::Request& request, std::string_view path) const {
+std::optional<ApiAnswer> AdminApi::refuse_unless_admin(const Http::Request& request) const {
   if (!token_)
     return problem_answer(403, fhir::IssueType::security,
-                   "the admin API is off: start crdex-server with --admin-token-file FILE");
+                          "the admin API is off: start crdex-server with --admin-token-file FILE");
   const std::string presented = bearer_token_of(request);
-  if (!token_->matches(presented)) {
-    ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
-                               presented.empty() ? "this API needs the admin token: Authorization: Bearer <token>"
-                                                 : "the bearer token is not the admin token");
-    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-admin\"");
-    return answer;
-  }
-  const bool known = path == "/admin/audit" || path == "/admin/audit/stats" || path == "/admin/feedback";
-  if (!known) return problem_answer(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
-  if (request.method() != Http::Method::Get) {
-    ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts GET");
-    answer.headers.emplace_back("Allow", "GET");
-    return answer;
-  }
-  if (path == "/admin/audit") return audit_search(request);
-  if (path == "/admin/audit/stats") return audit_stats();
-  return feedback_summary(request);
+  if (token_->matches(presented)) return std::nullopt;
+  ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
+                                    presented.empty() ? "this API needs the admin token: Authorization: Bearer <token>"
+                                                      : "the bearer token is not the admin token");
+  answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-admin\"");
+  return answer;
+}
+
+std::vector<Route> AdminApi::routes() const {
+  auto route = [this](std::string pattern, std::function<ApiAnswer(const Http::Request&)> serve) {
+    return Route{Http::Method::Get, std::move(pattern), AccessPolicy::admin,
+                 [this, serve = std::move(serve)](const Http::Request& request, const PathParams&) {
+                   if (auto refused = refuse_unless_admin(request)) return std::move(*refused);
+                   return serve(request);
+                 },
+                 true, {}};
+  };
+  return {
+      route("/admin/audit", [this](const Http::Request& request) { return audit_search(request); }),
+      route("/admin/audit/stats", [this](const Http::Request&) { return audit_stats(); }),
+      route("/admin/feedback", [this](const Http::Request& request) { return feedback_summary(request); }),
+  };
 }
 
 ApiAnswer AdminApi::audit_search(const Http::Request& request) const {

@@ -20,18 +20,17 @@ namespace crdex::server {
 
 class AdminApi final : public ApiModule {
  public:
-  static constexpr std::string_view kPrefix = "/admin/";
-
   AdminApi(std::optional<AdminToken> token, std::shared_ptr<hooks::AuditLog> audit,
            std::shared_ptr<hooks::FeedbackStore> feedback)
       : token_(std::move(token)), audit_(std::move(audit)), feedback_(std::move(feedback)) {}
 
-  bool serves(std::string_view path) const override { return path.starts_with(kPrefix); }
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
-  // Reads SQLite, which may wait on the writer: not on an event thread.
-  bool blocking() const override { return true; }
+  // GET /admin/audit, /admin/audit/stats, /admin/feedback: the admin token.
+  // They read SQLite, which may wait on the writer: not on an event thread.
+  std::vector<Route> routes() const override;
 
  private:
+  // The refusal when the request does not carry the admin token.
+  std::optional<ApiAnswer> refuse_unless_admin(const Pistache::Http::Request& request) const;
   ApiAnswer audit_search(const Pistache::Http::Request& request) const;
   ApiAnswer audit_stats() const;
   ApiAnswer feedback_summary(const Pistache::Http::Request& request) const;
@@ -41,7 +40,5 @@ class AdminApi final : public ApiModule {
   std::shared_ptr<hooks::FeedbackStore> feedback_;
 };
 
-// Query parameter `name` of the request, percent-decoded, or nullopt.
-std::optional<std::string> query_parameter(const Pistache::Http::Request& request, const std::string& name);
 
 }  // namespace crdex::server

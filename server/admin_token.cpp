@@ -2,25 +2,18 @@
 
 #include <openssl/crypto.h>
 
-#include <fstream>
-
 #include "crdex/config/rule_store.hpp"
+#include "crdex/fhir/token_file.hpp"
 
 namespace crdex::server {
 
 std::optional<AdminToken> AdminToken::from_file(const std::filesystem::path& file, std::string& error) {
-  std::ifstream in(file);
-  std::string token;
-  if (!in || !std::getline(in, token)) {
-    error = file.string() + ": cannot read the admin token";
+  auto token = fhir::read_token_file(file, "--admin-token-file");
+  if (!token) {
+    error = token.error().message;
     return std::nullopt;
   }
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.size() < 16) {
-    error = file.string() + ": an admin token needs at least 16 characters";
-    return std::nullopt;
-  }
-  return from_token(token);
+  return from_token(*token);
 }
 
 AdminToken AdminToken::from_token(std::string_view token) {

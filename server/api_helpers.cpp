@@ -6,33 +6,6 @@
 
 namespace crdex::server {
 
-ApiAnswer not_allowed(const std::string& allowed) {
-  ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts " + allowed);
-  answer.headers.emplace_back("Allow", allowed);
-  return answer;
-}
-
-std::string information_outcome(const std::string& message) {
-  fhir::JsonBuffer buffer;
-  fhir::JsonWriter w(buffer);
-  w.StartObject();
-  fhir::write_key(w, "resourceType");
-  fhir::write_string(w, "OperationOutcome");
-  fhir::write_key(w, "issue");
-  w.StartArray();
-  w.StartObject();
-  fhir::write_key(w, "severity");
-  fhir::write_string(w, "information");
-  fhir::write_key(w, "code");
-  fhir::write_string(w, "informational");
-  fhir::write_key(w, "diagnostics");
-  fhir::write_string(w, message);
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
-}
-
 std::optional<std::string> query_parameter(const Pistache::Http::Request& request, const std::string& name) {
   auto value = request.query().get(name);
   if (!value) return std::nullopt;
@@ -65,18 +38,6 @@ bool has_json_body(const Pistache::Http::Request& request) {
   while (!media.empty() && media.back() == ' ') media.pop_back();
   for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return media == "application/json" || media == "application/fhir+json";
-}
-
-std::string bearer_token_of(const Pistache::Http::Request& request) {
-  auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>();
-  if (!header) return {};
-  const std::string value = header->value();
-  constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size()) return {};
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
-      return {};
-  return value.substr(kScheme.size());
 }
 
 }  // namespace crdex::server

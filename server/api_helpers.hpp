@@ -1,7 +1,7 @@
 #pragma once
 // Small pieces the endpoint modules share: OperationOutcome answers,
-// query-string reading, token identifiers ("system|value"), the JSON body
-// check and the bearer token.
+// query-string reading, token identifiers ("system|value") and the JSON body
+// check (the bearer token: bearer_token.hpp).
 
 #include <pistache/http.h>
 
@@ -9,7 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "api_module.hpp"
+#include "api_answer.hpp"
+#include "bearer_token.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/fhir/submit_attachment.hpp"
 
@@ -23,12 +24,6 @@ inline ApiAnswer problem_answer(int status, fhir::IssueType type, std::string me
   return problem_answer(fhir::Error{status, type, std::move(message), std::move(expression)});
 }
 
-// 405 with Allow for a path that takes only `allowed` ("GET", "GET, POST").
-ApiAnswer not_allowed(const std::string& allowed);
-
-// An OperationOutcome of one issue with severity information.
-std::string information_outcome(const std::string& message);
-
 // The query parameter `name`, percent-decoded, or nullopt.
 std::optional<std::string> query_parameter(const Pistache::Http::Request& request, const std::string& name);
 
@@ -37,9 +32,5 @@ fhir::IdentifierValue token_identifier(const std::string& token);
 
 // application/json or application/fhir+json (with parameters).
 bool has_json_body(const Pistache::Http::Request& request);
-
-// The token of `Authorization: Bearer <token>` (scheme case-insensitive,
-// RFC 7235), or "".
-std::string bearer_token_of(const Pistache::Http::Request& request);
 
 }  // namespace crdex::server

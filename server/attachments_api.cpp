@@ -27,7 +27,7 @@ void write_identifier(fhir::JsonWriter& w, std::string_view key, const fhir::Ide
   w.EndObject();
 }
 
-void write_submission(fhir::JsonWriter& w, const StoredSubmission& s) {
+void write_submission(fhir::JsonWriter& w, const cdex::StoredSubmission& s) {
   w.StartObject();
   fhir::write_key(w, "id");
   fhir::write_string(w, std::to_string(s.id));
@@ -87,20 +87,28 @@ fhir::IdentifierValue identifier_member(const fhir::JsonNode& body, std::string_
 
 }  // namespace
 
-bool AttachmentsApi::serves(std::string_view path) const {
-  return path == kSubmitPath || path == kAttachmentsPath ||
-         (path.starts_with(kAttachmentsPath) && path[kAttachmentsPath.size()] == '/');
-}
-
-ApiAnswer AttachmentsApi::handle(const Http::Request& request, std::string_view path) const {
-  const auto method = request.method();
-  if (path == kSubmitPath) return method == Http::Method::Post ? receive(request) : not_allowed("POST");
-  if (path == kAttachmentsPath) return method == Http::Method::Get ? search(request) : not_allowed("GET");
-  const auto rest = path.substr(kAttachmentsPath.size() + 1);
-  if (rest == "claims") return method == Http::Method::Post ? register_claim(request) : not_allowed("POST");
-  if (rest == "outbox") return method == Http::Method::Post ? send(request) : not_allowed("POST");
-  if (method != Http::Method::Get) return not_allowed("GET");
-  return read(rest);
+std::vector<Route> AttachmentsApi::routes() const {
+  using M = Http::Method;
+  // Public today (as before the route table): the security issue gives the
+  // payer's and the provider's endpoints their credentials.
+  auto route = [](M method, std::string pattern, RouteHandler handler) {
+    return Route{method, std::move(pattern), AccessPolicy::public_access, std::move(handler), true, {}};
+  };
+  const std::string base(kAttachmentsPath);
+  return {
+      route(M::Post, std::string(kSubmitPath),
+            [this](const Http::Request& request, const PathParams&) { return receive(request); }),
+      route(M::Get, base, [this](const Http::Request& request, const PathParams&) { return search(request); }),
+      route(M::Post, base + "/claims",
+            [this](const Http::Request& request, const PathParams&) { return register_claim(request); }),
+      route(M::Post, base + "/outbox", [this](const Http::Request& request, const PathParams&) { return send(request); }),
+      route(M::Get, base + "/{id}",
+            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::summary, {}); }),
+      route(M::Get, base + "/{id}/parameters",
+            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::parameters, {}); }),
+      route(M::Get, base + "/{id}/content/{n}",
+            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::content, p.get("n")); }),
+  };
 }
 
 ApiAnswer AttachmentsApi::receive(const Http::Request& request) const {
@@ -121,13 +129,13 @@ ApiAnswer AttachmentsApi::receive(const Http::Request& request) const {
     message = "attachment " + std::to_string(s.id) + " received and held for a future " +
               (s.attach_to == "claim" ? std::string("claim") : std::string("prior authorization")) + " with tracking id " +
               s.tracking_id.value;
-  ApiAnswer answer{200, information_outcome(message), true, {}};
+  ApiAnswer answer{200, fhir::information_outcome_json(message), true, {}};
   answer.headers.emplace_back("Location", "/attachments/" + std::to_string(s.id));
   return answer;
 }
 
 ApiAnswer AttachmentsApi::search(const Http::Request& request) const {
-  AttachmentQuery query;
+  cdex::AttachmentQuery query;
   if (auto v = query_parameter(request, "tracking-id")) query.tracking_id = token_identifier(*v);
   if (auto v = query_parameter(request, "member")) query.member_id = token_identifier(*v);
   if (auto v = query_parameter(request, "claim")) query.claim_id = token_identifier(*v);
@@ -149,11 +157,13 @@ ApiAnswer AttachmentsApi::search(const Http::Request& request) const {
   return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
 }
 
-ApiAnswer AttachmentsApi::read(std::string_view rest) const {
-  const auto slash = rest.find('/');
-  const auto id = parse_id(rest.substr(0, slash));
+ApiAnswer AttachmentsApi::read(const std::string& id_text, Part part, const std::string& sequence_text) const {
+  std::string rest = id_text;
+  if (part == Part::parameters) rest += "/parameters";
+  if (part == Part::content) rest += "/content/" + sequence_text;
+  const auto id = parse_id(id_text);
   if (!id) return not_found(rest);
-  if (slash == std::string_view::npos) {
+  if (part == Part::summary) {
     auto s = store_->get(*id);
     if (!s) return problem_answer(500, fhir::IssueType::exception, "the attachment store could not be read");
     if (!*s) return not_found(rest);
@@ -162,16 +172,13 @@ ApiAnswer AttachmentsApi::read(std::string_view rest) const {
     write_submission(w, **s);
     return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
   }
-  const auto tail = rest.substr(slash + 1);
   fhir::Result<std::optional<std::string>> document = std::optional<std::string>();
-  if (tail == "parameters") {
+  if (part == Part::parameters) {
     document = store_->parameters(*id);
-  } else if (tail.starts_with("content/")) {
-    const auto sequence = parse_id(tail.substr(8));
+  } else {
+    const auto sequence = parse_id(sequence_text);
     if (!sequence) return not_found(rest);
     document = store_->content(*id, static_cast<int>(*sequence));
-  } else {
-    return not_found(rest);
   }
   if (!document) return problem_answer(500, fhir::IssueType::exception, "the attachment store could not be read");
   if (!*document) return not_found(rest);
@@ -184,7 +191,7 @@ ApiAnswer AttachmentsApi::register_claim(const Http::Request& request) const {
   simdjson::dom::element root;
   if (parser.parse(request.body()).get(root) != simdjson::SUCCESS)
     return problem_answer(400, fhir::IssueType::structure, "the body is not JSON");
-  ClaimRegistration claim;
+  cdex::ClaimRegistration claim;
   try {
     const fhir::JsonNode body(root, "");
     body.expect_object();

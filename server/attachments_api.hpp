@@ -27,21 +27,21 @@ struct AttachmentsApiOptions {
 
 class AttachmentsApi : public ApiModule {
  public:
-  AttachmentsApi(std::shared_ptr<AttachmentStore> store, AttachmentsApiOptions options)
+  AttachmentsApi(std::shared_ptr<cdex::AttachmentStore> store, AttachmentsApiOptions options)
       : store_(std::move(store)), options_(options) {}
 
-  bool serves(std::string_view path) const override;
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
-  bool blocking() const override { return true; }  // store writes, outgoing HTTP
+  // Store writes, outgoing HTTP: every route runs on a worker.
+  std::vector<Route> routes() const override;
 
  private:
   ApiAnswer receive(const Pistache::Http::Request& request) const;
   ApiAnswer search(const Pistache::Http::Request& request) const;
-  ApiAnswer read(std::string_view rest) const;
+  enum class Part { summary, parameters, content };
+  ApiAnswer read(const std::string& id, Part part, const std::string& sequence) const;
   ApiAnswer register_claim(const Pistache::Http::Request& request) const;
   ApiAnswer send(const Pistache::Http::Request& request) const;
 
-  std::shared_ptr<AttachmentStore> store_;
+  std::shared_ptr<cdex::AttachmentStore> store_;
   AttachmentsApiOptions options_;
 };
 

@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kPath = "/bulk-exports";
 
-void write_job(fhir::JsonWriter& w, const BulkJob& j) {
+void write_job(fhir::JsonWriter& w, const cdex::BulkJob& j) {
   w.StartObject();
   fhir::write_key(w, "id");
   fhir::write_string(w, j.id);
@@ -58,7 +58,7 @@ void write_job(fhir::JsonWriter& w, const BulkJob& j) {
   w.EndObject();
 }
 
-ApiAnswer job_answer(int status, const BulkJob& job) {
+ApiAnswer job_answer(int status, const cdex::BulkJob& job) {
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);
   write_job(w, job);
@@ -73,37 +73,43 @@ ApiAnswer store_failure() {
 
 }  // namespace
 
-bool BulkExportsApi::serves(std::string_view path) const {
-  return path == kPath || (path.starts_with(kPath) && path[kPath.size()] == '/');
+std::vector<Route> BulkExportsApi::routes() const {
+  using M = Http::Method;
+  auto route = [](M method, std::string pattern, RouteHandler handler) {
+    return Route{method, std::move(pattern), AccessPolicy::public_access, std::move(handler), true, {}};
+  };
+  const std::string jobs(kPath), job = std::string(kPath) + "/{id}";
+  return {
+      route(M::Get, jobs, [this](const Http::Request&, const PathParams&) { return list(); }),
+      route(M::Post, jobs, [this](const Http::Request& request, const PathParams&) { return start(request); }),
+      route(M::Get, job, [this](const Http::Request&, const PathParams& p) { return show(p.get("id"), false); }),
+      route(M::Delete, job, [this](const Http::Request&, const PathParams& p) { return show(p.get("id"), true); }),
+  };
 }
 
-ApiAnswer BulkExportsApi::handle(const Http::Request& request, std::string_view path) const {
-  if (path == kPath) {
-    if (request.method() == Http::Method::Post) return start(request);
-    if (request.method() != Http::Method::Get) return not_allowed("GET, POST");
-    auto jobs = runner_->store()->list();
-    if (!jobs) return store_failure();
-    fhir::JsonBuffer buffer;
-    fhir::JsonWriter w(buffer);
-    w.StartObject();
-    fhir::write_key(w, "jobs");
-    w.StartArray();
-    for (const auto& j : *jobs) write_job(w, j);
-    w.EndArray();
-    w.EndObject();
-    return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
-  }
-  const std::string id(path.substr(kPath.size() + 1));
-  if (request.method() == Http::Method::Delete) {
+ApiAnswer BulkExportsApi::list() const {
+  auto jobs = runner_->store()->list();
+  if (!jobs) return store_failure();
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  fhir::write_key(w, "jobs");
+  w.StartArray();
+  for (const auto& j : *jobs) write_job(w, j);
+  w.EndArray();
+  w.EndObject();
+  return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
+}
+
+ApiAnswer BulkExportsApi::show(const std::string& id, bool cancel) const {
+  if (cancel) {
     auto cancelled = runner_->cancel(id);
     if (!cancelled) return problem_answer(cancelled.error());
-  } else if (request.method() != Http::Method::Get) {
-    return not_allowed("GET, DELETE");
   }
   auto job = runner_->store()->get(id);
   if (!job) return store_failure();
   if (!*job) return problem_answer(404, fhir::IssueType::not_found, "no export job " + id);
-  return job_answer(request.method() == Http::Method::Delete ? 202 : 200, **job);
+  return job_answer(cancel ? 202 : 200, **job);
 }
 
 ApiAnswer BulkExportsApi::start(const Http::Request& request) const {
@@ -112,7 +118,7 @@ ApiAnswer BulkExportsApi::start(const Http::Request& request) const {
   simdjson::dom::element root;
   if (parser.parse(request.body()).get(root) != simdjson::SUCCESS)
     return problem_answer(400, fhir::IssueType::structure, "the body is not JSON");
-  BulkExportStart start;
+  cdex::BulkExportStart start;
   try {
     const fhir::JsonNode body(root, "");
     body.expect_object();

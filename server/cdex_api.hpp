@@ -34,23 +34,25 @@ class CdexApi : public ApiModule {
   static fhir::Result<std::shared_ptr<CdexApi>> create(const CdexOptions& options, const std::filesystem::path& data_dir,
                                                        bool allow_plain_http, int max_pages);
 
-  bool serves(std::string_view path) const override;
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
-  bool blocking() const override { return true; }
+  std::vector<Route> routes() const override;
 
   // Ends the background threads (after the work in hand); called on shutdown.
   void stop();
 
-  hooks::cdex::DataSource* data_source() const { return source_.get(); }
+  cdex::DataSource* data_source() const { return source_.get(); }
 
  private:
-  ApiAnswer fhir_task(const Pistache::Http::Request& request, std::string_view path) const;
-  ApiAnswer review(const Pistache::Http::Request& request, std::string_view path) const;
-  ApiAnswer consumer(const Pistache::Http::Request& request, std::string_view path) const;
+  ApiAnswer search_tasks(const Pistache::Http::Request& request) const;
+  ApiAnswer submit_task(const Pistache::Http::Request& request) const;
+  ApiAnswer read_task(const std::string& id) const;
+  ApiAnswer waiting_review() const;
+  ApiAnswer review(const Pistache::Http::Request& request, const std::string& id, bool approve) const;
+  ApiAnswer start_request(const Pistache::Http::Request& request) const;
+  ApiAnswer show_request(const Pistache::Http::Request& request, const std::string& id) const;
 
-  std::shared_ptr<hooks::cdex::TaskStore> store_;
-  std::unique_ptr<hooks::cdex::DataSource> source_;
-  std::unique_ptr<hooks::cdex::Consumer> consumer_;
+  std::shared_ptr<cdex::TaskStore> store_;
+  std::unique_ptr<cdex::DataSource> source_;
+  std::unique_ptr<cdex::Consumer> consumer_;
   std::string client_token_;
   std::string admin_token_;
 };
@@ -66,6 +68,6 @@ struct ConsumerRequestBody {
 fhir::Result<ConsumerRequestBody> read_consumer_request(std::string_view body);
 
 // A consumer request as the /cdex/requests endpoints show it.
-std::string consumer_request_json(const hooks::cdex::ConsumerRequestRow& row);
+std::string consumer_request_json(const cdex::ConsumerRequestRow& row);
 
 }  // namespace crdex::server

@@ -84,7 +84,7 @@ fhir::Result<ConsumerRequestBody> read_consumer_request(std::string_view text) {
   }
 }
 
-std::string consumer_request_json(const hooks::cdex::ConsumerRequestRow& row) {
+std::string consumer_request_json(const cdex::ConsumerRequestRow& row) {
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);
   w.StartObject();

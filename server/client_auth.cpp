@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "bearer_token.hpp"
 #include "crdex/smart/jwt.hpp"
 
 namespace crdex::server {
@@ -20,16 +21,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-// "Bearer <token>" (scheme case-insensitive, RFC 7235) -> token, or nullopt.
-std::optional<std::string_view> bearer_token(std::string_view header) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size() || !iequals(header.substr(0, kScheme.size()), kScheme)) return std::nullopt;
-  auto token = header.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return token;
 }
 
 int64_t system_now() {

@@ -11,29 +11,17 @@ namespace crdex::server {
 
 namespace Http = Pistache::Http;
 
-namespace {
-
-constexpr std::string_view kServicesPrefix = "/cds-services/";
-constexpr std::string_view kFeedbackSuffix = "/feedback";
-
-}  // namespace
-
-bool FeedbackApi::serves(std::string_view path) const {
-  if (!path.starts_with(kServicesPrefix) || !path.ends_with(kFeedbackSuffix)) return false;
-  const auto id = path.substr(kServicesPrefix.size(), path.size() - kServicesPrefix.size() - kFeedbackSuffix.size());
-  return !id.empty() && id.find('/') == std::string_view::npos;
+std::vector<Route> FeedbackApi::routes() const {
+  return {Route{Http::Method::Post, "/cds-services/{id}/feedback", AccessPolicy::cds_client,
+                [this](const Http::Request& request, const PathParams& params) {
+                  return receive(request, params.get("id"));
+                },
+                true, {}}};
 }
 
-ApiAnswer FeedbackApi::handle(const Http::Request& request, std::string_view path) const {
-  const std::string service_id(
-      path.substr(kServicesPrefix.size(), path.size() - kServicesPrefix.size() - kFeedbackSuffix.size()));
+ApiAnswer FeedbackApi::receive(const Http::Request& request, const std::string& service_id) const {
   if (!hooks::find_service(service_id))
     return problem_answer({404, fhir::IssueType::not_found, "no CDS service \"" + service_id + "\"", ""});
-  if (request.method() != Http::Method::Post) {
-    ApiAnswer answer = problem_answer({405, fhir::IssueType::not_supported, "this resource only accepts POST", ""});
-    answer.headers.emplace_back("Allow", "POST");
-    return answer;
-  }
   if (!has_json_body(request))
     return problem_answer({415, fhir::IssueType::not_supported, "send the feedback as application/json", ""});
   auto items = hooks::read_feedback(request.body());

@@ -17,13 +17,14 @@ class FeedbackApi final : public ApiModule {
  public:
   explicit FeedbackApi(std::shared_ptr<hooks::FeedbackStore> store) : store_(std::move(store)) {}
 
-  // /cds-services/{id}/feedback
-  bool serves(std::string_view path) const override;
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
-  // Writes the store (a committed transaction before answering).
-  bool blocking() const override { return true; }
+  // POST /cds-services/{id}/feedback, from the CDS clients that call the
+  // services (their JWT). Writes the store (a committed transaction before
+  // answering): on a worker.
+  std::vector<Route> routes() const override;
 
  private:
+  ApiAnswer receive(const Pistache::Http::Request& request, const std::string& service_id) const;
+
   std::shared_ptr<hooks::FeedbackStore> store_;
 };
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string_view>
 
+#include "api_helpers.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/hooks/audit_record.hpp"
 #include "crdex/hooks/timestamps.hpp"
@@ -17,49 +18,28 @@ namespace Http = Pistache::Http;
 
 namespace {
 
-constexpr std::string_view kServicesPath = "/cds-services";
-
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct Answer {
   int status = 200;
   std::string body;
   bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
-  std::optional<Http::Method> allow;
   bool close = false;
   HeaderList headers;
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, std::nullopt, false, {}};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}};
 }
 
-Answer from_engine(hooks::ServiceResponse response) {
+ApiAnswer from_engine(hooks::ServiceResponse response) {
   const bool ok = response.status == 200;
-  return {response.status, std::move(response.body), !ok, std::nullopt, false, {}};
-}
-
-// application/json or application/fhir+json, with any parameters (charset).
-bool is_json_media_type(const Http::Request& request) {
-  auto header = request.headers().tryGet<Http::Header::ContentType>();
-  if (!header) return false;
-  std::string media = header->mime().toString();
-  if (auto semicolon = media.find(';'); semicolon != std::string::npos) media.resize(semicolon);
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return media == "application/json" || media == "application/fhir+json";
-}
-
-Answer method_not_allowed(Http::Method allowed) {
-  Answer answer = problem(405, fhir::IssueType::not_supported,
-                          std::string("this resource only accepts ") + Http::methodString(allowed));
-  answer.allow = allowed;
-  return answer;
+  return {response.status, std::move(response.body), !ok, {}};
 }
 
 // Calls the service and queues the call for the audit log; the writing
 // happens on the log's own thread.
-Answer call_and_record(const FrontState& state, std::string_view service_id, const std::string& body) {
+ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, const std::string& body) {
   const int64_t received_ms = hooks::now_epoch_ms();
   const auto started = std::chrono::steady_clock::now();
   auto response = state.engine->call_service(service_id, body);
@@ -70,7 +50,7 @@ Answer call_and_record(const FrontState& state, std::string_view service_id, con
   return from_engine(std::move(response));
 }
 
-Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, std::nullopt, false, std::move(a.headers)}; }
+Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers)}; }
 
 Answer busy(std::string message) {
   Answer answer = problem(503, fhir::IssueType::transient, std::move(message));
@@ -138,59 +118,29 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   std::string_view path = request.resource();
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
 
-  if (path == kServicesPath) {
-    if (request.method() != Http::Method::Get) return method_not_allowed(Http::Method::Get);
-    return {200, state.engine->discovery(), false, std::nullopt, false, {}};
-  }
-  // /cds-services/{id}/feedback and other deeper paths go to the modules below.
-  if (path.starts_with(kServicesPath) && path.size() > kServicesPath.size() + 1 &&
-      path[kServicesPath.size()] == '/' && path.find('/', kServicesPath.size() + 1) == std::string_view::npos) {
-    const auto service_id = path.substr(kServicesPath.size() + 1);
-    if (request.method() != Http::Method::Post) return method_not_allowed(Http::Method::Post);
-    bool auth_pending = false;  // the client's key set must be fetched: on a worker
+  auto match = state.routes.match(request.method(), path);
+  if (!match.route) return from_module(std::move(match.refusal));
+  const Route& found = *match.route;
+  if (request.body().size() > state.max_body_bytes)
+    return problem(413, fhir::IssueType::too_costly,
+                   "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
+  // The CDS Hooks JWT is the front end's to check; the other policies'
+  // credentials are checked by their handlers.
+  bool auth_pending = false;  // the client's key set must be fetched: on a worker
+  if (found.policy == AccessPolicy::cds_client)
     if (auto refused = check_client(request, state, !state.query_workers, auth_pending)) return *refused;
-    if (!is_json_media_type(request))
-      return problem(415, fhir::IssueType::not_supported,
-                     "send the hook request as application/json (or application/fhir+json)");
-    if (request.body().size() > state.max_body_bytes)
-      return problem(413, fhir::IssueType::too_costly,
-                     "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
-    // Only a request with a token can make crdex query the EHR's FHIR server.
-    if (auth_pending || (state.query_workers && request.body().find("\"fhirAuthorization\"") != std::string::npos)) {
-      deferred = [shared, service = std::string(service_id), auth_pending](const Http::Request& copy) {
-        bool again = false;
-        if (auth_pending)
-          if (auto refused = check_client(copy, *shared, true, again)) return *refused;
-        return call_and_record(*shared, service, copy.body());
-      };
-      return {};
-    }
-    return call_and_record(state, service_id, request.body());
+  const bool on_worker =
+      state.query_workers && (auth_pending || found.blocking || (found.blocking_when && found.blocking_when(request)));
+  if (on_worker) {
+    deferred = [shared, route = &found, params = std::move(match.params), auth_pending](const Http::Request& copy) {
+      bool again = false;
+      if (auth_pending)
+        if (auto refused = check_client(copy, *shared, true, again)) return *refused;
+      return from_module(route->handler(copy, params));
+    };
+    return {};
   }
-  // Deeper paths under /cds-services (feedback) come from the same CDS
-  // clients as service calls, with the same JWT (CDS Hooks §Trusting CDS Clients).
-  const bool from_cds_client = path.starts_with(kServicesPath) && path.size() > kServicesPath.size() &&
-                               path[kServicesPath.size()] == '/';
-  for (const auto& module : state.modules) {
-    if (!module->serves(path)) continue;
-    if (request.body().size() > state.max_body_bytes)
-      return problem(413, fhir::IssueType::too_costly,
-                     "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
-    bool auth_pending = false;
-    if (from_cds_client)
-      if (auto refused = check_client(request, state, !state.query_workers, auth_pending)) return *refused;
-    if ((module->blocking() || auth_pending) && state.query_workers) {
-      deferred = [shared, module, path = std::string(path), auth_pending](const Http::Request& copy) {
-        bool again = false;
-        if (auth_pending)
-          if (auto refused = check_client(copy, *shared, true, again)) return *refused;
-        return from_module(module->handle(copy, path));
-      };
-      return {};
-    }
-    return from_module(module->handle(request, path));
-  }
-  return problem(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+  return from_module(found.handler(request, match.params));
 }
 
 void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method method, const std::string& resource,
@@ -200,7 +150,6 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
   try {
     response.headers().add<Http::Header::ContentType>(
         std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
-    if (answer.allow) response.headers().add<Http::Header::Allow>(*answer.allow);
     for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
     if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
     spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status,
@@ -218,6 +167,32 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
 }
 
 }  // namespace
+
+bool FrontState::build_routes() {
+  auto services = std::vector<Route>{
+      Route{Http::Method::Get, "/cds-services", AccessPolicy::public_access,
+            [this](const Http::Request&, const PathParams&) { return ApiAnswer{200, engine->discovery(), false, {}}; },
+            false, {}},
+      Route{Http::Method::Post, "/cds-services/{id}", AccessPolicy::cds_client,
+            [this](const Http::Request& request, const PathParams& params) {
+              if (!has_json_body(request))
+                return problem_answer(415, fhir::IssueType::not_supported,
+                                      "send the hook request as application/json (or application/fhir+json)");
+              return call_and_record(*this, params.get("id"), request.body());
+            },
+            false,
+            // Only a request with a token can make crdex query the EHR's FHIR server.
+            [](const Http::Request& request) {
+              return request.body().find("\"fhirAuthorization\"") != std::string::npos;
+            }},
+  };
+  for (auto& route : services)
+    if (!routes.add(std::move(route))) return false;
+  for (const auto& module : modules)
+    for (auto& route : module->routes())
+      if (!routes.add(std::move(route))) return false;
+  return true;
+}
 
 int FrontState::started() {
   std::lock_guard lock(mutex_);
@@ -252,7 +227,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     } else if (in_flight > state_->max_in_flight) {
       answer = busy("the service is at its limit of calls in flight; retry shortly");
     } else if (preflight) {
-      answer = {204, "", false, std::nullopt, false, {}};
+      answer = {204, "", false, false, {}};
     } else {
       answer = route(request, state_, deferred);
     }

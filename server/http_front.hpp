@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api_module.hpp"
+#include "route_table.hpp"
 #include "crdex/hooks/audit_log.hpp"
 #include "called_url.hpp"
 #include "client_auth.hpp"
@@ -26,8 +27,11 @@ namespace crdex::server {
 // Shared by every copy of the handler (Pistache clones it per worker thread).
 struct FrontState {
   std::shared_ptr<hooks::Engine> engine;
-  // Endpoints beside /cds-services (rules API, ...), asked in order.
+  // Endpoints beside /cds-services (rules API, ...); their routes go into
+  // `routes` with the services' own.
   std::vector<std::shared_ptr<const ApiModule>> modules;
+  // Every endpoint: filled once by build_routes(), read-only while serving.
+  RouteTable routes;
   size_t max_body_bytes = 1 << 20;
   // Hook calls that may query the EHR's FHIR server run here, off the event
   // threads; nullptr runs every call inline.
@@ -45,6 +49,10 @@ struct FrontState {
   // with --insecure-no-client-auth. `called_url` gives the expected `aud`.
   std::shared_ptr<const ClientAuthenticator> client_auth;
   CalledUrlPolicy called_url;
+
+  // Puts the CDS services' routes (discovery, calls) and every module's into
+  // `routes`. False when a route declares no policy or repeats another.
+  bool build_routes();
 
   // Counts a call in; returns how many are in flight, this one included.
   int started();

@@ -21,16 +21,12 @@ JwksApi::JwksApi(std::string path, const std::vector<smart::SigningKey>& keys) :
   document_ = smart::public_jwks_json(published);
 }
 
-ApiAnswer JwksApi::handle(const Http::Request& request, std::string_view) const {
-  if (request.method() != Http::Method::Get) {
-    ApiAnswer answer{405,
-                     fhir::operation_outcome_json(
-                         fhir::Error{405, fhir::IssueType::not_supported, "this resource only accepts GET", ""}),
-                     true,
-                     {}};
-    answer.headers.emplace_back("Allow", "GET");
-    return answer;
-  }
+std::vector<Route> JwksApi::routes() const {
+  return {Route{Http::Method::Get, path_, AccessPolicy::public_access,
+                [this](const Http::Request&, const PathParams&) { return serve(); }, false, {}}};
+}
+
+ApiAnswer JwksApi::serve() const {
   ApiAnswer answer{200, document_, false, {}};
   // Verifiers may cache it for a while (SMART: no longer than this allows);
   // public keys may be fetched from any origin.

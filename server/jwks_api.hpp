@@ -22,10 +22,12 @@ class JwksApi final : public ApiModule {
  public:
   JwksApi(std::string path, const std::vector<smart::SigningKey>& keys);
 
-  bool serves(std::string_view path) const override { return path == path_; }
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
+  // GET {--jwks-path}: public, like any published key set.
+  std::vector<Route> routes() const override;
 
  private:
+  ApiAnswer serve() const;
+
   std::string path_;
   std::string document_;  // built once: the keys do not change while serving
 };

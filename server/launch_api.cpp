@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crdex/fhir/json_writer.hpp"
+#include "crdex/fhir/token_file.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 
 namespace crdex::server {
@@ -25,12 +26,6 @@ std::string sha256(std::string_view text) {
   unsigned int size = 0;
   EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
   return std::string(reinterpret_cast<const char*>(digest), size);
-}
-
-ApiAnswer method_not_allowed() {
-  ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts POST");
-  answer.headers.emplace_back("Allow", "POST");
-  return answer;
 }
 
 std::string iso_utc(std::chrono::system_clock::time_point at) {
@@ -72,24 +67,32 @@ bool LaunchApi::authorized(const Http::Request& request) const {
   return CRYPTO_memcmp(hash.data(), token_hash_.data(), hash.size()) == 0;
 }
 
-ApiAnswer LaunchApi::handle(const Http::Request& request, std::string_view path) const {
-  const std::string_view rest = path.substr(kPrefix.size());
-  if (rest != "" && rest != ":resolve") return problem_answer(404, fhir::IssueType::not_found, "no such resource");
-  if (request.method() != Http::Method::Post) return method_not_allowed();
-  if (!authorized(request)) {
-    ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
-                               "the launch API needs the authorization server's token: Authorization: Bearer <token>");
-    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-smart-launch\"");
-    return answer;
-  }
+std::vector<Route> LaunchApi::routes() const {
+  auto route = [this](std::string pattern, ApiAnswer (LaunchApi::*serve)(const Http::Request&) const) {
+    return Route{Http::Method::Post, std::move(pattern), AccessPolicy::smart_launch,
+                 [this, serve](const Http::Request& request, const PathParams&) {
+                   if (!authorized(request)) {
+                     ApiAnswer answer = problem_answer(
+                         401, fhir::IssueType::security,
+                         "the launch API needs the authorization server's token: Authorization: Bearer <token>");
+                     answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-smart-launch\"");
+                     return answer;
+                   }
+                   return (this->*serve)(request);
+                 },
+                 true, {}};
+  };
+  return {route("/smart/launches", &LaunchApi::create), route("/smart/launches:resolve", &LaunchApi::resolve)};
+}
 
-  if (rest.empty()) {
-    auto context = smart::read_launch_context_json(request.body());
-    if (!context) return problem_answer(context.error());
-    auto issued = store_->create(*context, lifetime_);
-    return issued ? issued_answer(*issued) : problem_answer(issued.error());
-  }
+ApiAnswer LaunchApi::create(const Http::Request& request) const {
+  auto context = smart::read_launch_context_json(request.body());
+  if (!context) return problem_answer(context.error());
+  auto issued = store_->create(*context, lifetime_);
+  return issued ? issued_answer(*issued) : problem_answer(issued.error());
+}
 
+ApiAnswer LaunchApi::resolve(const Http::Request& request) const {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   std::string_view launch, client_id;
@@ -127,15 +130,9 @@ fhir::Result<std::string> StoreSmartLinkLauncher::launch_url(const hooks::SmartL
 
 bool configure_smart_launch(const ServerOptions& options, FrontState& state) {
   if (options.smart_launch_token_file.empty()) return true;
-  std::ifstream in(options.smart_launch_token_file);
-  std::string token;
-  if (!in || !std::getline(in, token)) {
-    spdlog::critical("--smart-launch-token {}: cannot read the token file", options.smart_launch_token_file.string());
-    return false;
-  }
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.size() < 16) {
-    spdlog::critical("--smart-launch-token: a token needs at least 16 characters");
+  auto token = fhir::read_token_file(options.smart_launch_token_file, "--smart-launch-token");
+  if (!token) {
+    spdlog::critical("{}", token.error().message);
     return false;
   }
   auto opened = smart::LaunchStore::open(options.data_dir / "launches.sqlite");
@@ -145,7 +142,7 @@ bool configure_smart_launch(const ServerOptions& options, FrontState& state) {
   }
   std::shared_ptr<smart::LaunchStore> store = std::move(opened).value();
   const std::chrono::seconds lifetime(options.launch_lifetime_seconds);
-  state.modules.push_back(std::make_shared<LaunchApi>(store, token, lifetime));
+  state.modules.push_back(std::make_shared<LaunchApi>(store, *token, lifetime));
   state.engine->set_smart_link_launcher(std::make_shared<StoreSmartLinkLauncher>(store, lifetime));
   spdlog::info("SMART launch API on {}", LaunchApi::kPrefix);
   return true;

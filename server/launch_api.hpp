@@ -26,15 +26,15 @@ namespace crdex::server {
 
 class LaunchApi final : public ApiModule {
  public:
-  static constexpr std::string_view kPrefix = "/smart/launches";
-
   LaunchApi(std::shared_ptr<smart::LaunchStore> store, std::string_view token, std::chrono::seconds lifetime);
 
-  bool serves(std::string_view path) const override { return path.starts_with(kPrefix); }
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
-  bool blocking() const override { return true; }  // writes the launch store
+  // POST /smart/launches and /smart/launches:resolve, with the
+  // authorization server's token; they write the launch store (on a worker).
+  std::vector<Route> routes() const override;
 
  private:
+  ApiAnswer create(const Pistache::Http::Request& request) const;
+  ApiAnswer resolve(const Pistache::Http::Request& request) const;
   bool authorized(const Pistache::Http::Request& request) const;
 
   std::shared_ptr<smart::LaunchStore> store_;

@@ -14,6 +14,7 @@
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/config/rule_store.hpp"
 #include "crdex/config/stored_catalog.hpp"
+#include "crdex/fhir/token_file.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "admin_api.hpp"
 #include "crdex/hooks/audit_log.hpp"
@@ -64,18 +65,12 @@ bool configure_publisher_tokens(const ServerOptions& options, crdex::config::Rul
       return false;
     }
     const std::string payer = entry.substr(0, equals);
-    std::ifstream in(entry.substr(equals + 1));
-    std::string token;
-    if (!in || !std::getline(in, token)) {
-      spdlog::critical("--publisher-token {}: cannot read the token file", entry);
+    auto token = crdex::fhir::read_token_file(entry.substr(equals + 1), "--publisher-token " + payer + "=");
+    if (!token) {
+      spdlog::critical("{}", token.error().message);
       return false;
     }
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-    if (token.size() < 16) {
-      spdlog::critical("--publisher-token {}: a token needs at least 16 characters", entry);
-      return false;
-    }
-    if (auto stored = store.set_publisher_token(payer, token); !stored) {
+    if (auto stored = store.set_publisher_token(payer, *token); !stored) {
       spdlog::critical("--publisher-token {}: {}", entry, stored.error().message);
       return false;
     }
@@ -148,7 +143,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     std::string problem;
     admin_token = crdex::server::AdminToken::from_file(options.admin_token_file, problem);
     if (!admin_token) {
-      spdlog::critical("--admin-token-file {}", problem);
+      spdlog::critical("{}", problem);
       return 2;
     }
   }
@@ -180,7 +175,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
                 "{}", message);
   });
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
-      std::make_shared<crdex::server::RulePublisher>(store, state->engine), audit));
+      std::make_shared<crdex::hooks::RulePublisher>(store, state->engine), audit));
   state->audit = audit;
   state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
   state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
@@ -192,17 +187,25 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   }
   state->modules.push_back(*cdex);
   // CDex attachments and Bulk Data exports (issue 8), state in --data.
-  auto attachments = crdex::server::AttachmentStore::open(options.data_dir / "attachments.sqlite");
-  auto export_jobs = crdex::server::BulkJobStore::open(options.data_dir / "exports.sqlite");
+  auto attachments = crdex::cdex::AttachmentStore::open(options.data_dir / "attachments.sqlite");
+  auto export_jobs = crdex::cdex::BulkJobStore::open(options.data_dir / "exports.sqlite");
   if (!attachments || !export_jobs) {
     spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
     return 2;
   }
   state->modules.push_back(std::make_shared<crdex::server::AttachmentsApi>(
       std::move(attachments).value(), crdex::server::AttachmentsApiOptions{options.fill.allow_plain_http}));
-  auto bulk_runner = std::make_shared<crdex::server::BulkExportRunner>(
-      std::move(export_jobs).value(), options.data_dir / "exports",
-      crdex::server::BulkExportOptions{options.bulk_poll_min, options.bulk_poll_max, options.fill.allow_plain_http});
+  crdex::cdex::BulkExportOptions bulk_options;
+  bulk_options.min_poll = options.bulk_poll_min;
+  bulk_options.max_poll = options.bulk_poll_max;
+  bulk_options.allow_plain_http = options.fill.allow_plain_http;
+  bulk_options.report = [](crdex::cdex::BulkReportLevel level, const std::string& message) {
+    using L = crdex::cdex::BulkReportLevel;
+    spdlog::log(level == L::error ? spdlog::level::err : level == L::warning ? spdlog::level::warn : spdlog::level::info,
+                "{}", message);
+  };
+  auto bulk_runner = std::make_shared<crdex::cdex::BulkExportRunner>(std::move(export_jobs).value(),
+                                                                    options.data_dir / "exports", bulk_options);
   if (auto resumed = bulk_runner->start(); !resumed) {
     spdlog::critical("cannot resume export jobs: {}", resumed.error().message);
     return 2;
@@ -217,6 +220,10 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
   if (!configure_client_auth(options, *state)) return 2;
+  if (!state->build_routes()) {
+    spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
+    return 2;
+  }
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
   // Pistache counts the request line and headers against maxRequestSize too;

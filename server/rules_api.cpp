@@ -18,47 +18,18 @@ namespace {
 // One OperationOutcome issue per problem, each with its JSON pointer (as the
 // issue's expression and in the extension crdex-json-pointer) and message.
 ApiAnswer problems_answer(int status, const std::vector<config::RuleProblem>& problems) {
-  fhir::JsonBuffer buffer;
-  fhir::JsonWriter w(buffer);
-  w.StartObject();
-  fhir::write_key(w, "resourceType");
-  fhir::write_string(w, "OperationOutcome");
-  fhir::write_key(w, "issue");
-  w.StartArray();
-  for (const auto& p : problems) {
-    w.StartObject();
-    fhir::write_key(w, "extension");
-    w.StartArray();
-    w.StartObject();
-    fhir::write_key(w, "url");
-    fhir::write_string(w, "https://crdex.example.org/fhir/StructureDefinition/json-pointer");
-    fhir::write_key(w, "valueString");
-    fhir::write_string(w, p.pointer);
-    w.EndObject();
-    w.EndArray();
-    fhir::write_key(w, "severity");
-    fhir::write_string(w, "error");
-    fhir::write_key(w, "code");
-    fhir::write_string(w, "invalid");
-    fhir::write_key(w, "diagnostics");
-    fhir::write_string(w, p.message);
-    fhir::write_key(w, "expression");
-    w.StartArray();
-    fhir::write_string(w, p.path);
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return {status, {buffer.GetString(), buffer.GetSize()}, true, {}};
+  std::vector<fhir::OutcomeIssue> issues;
+  issues.reserve(problems.size());
+  for (const auto& p : problems) issues.push_back({"error", "invalid", p.message, p.path, p.pointer});
+  return {status, fhir::operation_outcome_json(issues), true, {}};
 }
 
 // An OperationOutcome that reports success (severity information).
 ApiAnswer information(int status, const std::string& message) {
-  return {status, information_outcome(message), true, {}};
+  return {status, fhir::information_outcome_json(message), true, {}};
 }
 
-ApiAnswer failure_answer(const PublishFailure& failure) {
+ApiAnswer failure_answer(const hooks::PublishFailure& failure) {
   if (!failure.problems.empty()) return problems_answer(422, failure.problems);
   return problem_answer(failure.error);
 }
@@ -150,124 +121,162 @@ bool valid_payer_id(std::string_view id) {
   return true;
 }
 
-ApiAnswer method_not_allowed(std::string_view allowed) {
-  ApiAnswer answer = problem_answer(405, fhir::IssueType::not_supported, "this resource only accepts " + std::string(allowed));
-  answer.headers.emplace_back("Allow", std::string(allowed));
-  return answer;
+// Who is calling for `payer`: the author recorded with a change, or the
+// refusal. Authentication first: nothing about a payer's rules, not even
+// whether they exist, is shown without that payer's token.
+struct PublisherCall {
+  std::string payer;
+  std::string author;
+  std::optional<ApiAnswer> refusal;
+};
+
+PublisherCall authorize_publisher(hooks::RulePublisher& publisher, const Http::Request& request,
+                                  const PathParams& params) {
+  PublisherCall call;
+  call.payer = params.get("payer");
+  if (!valid_payer_id(call.payer)) {
+    call.refusal = problem_answer(404, fhir::IssueType::not_found, "no such payer: " + call.payer);
+    return call;
+  }
+  const std::string token = bearer_token_of(request);
+  if (token.empty()) {
+    ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
+                                      "this API needs the payer's publisher token: Authorization: Bearer <token>");
+    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\"");
+    call.refusal = std::move(answer);
+    return call;
+  }
+  auto owner = publisher.store().payer_of_token(token);
+  if (!owner) {
+    call.refusal = problem_answer(owner.error());
+    return call;
+  }
+  if (!*owner) {
+    ApiAnswer answer = problem_answer(401, fhir::IssueType::security, "the bearer token is not a publisher token");
+    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\", error=\"invalid_token\"");
+    call.refusal = std::move(answer);
+    return call;
+  }
+  if (**owner != call.payer) {
+    call.refusal =
+        problem_answer(403, fhir::IssueType::security, "this token may only publish the rules of its own payer");
+    return call;
+  }
+  const std::string named = raw_header(request, "X-Crdex-Author");
+  call.author = named.empty() ? "publisher of " + call.payer : named + " (publisher of " + call.payer + ")";
+  return call;
 }
 
 }  // namespace
 
-ApiAnswer RulesApi::handle(const Http::Request& request, std::string_view path) const {
-  // /payers/{payer}/rules[...]
-  std::string_view rest = path.substr(kPrefix.size());
-  const auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return problem_answer(404, fhir::IssueType::not_found, "no such resource");
-  const std::string payer(rest.substr(0, slash));
-  rest.remove_prefix(slash);
-  if (!valid_payer_id(payer)) return problem_answer(404, fhir::IssueType::not_found, "no such payer: " + payer);
+std::vector<Route> RulesApi::routes() const {
+  using M = Http::Method;
+  // Every route: the payer's publisher token, then the route's own work.
+  auto route = [this](M method, std::string pattern,
+                      ApiAnswer (RulesApi::*serve)(const Http::Request&, const Caller&, const PathParams&) const) {
+    return Route{method, std::move(pattern), AccessPolicy::payer_publisher,
+                 [this, serve](const Http::Request& request, const PathParams& params) {
+                   auto call = authorize_publisher(*publisher_, request, params);
+                   if (call.refusal) return std::move(*call.refusal);
+                   return (this->*serve)(request, Caller{call.payer, call.author}, params);
+                 },
+                 true, {}};
+  };
+  return {
+      route(M::Get, "/payers/{payer}/rules", &RulesApi::current),
+      route(M::Put, "/payers/{payer}/rules", &RulesApi::publish),
+      route(M::Get, "/payers/{payer}/rules/versions", &RulesApi::versions),
+      route(M::Get, "/payers/{payer}/rules/versions/{version}", &RulesApi::version),
+      route(M::Post, "/payers/{payer}/rules/rollback", &RulesApi::rollback),
+      route(M::Post, "/payers/{payer}/rules:validate", &RulesApi::validate),
+      route(M::Post, "/payers/{payer}/rules:dry-run", &RulesApi::dry_run),
+  };
+}
 
-  // Authentication first: nothing about a payer's rules, not even whether
-  // they exist, is shown without that payer's token.
-  const std::string token = bearer_token_of(request);
-  if (token.empty()) {
-    ApiAnswer answer = problem_answer(401, fhir::IssueType::security,
-                               "this API needs the payer's publisher token: Authorization: Bearer <token>");
-    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\"");
-    return answer;
-  }
-  auto owner = publisher_->store().payer_of_token(token);
-  if (!owner) return problem_answer(owner.error());
-  if (!*owner) {
-    ApiAnswer answer = problem_answer(401, fhir::IssueType::security, "the bearer token is not a publisher token");
-    answer.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"crdex-rules\", error=\"invalid_token\"");
-    return answer;
-  }
-  if (**owner != payer)
-    return problem_answer(403, fhir::IssueType::security, "this token may only publish the rules of its own payer");
+ApiAnswer RulesApi::current(const Http::Request&, const Caller& caller, const PathParams&) const {
+  const std::string& payer = caller.payer;
+  auto current = publisher_->store().current(payer);
+  return current ? version_answer(200, *current, true) : problem_answer(current.error());
+}
 
-  const auto method = request.method();
-  const std::string author = [&] {
-    std::string named = raw_header(request, "X-Crdex-Author");
-    return named.empty() ? "publisher of " + payer : named + " (publisher of " + payer + ")";
-  }();
+ApiAnswer RulesApi::publish(const Http::Request& request, const Caller& caller, const PathParams&) const {
+  const std::string& payer = caller.payer;
+  const std::string& author = caller.author;
+  auto published = publisher_->publish(payer, request.body(), author, raw_header(request, "X-Crdex-Comment"));
+  if (!published.ok()) return failure_answer(published.failure);
+  ApiAnswer answer = version_answer(201, *published.value, false);
+  answer.headers.emplace_back("Location",
+                              "/payers/" + payer + "/rules/versions/" + std::to_string(published.value->version));
+  return answer;
+}
 
-  if (rest == "/rules") {
-    if (method == Http::Method::Get) {
-      auto current = publisher_->store().current(payer);
-      return current ? version_answer(200, *current, true) : problem_answer(current.error());
-    }
-    if (method != Http::Method::Put) return method_not_allowed("GET, PUT");
-    auto published = publisher_->publish(payer, request.body(), author, raw_header(request, "X-Crdex-Comment"));
-    if (!published.ok()) return failure_answer(published.failure);
-    ApiAnswer answer = version_answer(201, *published.value, false);
-    answer.headers.emplace_back("Location", "/payers/" + payer + "/rules/versions/" +
-                                                std::to_string(published.value->version));
-    return answer;
+ApiAnswer RulesApi::versions(const Http::Request&, const Caller& caller, const PathParams&) const {
+  const std::string& payer = caller.payer;
+  auto versions = publisher_->store().versions(payer);
+  return versions ? versions_answer(payer, *versions) : problem_answer(versions.error());
+}
+
+ApiAnswer RulesApi::version(const Http::Request&, const Caller& caller, const PathParams& params) const {
+  const std::string& payer = caller.payer;
+  const std::string text = params.get("version");
+  int number = 0;
+  const auto parsed = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size() || number < 1)
+    return problem_answer(404, fhir::IssueType::not_found, "versions are numbered 1, 2, ...");
+  auto version = publisher_->store().version(payer, number);
+  return version ? version_answer(200, *version, true) : problem_answer(version.error());
+}
+
+ApiAnswer RulesApi::rollback(const Http::Request& request, const Caller& caller, const PathParams&) const {
+  const std::string& payer = caller.payer;
+  const std::string& author = caller.author;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  int64_t version = 0;
+  if (parser.parse(request.body()).get(root) != simdjson::SUCCESS || root["version"].get_int64().get(version) ||
+      version < 1 || version > INT32_MAX)
+    return problem_answer(400, fhir::IssueType::invalid, "send {\"version\": N} naming the version to make current");
+  auto rolled = publisher_->rollback(payer, static_cast<int>(version), author);
+  if (!rolled.ok()) return failure_answer(rolled.failure);
+  return version_answer(200, *rolled.value, false);
+}
+
+ApiAnswer RulesApi::validate(const Http::Request& request, const Caller& caller, const PathParams&) const {
+  const std::string& payer = caller.payer;
+  auto checked = publisher_->check(payer, request.body());
+  if (!checked.ok()) return failure_answer(checked.failure);
+  return information(200, "the rule set is valid (" + std::to_string(checked.value->rules.size()) + " rules)");
+}
+
+ApiAnswer RulesApi::dry_run(const Http::Request& request, const Caller& caller, const PathParams&) const {
+  const std::string& payer = caller.payer;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root, rule_set, requests;
+  int64_t last_recorded = 0;
+  const bool parsed = parser.parse(request.body()).get(root) == simdjson::SUCCESS;
+  if (parsed && !root["ruleSet"].get(rule_set) && rule_set.is_object() &&
+      !root["lastRecorded"].get_int64().get(last_recorded)) {
+    // Against the payer's last N recorded calls (the audit log).
+    if (!recorded_) return problem_answer(404, fhir::IssueType::not_supported, "this server keeps no audit log");
+    if (last_recorded < 1 || last_recorded > hooks::kMaxRecordedDryRun)
+      return problem_answer(fhir::Error{400, fhir::IssueType::invalid,
+                                        "lastRecorded must be 1 to " + std::to_string(hooks::kMaxRecordedDryRun),
+                                        "lastRecorded"});
+    auto answer = hooks::recorded_dry_run(*publisher_, recorded_->store(), payer, simdjson::minify(rule_set),
+                                   static_cast<int>(last_recorded));
+    if (!answer.ok()) return failure_answer(answer.failure);
+    return {200, std::move(*answer.value), false, {}};
   }
-  if (rest == "/rules/versions") {
-    if (method != Http::Method::Get) return method_not_allowed("GET");
-    auto versions = publisher_->store().versions(payer);
-    return versions ? versions_answer(payer, *versions) : problem_answer(versions.error());
-  }
-  if (rest.starts_with("/rules/versions/")) {
-    if (method != Http::Method::Get) return method_not_allowed("GET");
-    const auto text = rest.substr(std::string_view("/rules/versions/").size());
-    int number = 0;
-    const auto parsed = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size() || number < 1)
-      return problem_answer(404, fhir::IssueType::not_found, "versions are numbered 1, 2, ...");
-    auto version = publisher_->store().version(payer, number);
-    return version ? version_answer(200, *version, true) : problem_answer(version.error());
-  }
-  if (rest == "/rules/rollback") {
-    if (method != Http::Method::Post) return method_not_allowed("POST");
-    simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    int64_t version = 0;
-    if (parser.parse(request.body()).get(root) != simdjson::SUCCESS || root["version"].get_int64().get(version) ||
-        version < 1 || version > INT32_MAX)
-      return problem_answer(400, fhir::IssueType::invalid, "send {\"version\": N} naming the version to make current");
-    auto rolled = publisher_->rollback(payer, static_cast<int>(version), author);
-    if (!rolled.ok()) return failure_answer(rolled.failure);
-    return version_answer(200, *rolled.value, false);
-  }
-  if (rest == "/rules:validate") {
-    if (method != Http::Method::Post) return method_not_allowed("POST");
-    auto checked = publisher_->check(payer, request.body());
-    if (!checked.ok()) return failure_answer(checked.failure);
-    return information(200, "the rule set is valid (" + std::to_string(checked.value->rules.size()) + " rules)");
-  }
-  if (rest == "/rules:dry-run") {
-    if (method != Http::Method::Post) return method_not_allowed("POST");
-    simdjson::dom::parser parser;
-    simdjson::dom::element root, rule_set, requests;
-    int64_t last_recorded = 0;
-    const bool parsed = parser.parse(request.body()).get(root) == simdjson::SUCCESS;
-    if (parsed && !root["ruleSet"].get(rule_set) &&
-        rule_set.is_object() && !root["lastRecorded"].get_int64().get(last_recorded)) {
-      // Against the payer's last N recorded calls (the audit log).
-      if (!recorded_) return problem_answer(404, fhir::IssueType::not_supported, "this server keeps no audit log");
-      if (last_recorded < 1 || last_recorded > kMaxRecordedDryRun)
-        return problem_answer(fhir::Error{400, fhir::IssueType::invalid,
-                                   "lastRecorded must be 1 to " + std::to_string(kMaxRecordedDryRun), "lastRecorded"});
-      auto answer = recorded_dry_run(*publisher_, recorded_->store(), payer, simdjson::minify(rule_set),
-                                     static_cast<int>(last_recorded));
-      if (!answer.ok()) return failure_answer(answer.failure);
-      return {200, std::move(*answer.value), false, {}};
-    }
-    if (!parsed || root["ruleSet"].get(rule_set) || root["requests"].get(requests) || !rule_set.is_object() ||
-        !requests.is_array())
-      return problem_answer(400, fhir::IssueType::invalid,
-                     "send {\"ruleSet\": {...}, \"requests\": [{\"service\": id, \"request\": {...}}]} or "
-                     "{\"ruleSet\": {...}, \"lastRecorded\": N}");
-    auto samples = hooks::read_sample_requests(simdjson::minify(requests));
-    if (!samples) return problem_answer(samples.error());
-    auto changes = publisher_->dry_run(payer, simdjson::minify(rule_set), *samples);
-    if (!changes.ok()) return failure_answer(changes.failure);
-    return changes_answer(*changes.value, samples->size());
-  }
-  return problem_answer(404, fhir::IssueType::not_found, "no such resource: " + std::string(path));
+  if (!parsed || root["ruleSet"].get(rule_set) || root["requests"].get(requests) || !rule_set.is_object() ||
+      !requests.is_array())
+    return problem_answer(400, fhir::IssueType::invalid,
+                          "send {\"ruleSet\": {...}, \"requests\": [{\"service\": id, \"request\": {...}}]} or "
+                          "{\"ruleSet\": {...}, \"lastRecorded\": N}");
+  auto samples = hooks::read_sample_requests(simdjson::minify(requests));
+  if (!samples) return problem_answer(samples.error());
+  auto changes = publisher_->dry_run(payer, simdjson::minify(rule_set), *samples);
+  if (!changes.ok()) return failure_answer(changes.failure);
+  return changes_answer(*changes.value, samples->size());
 }
 
 }  // namespace crdex::server

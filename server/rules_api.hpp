@@ -19,19 +19,29 @@ namespace crdex::server {
 
 class RulesApi final : public ApiModule {
  public:
-  static constexpr std::string_view kPrefix = "/payers/";
-
   // `recorded`: the audit log, for dry runs against the last N recorded calls (may be null).
-  explicit RulesApi(std::shared_ptr<RulePublisher> publisher, std::shared_ptr<hooks::AuditLog> recorded = nullptr)
+  explicit RulesApi(std::shared_ptr<hooks::RulePublisher> publisher, std::shared_ptr<hooks::AuditLog> recorded = nullptr)
       : publisher_(std::move(publisher)), recorded_(std::move(recorded)) {}
 
-  bool serves(std::string_view path) const override { return path.starts_with(kPrefix); }
-  ApiAnswer handle(const Pistache::Http::Request& request, std::string_view path) const override;
-  // Publishing writes the store and compiles the rules: not on an event thread.
-  bool blocking() const override { return true; }
+  // Every route needs the payer's publisher token. Publishing writes the
+  // store and compiles the rules: every route runs on a worker.
+  std::vector<Route> routes() const override;
 
  private:
-  std::shared_ptr<RulePublisher> publisher_;
+  struct Caller {
+    std::string payer;   // {payer} of the path, whose token was presented
+    std::string author;  // recorded with a change
+  };
+  using Request = Pistache::Http::Request;
+  ApiAnswer current(const Request& request, const Caller& caller, const PathParams& params) const;
+  ApiAnswer publish(const Request& request, const Caller& caller, const PathParams& params) const;
+  ApiAnswer versions(const Request& request, const Caller& caller, const PathParams& params) const;
+  ApiAnswer version(const Request& request, const Caller& caller, const PathParams& params) const;
+  ApiAnswer rollback(const Request& request, const Caller& caller, const PathParams& params) const;
+  ApiAnswer validate(const Request& request, const Caller& caller, const PathParams& params) const;
+  ApiAnswer dry_run(const Request& request, const Caller& caller, const PathParams& params) const;
+
+  std::shared_ptr<hooks::RulePublisher> publisher_;
   std::shared_ptr<hooks::AuditLog> recorded_;
 };
 
