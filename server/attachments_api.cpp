@@ -5,7 +5,7 @@
 #include <charconv>
 
 #include "api_helpers.hpp"
-#include "crdex/fhir/attachment_request.hpp"
+#include "crdex/cdex/attachments.hpp"
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
 
@@ -78,13 +78,6 @@ ApiAnswer not_found(std::string_view path) {
   return problem_answer(404, fhir::IssueType::not_found, "no such attachment resource: " + std::string(path));
 }
 
-// Reads an identifier object {"system","value"} member of a JSON request.
-fhir::IdentifierValue identifier_member(const fhir::JsonNode& body, std::string_view key) {
-  const auto node = body.at(key);
-  node.expect_object();
-  return {std::string(node.string_or_empty("system")), std::string(node.at("value").as_non_empty_string())};
-}
-
 }  // namespace
 
 std::vector<Route> AttachmentsApi::routes() const {
@@ -114,23 +107,14 @@ std::vector<Route> AttachmentsApi::routes() const {
 ApiAnswer AttachmentsApi::receive(const Http::Request& request) const {
   if (!has_json_body(request))
     return problem_answer(415, fhir::IssueType::not_supported, "send the Parameters as application/fhir+json");
-  auto parsed = fhir::parse_submit_attachment(request.body());
-  if (!parsed) return problem_answer(parsed.error());
-  auto stored = store_->add(*parsed, request.body());
-  if (!stored) {
-    spdlog::error("$submit-attachment: {}", stored.error().message);
-    return problem_answer(500, fhir::IssueType::exception, "the attachment could not be stored");
+  std::string store_problem;
+  auto received = cdex::receive_attachment(*store_, request.body(), &store_problem);
+  if (!received) {
+    if (!store_problem.empty()) spdlog::error("$submit-attachment: {}", store_problem);
+    return problem_answer(received.error());
   }
-  const auto& s = *stored;
-  std::string message;
-  if (s.claim_id)
-    message = "attachment " + std::to_string(s.id) + " received and attached to " + s.attach_to + " " + s.claim_id->value;
-  else
-    message = "attachment " + std::to_string(s.id) + " received and held for a future " +
-              (s.attach_to == "claim" ? std::string("claim") : std::string("prior authorization")) + " with tracking id " +
-              s.tracking_id.value;
-  ApiAnswer answer{200, fhir::information_outcome_json(message), true, {}};
-  answer.headers.emplace_back("Location", "/attachments/" + std::to_string(s.id));
+  ApiAnswer answer{200, fhir::information_outcome_json(received->message), true, {}};
+  answer.headers.emplace_back("Location", "/attachments/" + std::to_string(received->stored.id));
   return answer;
 }
 
@@ -187,70 +171,17 @@ ApiAnswer AttachmentsApi::read(const std::string& id_text, Part part, const std:
 
 ApiAnswer AttachmentsApi::register_claim(const Http::Request& request) const {
   if (!has_json_body(request)) return problem_answer(415, fhir::IssueType::not_supported, "send JSON");
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(request.body()).get(root) != simdjson::SUCCESS)
-    return problem_answer(400, fhir::IssueType::structure, "the body is not JSON");
-  cdex::ClaimRegistration claim;
-  try {
-    const fhir::JsonNode body(root, "");
-    body.expect_object();
-    claim.tracking_id = identifier_member(body, "trackingId");
-    claim.claim_id = identifier_member(body, "claimId");
-    claim.attach_to = std::string(body.at("attachTo").as_non_empty_string());
-    if (claim.attach_to != "claim" && claim.attach_to != "preauthorization")
-      body.at("attachTo").fail("must be claim or preauthorization");
-  } catch (const fhir::JsonShapeError& e) {
-    return problem_answer(400, fhir::IssueType::invalid, e.what(), e.path);
-  }
-  auto attached = store_->register_claim(claim);
-  if (!attached) return problem_answer(500, fhir::IssueType::exception, "the claim could not be registered");
+  auto attached = cdex::register_claim(*store_, request.body());
+  if (!attached) return problem_answer(attached.error());
   return {200, R"({"attached":)" + std::to_string(*attached) + "}", false, {}};
 }
 
 ApiAnswer AttachmentsApi::send(const Http::Request& request) const {
   if (!has_json_body(request)) return problem_answer(415, fhir::IssueType::not_supported, "send JSON");
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(request.body()).get(root) != simdjson::SUCCESS)
-    return problem_answer(400, fhir::IssueType::structure, "the body is not JSON");
-  std::string payer_url;
-  std::string parameters;
-  std::string token;
-  try {
-    const fhir::JsonNode body(root, "");
-    body.expect_object();
-    token = std::string(body.string_or_empty("accessToken"));
-    if (const auto task = body.find("attachmentRequest")) {
-      // Solicited: answer the payer's Task at its PayerUrl, echoing its tracking id.
-      auto parsed = fhir::parse_attachment_request(simdjson::minify(task->element()));
-      if (!parsed) return problem_answer(parsed.error());
-      std::vector<std::string> contents;
-      for (const auto& c : body.at("contents").items()) {
-        c.expect_object();
-        c.at("resourceType").as_non_empty_string();
-        contents.push_back(simdjson::minify(c.element()));
-      }
-      if (contents.empty()) body.at("contents").fail("needs at least one resource");
-      payer_url = parsed->payer_url;
-      parameters = fhir::submit_attachment_parameters_json(fhir::answer_attachment_request(*parsed, contents));
-    } else {
-      payer_url = std::string(body.at("payerUrl").as_non_empty_string());
-      const auto given = body.at("parameters");
-      given.expect_object();
-      parameters = simdjson::minify(given.element());
-    }
-  } catch (const fhir::JsonShapeError& e) {
-    return problem_answer(400, fhir::IssueType::invalid, e.what(), e.path);
-  }
-  // Never send what the payer would have to reject.
-  if (auto checked = fhir::parse_submit_attachment(parameters); !checked) return problem_answer(checked.error());
-  auto receipt = fhir::send_submit_attachment(payer_url, parameters, token, options_.allow_plain_http);
-  if (!receipt) {
-    auto error = receipt.error();
-    if (error.http_status == 412) error.http_status = 400;  // a payer URL crdex may not call is bad input here
-    return problem_answer(error);
-  }
+  auto sent = cdex::send_attachment(request.body(), options_.allow_plain_http);
+  if (!sent) return problem_answer(sent.error());
+  const auto& payer_url = sent->payer_url;
+  const auto& parameters = sent->parameters;
 
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);
@@ -258,17 +189,17 @@ ApiAnswer AttachmentsApi::send(const Http::Request& request) const {
   fhir::write_key(w, "payerUrl");
   fhir::write_string(w, payer_url);
   fhir::write_key(w, "payerStatus");
-  w.Int(static_cast<int>(receipt->http_status));
+  w.Int(static_cast<int>(sent->payer_status));
   simdjson::dom::parser answer_parser;
   simdjson::dom::element answer;
-  if (answer_parser.parse(receipt->body).get(answer) == simdjson::SUCCESS && answer.is_object()) {
+  if (answer_parser.parse(sent->payer_answer).get(answer) == simdjson::SUCCESS && answer.is_object()) {
     fhir::write_key(w, "payerAnswer");
     fhir::write_raw(w, answer);
   }
   fhir::write_key(w, "parameters");
   w.RawValue(parameters.data(), parameters.size(), rapidjson::kObjectType);
   w.EndObject();
-  const bool accepted = receipt->http_status >= 200 && receipt->http_status < 300;
+  const bool accepted = sent->payer_status >= 200 && sent->payer_status < 300;
   return {accepted ? 200 : 502, {buffer.GetString(), buffer.GetSize()}, false, {}};
 }
 
