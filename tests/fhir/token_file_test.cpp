@@ -13,7 +13,7 @@ using crdex::fhir::read_token_file;
 BOOST_AUTO_TEST_SUITE(fhir_token_file)
 
 BOOST_AUTO_TEST_CASE(the_first_line_without_trailing_white_space_is_the_token) {
-  test::TempDir dir;
+  crdex::test::TempDir dir;
   std::ofstream(dir.path() / "token") << "0123456789abcdef-xyz \t\r\nsecond line\n";
   const auto token = read_token_file(dir.path() / "token", "--some-token-file");
   BOOST_REQUIRE(token.ok());
@@ -21,7 +21,7 @@ BOOST_AUTO_TEST_CASE(the_first_line_without_trailing_white_space_is_the_token) {
 }
 
 BOOST_AUTO_TEST_CASE(short_empty_and_missing_files_are_refused_naming_the_option) {
-  test::TempDir dir;
+  crdex::test::TempDir dir;
   std::ofstream(dir.path() / "short") << "0123456789abcde\n";  // 15 characters
   std::ofstream(dir.path() / "empty") << "";
   for (const auto* name : {"short", "empty", "missing"}) {
