@@ -25,8 +25,10 @@ void set_up_transfer(CURL* e, const char* url, curl_slist* headers, long timeout
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(e, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, std::max(1L, timeout_ms));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::max(1L, std::min(timeout_ms, connect_timeout_ms)));
+  // 0: no overall limit (libcurl's meaning); the connection still has one.
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, std::max(0L, timeout_ms));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   timeout_ms > 0 ? std::max(1L, std::min(timeout_ms, connect_timeout_ms)) : connect_timeout_ms);
 }
 
 curl_slist* append_bearer(curl_slist* headers, std::string_view token) {

@@ -12,7 +12,8 @@ namespace crdex::fhir::detail {
 void init_curl_once();
 
 // URL and headers; http(s) only; no redirects; TLS 1.2+ with peer and host
-// verified; no signals; the time-outs (connect at most `timeout_ms`).
+// verified; no signals; the time-outs (`timeout_ms` 0: none overall; the
+// connect time-out is at most `timeout_ms`).
 void set_up_transfer(CURL* easy, const char* url, curl_slist* headers, long timeout_ms, long connect_timeout_ms);
 
 // `headers` with "Authorization: Bearer <token>" appended (unchanged when the token is empty).

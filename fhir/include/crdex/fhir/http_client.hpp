@@ -26,7 +26,7 @@ struct HttpCall {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   std::string access_token;  // sent as Authorization: Bearer, never logged
-  std::chrono::milliseconds timeout{30'000};
+  std::chrono::milliseconds timeout{30'000};           // 0: no overall limit
   std::chrono::milliseconds connect_timeout{10'000};  // at most `timeout`
   size_t max_body_bytes = 16u << 20;  // for bodies kept in memory
   // When set, the body goes here chunk by chunk (and is not kept); returning
