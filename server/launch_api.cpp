@@ -144,7 +144,7 @@ bool configure_smart_launch(const ServerOptions& options, FrontState& state) {
   const std::chrono::seconds lifetime(options.launch_lifetime_seconds);
   state.modules.push_back(std::make_shared<LaunchApi>(store, *token, lifetime));
   state.engine->set_smart_link_launcher(std::make_shared<StoreSmartLinkLauncher>(store, lifetime));
-  spdlog::info("SMART launch API on {}", LaunchApi::kPrefix);
+  spdlog::info("SMART launch API on /smart/launches");
   return true;
 }
 

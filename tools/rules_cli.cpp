@@ -91,7 +91,6 @@ int diff(const std::string& file_a, const std::string& file_b, const std::string
   return changes.empty() ? kOk : kFindings;
 }
 
-
 int publish(const std::string& file, const std::string& server, const std::string& payer,
             const std::string& token_file, const std::string& comment) {
   std::string document;
