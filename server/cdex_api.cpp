@@ -184,7 +184,8 @@ std::vector<Route> CdexApi::routes() const {
       admin_route(M::Post, review_path + "/{id}/reject",
                   [this](R request, P params) { return review(request, params.get("id"), false); }),
       admin_route(M::Post, requests, [this](R request, P) { return start_request(request); }),
-      admin_route(M::Get, requests + "/{id}", [this](R request, P params) { return show_request(request, params.get("id")); }),
+      admin_route(M::Get, requests + "/{id}",
+                  [this](R request, P params) { return show_request(request, params.get("id")); }),
   };
 }
 

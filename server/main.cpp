@@ -201,7 +201,9 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   bulk_options.allow_plain_http = options.fill.allow_plain_http;
   bulk_options.report = [](crdex::cdex::BulkReportLevel level, const std::string& message) {
     using L = crdex::cdex::BulkReportLevel;
-    spdlog::log(level == L::error ? spdlog::level::err : level == L::warning ? spdlog::level::warn : spdlog::level::info,
+    spdlog::log(level == L::error     ? spdlog::level::err
+                : level == L::warning ? spdlog::level::warn
+                                      : spdlog::level::info,
                 "{}", message);
   };
   auto bulk_runner = std::make_shared<crdex::cdex::BulkExportRunner>(std::move(export_jobs).value(),

@@ -80,7 +80,8 @@ fhir::Result<bool> BulkExportRunner::cancel(const std::string& id) {
   // The server may keep working on a job nobody will fetch: tell it.
   if (!(*job)->status_url.empty())
     if (auto told = fhir::bulk_cancel(server, (*job)->status_url); !told)
-      report(BulkReportLevel::warning, "export " + id + ": the server was not told of the cancel: " + told.error().message);
+      report(BulkReportLevel::warning,
+             "export " + id + ": the server was not told of the cancel: " + told.error().message);
   std::error_code ignored;
   std::filesystem::remove_all(files_dir_ / id, ignored);
   {

@@ -156,8 +156,8 @@ void Consumer::poll(ConsumerRequestRow row) {
 
 fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_base, const fc::DataRequest& request) {
   const std::string task = fc::build_data_request_task(request);
-  const auto answer = post_task({source_base, options_.source_token, options_.request_timeout, options_.allow_plain_http},
-                                task);
+  const TaskPosting to{source_base, options_.source_token, options_.request_timeout, options_.allow_plain_http};
+  const auto answer = post_task(to, task);
   if (!answer.ok()) {
     std::string detail;
     simdjson::dom::parser parser;

@@ -28,7 +28,8 @@ std::optional<fhir::Error> apply_prefetch_failure_policy(std::span<const Prefetc
         auto document = std::make_unique<simdjson::dom::document>();
         simdjson::dom::parser parser;
         simdjson::dom::element value;
-        if (parser.parse_into_document(*document, outcome.data(), outcome.size()).get(value) != simdjson::SUCCESS) break;
+        if (parser.parse_into_document(*document, outcome.data(), outcome.size()).get(value) != simdjson::SUCCESS)
+          break;
         filled.values.insert_or_assign(std::string(t.key), value);
         filled.documents.push_back(std::move(document));
         break;

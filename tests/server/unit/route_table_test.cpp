@@ -78,8 +78,9 @@ struct ConfiguredFront {
     state->modules.push_back(std::make_shared<BulkExportsApi>(runner));
     auto launches = smart::LaunchStore::open(dir.path() / "launches.sqlite");
     BOOST_REQUIRE(launches.ok());
-    state->modules.push_back(std::make_shared<LaunchApi>(std::shared_ptr<smart::LaunchStore>(std::move(launches).value()),
-                                                         "0123456789abcdef0123", std::chrono::seconds(300)));
+    std::shared_ptr<smart::LaunchStore> launch_store = std::move(launches).value();
+    state->modules.push_back(
+        std::make_shared<LaunchApi>(launch_store, "0123456789abcdef0123", std::chrono::seconds(300)));
     state->modules.push_back(std::make_shared<JwksApi>("/.well-known/jwks.json", std::vector<smart::SigningKey>{}));
     BOOST_REQUIRE(state->build_routes());
   }
@@ -102,18 +103,22 @@ BOOST_AUTO_TEST_SUITE(server_route_table)
 
 BOOST_AUTO_TEST_CASE(a_route_without_an_access_policy_is_refused) {
   RouteTable table;
-  BOOST_TEST(!table.add(Route{Http::Method::Get, "/undeclared", AccessPolicy::undeclared, route_table_test_answer(200), false, {}}));
+  const auto ok = route_table_test_answer(200);
+  BOOST_TEST(!table.add(Route{Http::Method::Get, "/undeclared", AccessPolicy::undeclared, ok, false, {}}));
   BOOST_TEST(!table.add(Route{Http::Method::Get, "/no-handler", AccessPolicy::public_access, nullptr, false, {}}));
-  BOOST_TEST(table.add(Route{Http::Method::Get, "/declared", AccessPolicy::public_access, route_table_test_answer(200), false, {}}));
-  BOOST_TEST(!table.add(Route{Http::Method::Get, "/declared", AccessPolicy::admin, route_table_test_answer(200), false, {}}));
+  BOOST_TEST(table.add(Route{Http::Method::Get, "/declared", AccessPolicy::public_access, ok, false, {}}));
+  BOOST_TEST(!table.add(Route{Http::Method::Get, "/declared", AccessPolicy::admin, ok, false, {}}));
   BOOST_TEST(table.routes().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_404_and_wrong_methods_405_with_allow) {
   RouteTable table;
-  BOOST_REQUIRE(table.add({Http::Method::Get, "/things", AccessPolicy::public_access, route_table_test_answer(200), false, {}}));
-  BOOST_REQUIRE(table.add({Http::Method::Post, "/things", AccessPolicy::admin, route_table_test_answer(201), true, {}}));
-  BOOST_REQUIRE(table.add({Http::Method::Get, "/things/{id}", AccessPolicy::public_access, route_table_test_answer(200), false, {}}));
+  BOOST_REQUIRE(table.add({Http::Method::Get, "/things", AccessPolicy::public_access, route_table_test_answer(200),
+                          false, {}}));
+  BOOST_REQUIRE(table.add({Http::Method::Post, "/things", AccessPolicy::admin, route_table_test_answer(201),
+                          true, {}}));
+  BOOST_REQUIRE(table.add({Http::Method::Get, "/things/{id}", AccessPolicy::public_access, route_table_test_answer(200),
+                          false, {}}));
 
   const auto missing = table.match(Http::Method::Get, "/nothing");
   BOOST_TEST(!missing.route);
@@ -133,15 +138,18 @@ BOOST_AUTO_TEST_CASE(unknown_paths_are_404_and_wrong_methods_405_with_allow) {
 
   const auto found = table.match(Http::Method::Post, "/things");
   BOOST_REQUIRE(found.route);
-  BOOST_TEST(found.route->policy == AccessPolicy::admin);
+  BOOST_TEST((found.route->policy == AccessPolicy::admin));
   BOOST_TEST(found.route->blocking);
 }
 
 BOOST_AUTO_TEST_CASE(parameters_are_captured_and_literals_beat_parameters) {
   RouteTable table;
-  BOOST_REQUIRE(table.add({Http::Method::Get, "/items/{id}", AccessPolicy::public_access, route_table_test_answer(200), false, {}}));
-  BOOST_REQUIRE(table.add({Http::Method::Post, "/items/claims", AccessPolicy::public_access, route_table_test_answer(201), false, {}}));
-  BOOST_REQUIRE(table.add({Http::Method::Get, "/items/{id}/parts/{n}", AccessPolicy::public_access, route_table_test_answer(200), false, {}}));
+  BOOST_REQUIRE(table.add({Http::Method::Get, "/items/{id}", AccessPolicy::public_access, route_table_test_answer(200),
+                          false, {}}));
+  BOOST_REQUIRE(table.add({Http::Method::Post, "/items/claims", AccessPolicy::public_access, route_table_test_answer(201),
+                          false, {}}));
+  BOOST_REQUIRE(table.add({Http::Method::Get, "/items/{id}/parts/{n}", AccessPolicy::public_access, route_table_test_answer(200),
+                          false, {}}));
 
   const auto item = table.match(Http::Method::Get, "/items/42");
   BOOST_REQUIRE(item.route);
@@ -165,25 +173,25 @@ BOOST_FIXTURE_TEST_CASE(every_route_of_a_configured_server_declares_its_access_p
   BOOST_TEST(routes.size() >= 30u);
   std::set<std::string> seen;
   for (const auto& route : routes) {
-    BOOST_TEST(route.policy != AccessPolicy::undeclared, Http::methodString(route.method) << " " << route.pattern);
+    BOOST_TEST((route.policy != AccessPolicy::undeclared), Http::methodString(route.method) << " " << route.pattern);
     BOOST_TEST(access_policy_name(route.policy) != "undeclared");
     BOOST_TEST(static_cast<bool>(route.handler), route.pattern);
     BOOST_TEST(seen.insert(std::string(Http::methodString(route.method)) + " " + route.pattern).second, route.pattern);
   }
   using M = Http::Method;
-  BOOST_TEST(policy_of(M::Get, "/cds-services") == AccessPolicy::public_access);
-  BOOST_TEST(policy_of(M::Post, "/cds-services/{id}") == AccessPolicy::cds_client);
-  BOOST_TEST(policy_of(M::Post, "/cds-services/{id}/feedback") == AccessPolicy::cds_client);
-  BOOST_TEST(policy_of(M::Put, "/payers/{payer}/rules") == AccessPolicy::payer_publisher);
-  BOOST_TEST(policy_of(M::Post, "/payers/{payer}/rules:dry-run") == AccessPolicy::payer_publisher);
-  BOOST_TEST(policy_of(M::Get, "/admin/audit") == AccessPolicy::admin);
-  BOOST_TEST(policy_of(M::Post, "/cdex/review/{id}/approve") == AccessPolicy::admin);
-  BOOST_TEST(policy_of(M::Post, "/cdex/requests") == AccessPolicy::admin);
-  BOOST_TEST(policy_of(M::Post, "/fhir/Task") == AccessPolicy::data_consumer);
-  BOOST_TEST(policy_of(M::Post, "/smart/launches") == AccessPolicy::smart_launch);
-  BOOST_TEST(policy_of(M::Get, "/.well-known/jwks.json") == AccessPolicy::public_access);
-  BOOST_TEST(policy_of(M::Post, "/$submit-attachment") == AccessPolicy::public_access);
-  BOOST_TEST(policy_of(M::Delete, "/bulk-exports/{id}") == AccessPolicy::public_access);
+  BOOST_TEST((policy_of(M::Get, "/cds-services") == AccessPolicy::public_access));
+  BOOST_TEST((policy_of(M::Post, "/cds-services/{id}") == AccessPolicy::cds_client));
+  BOOST_TEST((policy_of(M::Post, "/cds-services/{id}/feedback") == AccessPolicy::cds_client));
+  BOOST_TEST((policy_of(M::Put, "/payers/{payer}/rules") == AccessPolicy::payer_publisher));
+  BOOST_TEST((policy_of(M::Post, "/payers/{payer}/rules:dry-run") == AccessPolicy::payer_publisher));
+  BOOST_TEST((policy_of(M::Get, "/admin/audit") == AccessPolicy::admin));
+  BOOST_TEST((policy_of(M::Post, "/cdex/review/{id}/approve") == AccessPolicy::admin));
+  BOOST_TEST((policy_of(M::Post, "/cdex/requests") == AccessPolicy::admin));
+  BOOST_TEST((policy_of(M::Post, "/fhir/Task") == AccessPolicy::data_consumer));
+  BOOST_TEST((policy_of(M::Post, "/smart/launches") == AccessPolicy::smart_launch));
+  BOOST_TEST((policy_of(M::Get, "/.well-known/jwks.json") == AccessPolicy::public_access));
+  BOOST_TEST((policy_of(M::Post, "/$submit-attachment") == AccessPolicy::public_access));
+  BOOST_TEST((policy_of(M::Delete, "/bulk-exports/{id}") == AccessPolicy::public_access));
 }
 
 BOOST_FIXTURE_TEST_CASE(the_configured_table_answers_404_and_405_once_for_every_module, ConfiguredFront) {
