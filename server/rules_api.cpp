@@ -109,7 +109,7 @@ ApiAnswer changes_answer(const std::vector<hooks::DecisionChange>& changes, size
   return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
 }
 
-std::string raw_header(const Http::Request& request, const std::string& name) {
+std::string request_header_text(const Http::Request& request, const std::string& name) {
   auto raw = request.headers().tryGetRaw(name);
   return raw ? raw->value() : std::string();
 }
@@ -162,7 +162,7 @@ PublisherCall authorize_publisher(hooks::RulePublisher& publisher, const Http::R
         problem_answer(403, fhir::IssueType::security, "this token may only publish the rules of its own payer");
     return call;
   }
-  const std::string named = raw_header(request, "X-Crdex-Author");
+  const std::string named = request_header_text(request, "X-Crdex-Author");
   call.author = named.empty() ? "publisher of " + call.payer : named + " (publisher of " + call.payer + ")";
   return call;
 }
@@ -202,7 +202,7 @@ ApiAnswer RulesApi::current(const Http::Request&, const Caller& caller, const Pa
 ApiAnswer RulesApi::publish(const Http::Request& request, const Caller& caller, const PathParams&) const {
   const std::string& payer = caller.payer;
   const std::string& author = caller.author;
-  auto published = publisher_->publish(payer, request.body(), author, raw_header(request, "X-Crdex-Comment"));
+  auto published = publisher_->publish(payer, request.body(), author, request_header_text(request, "X-Crdex-Comment"));
   if (!published.ok()) return failure_answer(published.failure);
   ApiAnswer answer = version_answer(201, *published.value, false);
   answer.headers.emplace_back("Location",

@@ -11,7 +11,7 @@ using fhir::SqliteTransaction;
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kAttachmentSchema = R"sql(
 CREATE TABLE IF NOT EXISTS submissions (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,
   received_at     TEXT NOT NULL,
@@ -93,7 +93,7 @@ StoredSubmission read_submission(const SqliteStatement& s) {
 }  // namespace
 
 fhir::Result<std::shared_ptr<AttachmentStore>> AttachmentStore::open(const std::filesystem::path& file) {
-  auto db = fhir::SqliteDatabase::open(file, kSchema, {.name = "attachment store"});
+  auto db = fhir::SqliteDatabase::open(file, kAttachmentSchema, {.name = "attachment store"});
   if (!db) return db.error();
   return std::shared_ptr<AttachmentStore>(new AttachmentStore(std::move(db).value()));
 }

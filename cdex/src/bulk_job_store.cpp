@@ -10,7 +10,7 @@ using fhir::SqliteTransaction;
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kBulkJobSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   id               TEXT PRIMARY KEY,
   created_at       TEXT NOT NULL,
@@ -86,7 +86,7 @@ BulkJob read_job(const SqliteStatement& s) {
 }  // namespace
 
 fhir::Result<std::shared_ptr<BulkJobStore>> BulkJobStore::open(const std::filesystem::path& file) {
-  auto db = fhir::SqliteDatabase::open(file, kSchema, {.name = "export job store"});
+  auto db = fhir::SqliteDatabase::open(file, kBulkJobSchema, {.name = "export job store"});
   if (!db) return db.error();
   return std::shared_ptr<BulkJobStore>(new BulkJobStore(std::move(db).value()));
 }

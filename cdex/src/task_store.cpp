@@ -7,7 +7,7 @@ using fhir::SqliteStep;
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kTaskSchema = R"sql(
 CREATE TABLE IF NOT EXISTS source_tasks (
   seq      INTEGER PRIMARY KEY AUTOINCREMENT,
   id       TEXT NOT NULL UNIQUE,
@@ -46,7 +46,7 @@ ConsumerRequestRow read_request(const SqliteStatement& s) {
 fhir::Result<std::shared_ptr<TaskStore>> TaskStore::open(const std::filesystem::path& file) {
   // No SQLite mutex on the connection: the store's own mutex serializes it.
   auto db = fhir::SqliteDatabase::open(
-      file, kSchema, {.name = "CDex task store", .foreign_keys = false, .serialized = false});
+      file, kTaskSchema, {.name = "CDex task store", .foreign_keys = false, .serialized = false});
   if (!db) return db.error();
   return std::shared_ptr<TaskStore>(new TaskStore(std::move(db).value()));
 }
