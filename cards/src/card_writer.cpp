@@ -1,6 +1,7 @@
 // Cards as CDS Hooks 2.0 JSON, with the CRD extensions; empty optional fields
 // are left out (CDS Hooks forbids null, "", [] and {}).
 #include "crdex/cards/card.hpp"
+#include "crdex/config/card_types.hpp"
 
 namespace crdex::cards {
 
@@ -8,21 +9,6 @@ namespace {
 
 using fhir::write_key;
 using fhir::write_string;
-
-const char* topic_display(std::string_view code) {
-  if (code == "coverage-info") return "Coverage Information";
-  if (code == "guideline") return "Guideline";
-  if (code == "claim") return "Claim Guidance";
-  if (code == "network") return "Network Information";
-  if (code == "cost") return "Cost Information";
-  if (code == "appropriate-use") return "Appropriate use";
-  if (code == "clinical-reminder") return "Clinical Reminder";
-  if (code == "insurance") return "Insurance Updates";
-  if (code == "limits") return "Limits";
-  if (code == "therapy-alternatives-opt") return "Optional Therapy Alternatives";
-  if (code == "therapy-alternatives-req") return "Required Therapy Alternatives";
-  return nullptr;
-}
 
 void write_source(fhir::JsonWriter& w, const Card& card) {
   write_key(w, "source");
@@ -32,12 +18,12 @@ void write_source(fhir::JsonWriter& w, const Card& card) {
   write_key(w, "topic");
   w.StartObject();
   write_key(w, "system");
-  write_string(w, kCardTypeSystem);
+  write_string(w, config::kCardTypeSystem);
   write_key(w, "code");
   write_string(w, card.topic);
-  if (const char* display = topic_display(card.topic)) {
+  if (const auto* type = config::find_card_type(card.topic)) {
     write_key(w, "display");
-    write_string(w, display);
+    write_string(w, type->display);
   }
   w.EndObject();
   w.EndObject();

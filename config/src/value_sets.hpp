@@ -6,6 +6,8 @@
 #include <array>
 #include <string_view>
 
+#include "crdex/config/card_types.hpp"
+
 namespace crdex::config::detail {
 
 template <size_t N>
@@ -26,12 +28,12 @@ inline constexpr std::array<std::string_view, 6> kReasonCodes{"gold-card",      
                                                               "auth-out-network",   "technical"};
 inline constexpr std::array<std::string_view, 3> kDetailCategories{"cat-limitation", "cat-decisional", "cat-other"};
 inline constexpr std::array<std::string_view, 3> kIndicators{"info", "warning", "critical"};
-// http://terminology.hl7.org/CodeSystem/cdshooks-card-type (CRD Response Types)
-inline constexpr std::array<std::string_view, 15> kCardTopics{
-    "coverage-info", "unsolicited-determ", "claim",           "insurance",         "limits",
-    "network",       "appropriate-use",    "cost",            "therapy-alternatives-opt",
-    "therapy-alternatives-req", "clinical-reminder", "duplicate-therapy", "contraindication",
-    "guideline",     "off-guideline"};
+// The card-type codes (CRD Response Types), from the one table of card types.
+inline constexpr std::array<std::string_view, kCardTypes.size()> kCardTopics = [] {
+  std::array<std::string_view, kCardTypes.size()> codes{};
+  for (size_t i = 0; i < codes.size(); ++i) codes[i] = kCardTypes[i].code;
+  return codes;
+}();
 // Resource types CRD gives coverage information on (the extension's contexts).
 inline constexpr std::array<std::string_view, 8> kOrderTypes{
     "ServiceRequest",     "DeviceRequest",        "MedicationRequest", "NutritionOrder",

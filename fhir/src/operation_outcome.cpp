@@ -24,7 +24,7 @@ const char* issue_type_code(IssueType type) {
   return "exception";
 }
 
-std::string operation_outcome_json(const Error& error) {
+std::string operation_outcome_json(std::span<const OutcomeIssue> issues) {
   JsonBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -32,23 +32,47 @@ std::string operation_outcome_json(const Error& error) {
   write_string(w, "OperationOutcome");
   write_key(w, "issue");
   w.StartArray();
-  w.StartObject();
-  write_key(w, "severity");
-  // 5xx means crdex itself failed; everything else is a problem with the input.
-  write_string(w, error.http_status >= 500 ? "fatal" : "error");
-  write_key(w, "code");
-  write_string(w, issue_type_code(error.type));
-  write_optional_string(w, "diagnostics", error.message);
-  if (!error.expression.empty()) {
-    write_key(w, "expression");
-    w.StartArray();
-    write_string(w, error.expression);
-    w.EndArray();
+  for (const auto& issue : issues) {
+    w.StartObject();
+    if (!issue.json_pointer.empty()) {
+      write_key(w, "extension");
+      w.StartArray();
+      w.StartObject();
+      write_key(w, "url");
+      write_string(w, kJsonPointerExtension);
+      write_key(w, "valueString");
+      write_string(w, issue.json_pointer);
+      w.EndObject();
+      w.EndArray();
+    }
+    write_key(w, "severity");
+    write_string(w, issue.severity);
+    write_key(w, "code");
+    write_string(w, issue.code);
+    write_optional_string(w, "diagnostics", issue.diagnostics);
+    if (!issue.expression.empty()) {
+      write_key(w, "expression");
+      w.StartArray();
+      write_string(w, issue.expression);
+      w.EndArray();
+    }
+    w.EndObject();
   }
-  w.EndObject();
   w.EndArray();
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string operation_outcome_json(const Error& error) {
+  // 5xx means crdex itself failed; everything else is a problem with the input.
+  const OutcomeIssue issue{error.http_status >= 500 ? "fatal" : "error", issue_type_code(error.type), error.message,
+                           error.expression, {}};
+  return operation_outcome_json(std::span<const OutcomeIssue>(&issue, 1));
+}
+
+std::string information_outcome_json(std::string_view message) {
+  const OutcomeIssue issue{"information", "informational", message, {}, {}};
+  return operation_outcome_json(std::span<const OutcomeIssue>(&issue, 1));
 }
 
 }  // namespace crdex::fhir

@@ -223,12 +223,7 @@ fhir::Result<SelectedCoverage> select_coverage(const HookRequest& request, const
       key = fhir::JsonNode(*fetched, "prefetch.coverage");
       if (key->is_object()) collect_coverages(key->element(), coverages);
     }
-    // CDS Hooks: data the service needs and cannot get from the FHIR server -> 412.
-    if (auto problem = request.filled->problem("coverage"); !problem.empty())
-      return error(412, fhir::IssueType::not_found,
-                   "the member's Coverage is not in prefetch.coverage and crdex could not fetch it: " +
-                       std::string(problem));
-  }
+  }  // a Coverage crdex could not fetch: the template's failure policy (fail -> 412) answered already
   if (!key && coverages.empty())
     return error(412, fhir::IssueType::not_found,
                  "prefetch.coverage is missing: this service needs the member's Coverage (see the prefetch "

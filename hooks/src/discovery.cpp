@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "crdex/config/card_types.hpp"
 #include "crdex/fhir/json_writer.hpp"
 #include "crdex/hooks/crd_configuration.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
@@ -14,41 +15,11 @@ using fhir::JsonWriter;
 using fhir::write_key;
 using fhir::write_string;
 
-struct OptionText {
-  std::string_view code;
-  std::string_view name;
-  std::string_view description;
-};
-
-// Names and descriptions for the card-type options (codes from CRD Response Types).
-constexpr OptionText kOptionTexts[] = {
-    {"coverage-info", "Coverage Information",
-     "Whether the order is covered, needs prior authorization, or needs documentation (system action and "
-     "prior-authorization cards)"},
-    {"guideline", "Guidelines", "Payer guidelines and policies that apply to the order"},
-    {"claim", "Claim Guidance", "What to do so that the claim for the order is paid"},
-    {"insurance", "Insurance Updates", "Changes to the patient's coverage records"},
-    {"limits", "Limits", "Quantity or frequency limits of the patient's coverage"},
-    {"network", "Network Information", "In-network providers and locations for the order"},
-    {"appropriate-use", "Appropriate use", "Whether appropriate-use documentation is needed"},
-    {"cost", "Cost Information", "What the order is expected to cost the patient"},
-    {"therapy-alternatives-opt", "Optional Therapy Alternatives", "Alternatives with better coverage or lower cost"},
-    {"therapy-alternatives-req", "Required Therapy Alternatives",
-     "Alternatives the payer requires to be tried first"},
-    {"clinical-reminder", "Clinical Reminders", "Care the payer's records show is due"},
-    {"duplicate-therapy", "Duplicate Therapy", "Orders that repeat care already given or scheduled"},
-    {"contraindication", "Contraindication", "Contraindications the payer's records show"},
-    {"off-guideline", "Off Guideline", "Orders that depart from a best-practice guideline"},
-    {"unsolicited-determ", "Unsolicited Determination", "Authorization decisions made without a request"},
-};
-
 void write_boolean_option(JsonWriter& w, std::string_view code) {
   std::string_view name = code, description = "Cards of this type";
-  for (const auto& text : kOptionTexts) {
-    if (text.code == code) {
-      name = text.name;
-      description = text.description;
-    }
+  if (const auto* type = config::find_card_type(code)) {
+    name = type->display;
+    description = type->description;
   }
   w.StartObject();
   write_key(w, "code");

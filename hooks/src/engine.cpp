@@ -10,6 +10,7 @@
 #include "crdex/hooks/hook_request.hpp"
 #include "crdex/hooks/service_descriptor.hpp"
 #include "discovery.hpp"
+#include "prefetch/failure_policy.hpp"
 #include "prefetch/filled_request.hpp"
 
 namespace crdex::hooks {
@@ -83,8 +84,10 @@ ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view 
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
   const auto lacking = prefetch_keys_to_fill(*request, service->prefetch);
-  const FilledPrefetch filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_, &cache_,
-                                                     service->role == HookRole::secondary);
+  FilledPrefetch filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_.for_one_call(), &cache_,
+                                               service->role == HookRole::secondary);
+  // Fill only: a key whose template says fail is reported in `problems`, not refused.
+  (void)detail::apply_prefetch_failure_policy(service->prefetch, filled);
   return {200, detail::filled_request_json(root, filled)};
 }
 
@@ -104,24 +107,30 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   if (!request) return failure(request.error());
   const auto log = log_sink_.load();
   note_tolerated_gaps(*request, log.get());
+  // One deadline for all of this call's I/O: prefetch fill, then the
+  // Questionnaire lookup with whatever the fill left.
+  const PrefetchFillOptions call_fill = fill_.for_one_call();
   // Keys the EHR did not send (or sent as an OperationOutcome) are fetched
   // from its FHIR server first, so everything below sees a complete prefetch.
   FilledPrefetch filled;
   if (const auto lacking = prefetch_keys_to_fill(*request, service->prefetch); !lacking.empty()) {
     // Secondary hooks warm the cache a later order-sign for the patient reads.
-    filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_, &cache_,
+    filled = hooks::fill_prefetch(*request, service->prefetch, lacking, call_fill, &cache_,
                                   service->role == HookRole::secondary);
     request->filled = &filled;
   }
+  // What each unfetched key means is its template's failure policy.
+  const auto refused = detail::apply_prefetch_failure_policy(service->prefetch, filled);
   auto orders = service->orders_in_scope(*request);
   if (!orders) return failure(orders.error());
 
   // One snapshot for the whole call, even if rules are replaced meanwhile.
+  if (refused) return failure(*refused);
   const auto rules = rules_.load();
   auto coverage = select_coverage(*request, *rules, fhir::today_utc_date());
   if (!coverage) return failure(coverage.error());
 
-  const detail::ResponseSettings settings{trace_allowed_, service->role, &fill_, log.get(), smart_links_.get()};
+  const detail::ResponseSettings settings{trace_allowed_, service->role, &call_fill, log.get(), smart_links_.get()};
   auto answer = detail::coverage_response_json(*request, *orders, *coverage, *rules, settings);
   return {200, std::move(answer.body), coverage->payer->payer_id, std::move(answer.cards)};
 }

@@ -29,7 +29,7 @@ std::vector<std::string> questionnaires_on_client(const HookRequest& request, st
   queries.reserve(searches.size());
   for (const auto& search : searches) queries.push_back("Questionnaire?" + search);
   fhir::DirectQueryOptions query_options;
-  query_options.deadline = std::chrono::steady_clock::now() + options.budget;
+  query_options.deadline = options.io_deadline();  // what the prefetch fill left of the call's budget
   query_options.max_pages = 1;
   query_options.allow_plain_http = options.allow_plain_http;
   query_options.fetcher = options.fetcher.get();  // the plugin host's transport, when it gave one

@@ -10,10 +10,10 @@
 #include <string_view>
 
 #include "abi_guard.hpp"
-#include "crdex/hooks/cdex/fulfilment.hpp"
+#include "crdex/cdex/fulfilment.hpp"
 #include "cdex_requests.hpp"
 #include "crdex/crdex.h"
-#include "crdex/fhir/fhir_write.hpp"
+#include "crdex/cdex/task_posting.hpp"
 #include "crdex/fhir/instant.hpp"
 #include "plugin_engine.hpp"
 #include "result.hpp"
@@ -61,10 +61,8 @@ PostAnswer post_task(const crdex_engine& engine, const CreateTaskRequest& reques
     out = {reply.answered, reply.http_status, reply.body, reply.problem};
     return out;
   }
-  fhir::DirectQueryOptions options;
-  options.deadline = std::chrono::steady_clock::now() + kCdexTimeout;
-  options.allow_plain_http = engine.direct_query.allow_plain_http;
-  auto answer = fhir::post_resource({request.post_to, request.access_token}, "Task", task, options);
+  auto answer = cdex::post_task(
+      {request.post_to, request.access_token, kCdexTimeout, engine.direct_query.allow_plain_http}, task);
   out.answered = answer.ok() || answer.outcome == fhir::QueryAnswer::Outcome::http_error;
   out.http_status = answer.http_status;
   out.body = std::move(answer.body);
@@ -128,7 +126,7 @@ crdex_result* fulfil_task(const crdex_engine& engine, std::string_view task_json
     return error_result(CRDEX_E_BAD_REQUEST, *refused);
   }
 
-  hooks::cdex::DataSourceOptions options;
+  cdex::DataSourceOptions options;
   options.ehr_base = request->fhir_server;
   options.ehr_token = request->access_token;
   options.code_queries = request->code_queries;
@@ -137,7 +135,7 @@ crdex_result* fulfil_task(const crdex_engine& engine, std::string_view task_json
   options.allow_plain_http = engine.direct_query.allow_plain_http;
   const auto& wanted = task->request;
   if (wanted.kind == fc::RequestKind::questionnaire ||
-      (wanted.kind == fc::RequestKind::code && hooks::cdex::detail::mapped_query(options, wanted.code).empty()))
+      (wanted.kind == fc::RequestKind::code && cdex::mapped_query(options, wanted.code).empty()))
     return error_result(CRDEX_E_UNSUPPORTED,
                         {501, fhir::IssueType::not_supported,
                          wanted.kind == fc::RequestKind::questionnaire
@@ -145,7 +143,7 @@ crdex_result* fulfil_task(const crdex_engine& engine, std::string_view task_json
                              : "no search is configured for the requested code: pass \"code_queries\"",
                          "task.input"});
 
-  const auto done = hooks::cdex::detail::fulfil_request(options, wanted);
+  const auto done = cdex::fulfil_request(options, wanted);
   fc::TaskProgress progress;
   if (done.ok) {
     progress.status = fc::TaskStatus::completed;

@@ -1,5 +1,5 @@
 #pragma once
-// One blocking HTTP exchange with libcurl for the SMART clients: GET a JSON
+// One blocking HTTP exchange for the SMART clients (fhir's one HTTP client): GET a JSON
 // document or POST a form, no redirects, bounded by a time-out.
 
 #include <string>

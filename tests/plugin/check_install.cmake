@@ -1,6 +1,7 @@
 # cmake -P check: `cmake --install` into a scratch prefix gives a host what
 # docs/plugin.md promises: crdex.h, libcrdex.so.1, crdex.pc and the CMake
-# package; a consumer project builds and runs against it both ways.
+# package; a consumer project builds and runs against it both ways, and a C++
+# consumer links the engine libraries (crdex::hooks ...) from the package.
 #   -D BUILD_DIR=... -D WORK_DIR=... -D CONSUMER_DIR=... -D GENERATOR=...
 set(prefix ${WORK_DIR}/prefix)
 file(REMOVE_RECURSE ${WORK_DIR})
@@ -47,3 +48,12 @@ foreach(way CMAKE_PACKAGE PKG_CONFIG)
   endif()
   message(STATUS "${way}: ${out}")
 endforeach()
+
+# The engine libraries through the CMake package: crdex::hooks with
+# crdex::cdex and crdex::smart, their dependencies found by the package.
+execute_process(COMMAND ${WORK_DIR}/consumer-CMAKE_PACKAGE/engine_consumer
+  RESULT_VARIABLE failed OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(failed OR NOT out MATCHES "engine: order-sign, cdex: linked, smart: Y3JkZXg")
+  message(FATAL_ERROR "the engine consumer (crdex::hooks) does not run:\n${out}")
+endif()
+message(STATUS "ENGINE: ${out}")

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "../direct_query/search_pages.hpp"
-#include "../http_call.hpp"
+#include "crdex/fhir/http_client.hpp"
 #include "crdex/fhir/direct_query.hpp"
 
 namespace crdex::fhir {
@@ -56,8 +56,8 @@ BulkStep failed(int status, IssueType type, std::string message) {
   return step;
 }
 
-detail::HttpCall call_for(const BulkServer& server, std::string method, std::string url) {
-  detail::HttpCall call;
+HttpCall call_for(const BulkServer& server, std::string method, std::string url) {
+  HttpCall call;
   call.method = std::move(method);
   call.url = std::move(url);
   call.access_token = server.access_token;
@@ -67,12 +67,12 @@ detail::HttpCall call_for(const BulkServer& server, std::string method, std::str
 }
 
 // 429 and 503-with-Retry-After mean "not now"; the caller waits and asks again.
-std::optional<BulkStep> throttled(const detail::HttpAnswer& answer) {
+std::optional<BulkStep> throttled(const HttpAnswer& answer) {
   const bool unavailable = answer.status == 503 && !answer.header("retry-after").empty();
   if (answer.status != 429 && !unavailable) return std::nullopt;
   BulkStep step;
   step.kind = BulkStep::Kind::retry_later;
-  step.retry_after = detail::retry_after_seconds(answer.header("retry-after"), std::chrono::seconds(1));
+  step.retry_after = retry_after_seconds(answer.header("retry-after"), std::chrono::seconds(1));
   return step;
 }
 
@@ -103,7 +103,7 @@ BulkStep bulk_kick_off(const BulkServer& server, const BulkExportRequest& reques
     return failed(refused->http_status, refused->type, refused->message);
   auto call = call_for(server, "GET", bulk_kick_off_url(server, request));
   call.headers.push_back("Prefer: respond-async");
-  const auto answer = detail::perform_http_call(call);
+  const auto answer = perform_http_call(call);
   if (!answer.transferred) return failed(502, IssueType::transient, "kick-off got no answer: " + answer.problem);
   if (auto step = throttled(answer)) return *step;
   if (answer.status != 202)
@@ -120,7 +120,7 @@ BulkStep bulk_kick_off(const BulkServer& server, const BulkExportRequest& reques
 BulkStep bulk_poll(const BulkServer& server, const std::string& status_url) {
   if (auto refused = check_fhir_server_url(status_url, server.allow_plain_http))
     return failed(refused->http_status, refused->type, refused->message);
-  const auto answer = detail::perform_http_call(call_for(server, "GET", status_url));
+  const auto answer = perform_http_call(call_for(server, "GET", status_url));
   if (!answer.transferred) {
     BulkStep step = failed(502, IssueType::transient, "status poll got no answer: " + answer.problem);
     return step;
@@ -130,7 +130,7 @@ BulkStep bulk_poll(const BulkServer& server, const std::string& status_url) {
   if (answer.status == 202) {
     step.kind = BulkStep::Kind::in_progress;
     if (!answer.header("retry-after").empty())
-      step.retry_after = detail::retry_after_seconds(answer.header("retry-after"), std::chrono::seconds(1));
+      step.retry_after = retry_after_seconds(answer.header("retry-after"), std::chrono::seconds(1));
     step.progress = answer.header("x-progress").substr(0, 100);
     return step;
   }
@@ -147,7 +147,7 @@ BulkStep bulk_poll(const BulkServer& server, const std::string& status_url) {
 
 Result<bool> bulk_cancel(const BulkServer& server, const std::string& status_url) {
   if (auto refused = check_fhir_server_url(status_url, server.allow_plain_http)) return *refused;
-  const auto answer = detail::perform_http_call(call_for(server, "DELETE", status_url));
+  const auto answer = perform_http_call(call_for(server, "DELETE", status_url));
   if (!answer.transferred) return Error{502, IssueType::transient, "cancel got no answer: " + answer.problem, ""};
   if (answer.status == 202 || answer.status == 200 || answer.status == 204 || answer.status == 404) return true;
   return Error{502, IssueType::processing,
@@ -196,7 +196,7 @@ Result<DownloadedFile> bulk_download(const BulkServer& server, const BulkFileRef
     }
     return true;
   };
-  const auto answer = detail::perform_http_call(call);
+  const auto answer = perform_http_call(call);
   bool ok = answer.transferred && answer.status == 200 && problem.empty() && check_line();
   if (std::fclose(out.release()) != 0) ok = false;
   if (!ok) {

@@ -6,7 +6,7 @@
 #include <map>
 #include <regex>
 
-#include "../http_call.hpp"
+#include "crdex/fhir/http_client.hpp"
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
@@ -224,14 +224,14 @@ Result<SubmitReceipt> send_submit_attachment(const std::string& operation_url, c
     refused->expression = "PayerUrl";
     return *refused;
   }
-  detail::HttpCall call;
+  HttpCall call;
   call.method = "POST";
   call.url = operation_url;
   call.headers = {"Content-Type: application/fhir+json", "Accept: application/fhir+json"};
   call.body = parameters_json;
   call.access_token = access_token;
   call.timeout = timeout;
-  auto answer = detail::perform_http_call(call);
+  auto answer = perform_http_call(call);
   if (!answer.transferred)
     return Error{502, IssueType::transient, "the payer at " + operation_url + " did not answer: " + answer.problem, ""};
   return SubmitReceipt{answer.status, std::move(answer.body)};

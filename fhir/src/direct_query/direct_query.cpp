@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 
+#include "../http_setup.hpp"
 #include "bounded_body.hpp"
 #include "search_pages.hpp"
 
@@ -18,17 +19,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 // One multi handle per thread, kept between calls: its connection cache keeps
 // connections to the EHR's FHIR server alive from one hook call to the next.
 struct ThreadMulti {
   CURLM* handle = nullptr;
   ThreadMulti() {
-    init_curl_once();
+    detail::init_curl_once();
     handle = curl_multi_init();
     // Room for every parallel connection of a fill, kept between calls.
     if (handle) curl_multi_setopt(handle, CURLMOPT_MAXCONNECTS, 32L);
@@ -69,7 +65,7 @@ class QueryRun {
     origin_ = detail::url_origin(server.base_url);
     // The header list holds the only copy of the token; freed with this run.
     headers_.list = curl_slist_append(headers_.list, "Accept: application/fhir+json");
-    headers_.list = curl_slist_append(headers_.list, ("Authorization: Bearer " + std::string(server.access_token)).c_str());
+    headers_.list = detail::append_bearer(headers_.list, server.access_token);
     for (size_t i = 0; i < queries.size(); ++i) start(i, detail::join_url(server.base_url, queries[i]));
   }
 
@@ -106,15 +102,7 @@ class QueryRun {
     CURL* easy = curl_easy_init();
     transfer->easy = easy;
     const long left = std::max<long>(1, remaining_ms(options_.deadline));
-    curl_easy_setopt(easy, CURLOPT_URL, transfer->url.c_str());
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_.list);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, left);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, left);
+    detail::set_up_transfer(easy, transfer->url.c_str(), headers_.list, left, left);
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, detail::append_bounded<Transfer>);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());

@@ -108,7 +108,7 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
   }
 
   fhir::DirectQueryOptions query_options;
-  query_options.deadline = std::chrono::steady_clock::now() + options.budget;
+  query_options.deadline = options.io_deadline();
   query_options.max_pages = options.max_pages;
   query_options.allow_plain_http = options.allow_plain_http;
   query_options.fetcher = options.fetcher.get();

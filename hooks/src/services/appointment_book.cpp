@@ -18,7 +18,7 @@ namespace {
 constexpr std::array<PrefetchTemplate, 12> kAppointmentBookPrefetch{{
     {"patient", "Patient/{{context.patientId}}"},
     {"encounter", "Encounter/{{context.encounterId}}"},
-    {"coverage", "Coverage?patient={{context.patientId}}&status=active"},
+    {"coverage", "Coverage?patient={{context.patientId}}&status=active", PrefetchFailure::fail},
     {"deviceRequests",
      "DeviceRequest?_id={{context.appointments.entry.resource.basedOn.extension('http://hl7.org/fhir/"
      "StructureDefinition/alternate-reference').value.resolve().ofType(DeviceRequest).id}}"},

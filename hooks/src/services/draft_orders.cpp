@@ -13,7 +13,7 @@ namespace {
 constexpr std::array<PrefetchTemplate, 9> kDraftOrderPrefetch{{
     {"patient", "Patient/{{context.patientId}}"},
     {"encounter", "Encounter/{{context.encounterId}}"},
-    {"coverage", "Coverage?patient={{context.patientId}}&status=active"},
+    {"coverage", "Coverage?patient={{context.patientId}}&status=active", PrefetchFailure::fail},
     {"devices", "Device?_id={{context.draftOrders.entry.resource.ofType(DeviceRequest).code.resolve().id}}"},
     {"medications",
      "Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}"},

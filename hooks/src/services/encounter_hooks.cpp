@@ -17,7 +17,7 @@ namespace {
 constexpr std::array<PrefetchTemplate, 7> kEncounterPrefetch{{
     {"patient", "Patient/{{context.patientId}}"},
     {"encounter", "Encounter/{{context.encounterId}}"},
-    {"coverage", "Coverage?patient={{context.patientId}}&status=active"},
+    {"coverage", "Coverage?patient={{context.patientId}}&status=active", PrefetchFailure::fail},
     {"practitionerRoles",
      "PractitionerRole?_id={{%encounter.participant.individual.resolve().ofType(PractitionerRole).id}}"},
     {"practitioners",

@@ -18,7 +18,7 @@ namespace {
 constexpr std::array<PrefetchTemplate, 15> kOrderDispatchPrefetch{{
     {"patient", "Patient/{{context.patientId}}"},
     {"encounter", "Encounter/{{context.encounterId}}"},
-    {"coverage", "Coverage?patient={{context.patientId}}&status=active"},
+    {"coverage", "Coverage?patient={{context.patientId}}&status=active", PrefetchFailure::fail},
     {"communicationRequests",
      "CommunicationRequest?_id={{context.dispatchedOrders.resolve().ofType(CommunicationRequest).id}}"},
     {"deviceRequests", "DeviceRequest?_id={{context.dispatchedOrders.resolve().ofType(DeviceRequest).id}}"},

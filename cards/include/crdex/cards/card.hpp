@@ -17,8 +17,6 @@
 
 namespace crdex::cards {
 
-inline constexpr const char* kCardTypeSystem = "http://terminology.hl7.org/CodeSystem/cdshooks-card-type";
-
 struct Link {
   std::string label;
   std::string url;

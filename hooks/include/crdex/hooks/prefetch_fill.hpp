@@ -27,13 +27,28 @@
 namespace crdex::hooks {
 
 struct PrefetchFillOptions {
-  // Time the fill may take in all; CRD asks for the answer within 5 s.
+  // Time one hook call may spend on I/O in all (prefetch fill and the
+  // Questionnaire lookup together); CRD asks for the answer within 5 s.
   std::chrono::milliseconds budget{3000};
+  // The call's one deadline, set by the engine when the call starts (budget
+  // from then); unset (a caller outside a hook call): budget from each use.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   int max_pages = 5;              // per search, Bundle.link[next] included
   bool allow_plain_http = false;  // http:// to non-loopback FHIR servers
   // The host's own HTTP stack (plugin); nullptr: crdex's libcurl client.
   std::shared_ptr<const fhir::FhirFetcher> fetcher;
   PrefetchCacheOptions cache;     // what secondary hooks keep for a later order-sign
+
+  // The deadline of the I/O about to start.
+  std::chrono::steady_clock::time_point io_deadline() const {
+    return deadline ? *deadline : std::chrono::steady_clock::now() + budget;
+  }
+  // A copy whose I/O all ends at one deadline, `budget` from now.
+  PrefetchFillOptions for_one_call() const {
+    PrefetchFillOptions call = *this;
+    call.deadline = std::chrono::steady_clock::now() + budget;
+    return call;
+  }
 };
 
 // What crdex fetched for one hook call. The values point into documents this

@@ -13,9 +13,20 @@
 
 namespace crdex::hooks {
 
+// What the service does when a prefetch key is neither in the request nor
+// fetchable from the EHR's FHIR server (as HAPI FHIR's CdsPrefetchFailureMode),
+// declared next to the key so the rule is data, not code.
+enum class PrefetchFailure {
+  fail,               // the call fails: 412 + an OperationOutcome naming the key and why
+  omit,               // the key stays absent; what needs it is answered without it
+                      // (an order whose data is missing: indeterminate, reason technical)
+  operation_outcome,  // the key holds an OperationOutcome saying why; the service goes on
+};
+
 struct PrefetchTemplate {
   std::string_view key;
   std::string_view query;  // CDS Hooks template with the CRD FHIRPath tokens
+  PrefetchFailure on_failure = PrefetchFailure::omit;
 };
 
 // Validates the hook's context and returns the resources in scope, each with

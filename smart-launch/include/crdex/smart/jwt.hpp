@@ -4,7 +4,7 @@
 //
 // parse_jwt() checks only the form; it trusts nothing in the token. Callers
 // verify the signature (verify_jwt_signature) and then the claims they need
-// (iss, aud, exp, ...; see hooks/server/client_auth for CDS Hooks' rules).
+// (iss, aud, exp, ...; see server/client_auth for CDS Hooks' rules).
 
 #include <cstdint>
 #include <map>

@@ -1,0 +1,43 @@
+#pragma once
+// CDex attachments, both roles, as the faces call them (the server's
+// /attachments endpoints; docs/cdex.md):
+//   payer     receive a $submit-attachment (validated, stored, held or attached)
+//             and register a claim / prior authorization that held ones attach to;
+//   provider  send a $submit-attachment: Parameters as given (unsolicited) or
+//             the answer to a payer's attachment-request Task (solicited, to its
+//             PayerUrl), checked before it leaves.
+// Errors name the field (expression) and carry the HTTP status to answer with.
+
+#include <string>
+#include <string_view>
+
+#include "crdex/cdex/attachment_store.hpp"
+#include "crdex/fhir/result.hpp"
+
+namespace crdex::cdex {
+
+// The stored submission and the informational message that reports it.
+struct ReceivedAttachment {
+  StoredSubmission stored;
+  std::string message;
+};
+// A $submit-attachment Parameters: 400 naming the parameter when invalid;
+// 500 (message safe to show; `store_problem` says why) when it cannot be stored.
+fhir::Result<ReceivedAttachment> receive_attachment(AttachmentStore& store, std::string_view parameters_json,
+                                                    std::string* store_problem = nullptr);
+
+// {"trackingId": {system, value}, "claimId": {...}, "attachTo": "claim" | "preauthorization"}:
+// how many held submissions the claim attached.
+fhir::Result<int> register_claim(AttachmentStore& store, std::string_view body_json);
+
+struct SentAttachment {
+  std::string payer_url;
+  std::string parameters;  // what was sent
+  long payer_status = 0;
+  std::string payer_answer;  // the payer's body as received
+};
+// {"payerUrl", "parameters", "accessToken"?} or {"attachmentRequest": Task,
+// "contents": [resources], "accessToken"?}: builds, checks and sends.
+fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool allow_plain_http);
+
+}  // namespace crdex::cdex

@@ -1,0 +1,88 @@
+#pragma once
+// Runs Bulk Data exports in the background, one thread for all jobs: kick-off,
+// status polls on the server's cadence (Retry-After, clamped to
+// [min_poll, max_poll]; exponential backoff from min_poll when the server
+// gives none; the same for 429), then the files streamed to
+// --data/exports/<job>/. Each step's outcome is committed to the job store
+// before the next, so start() after a restart resumes every unfinished job.
+//
+// Access tokens are held in memory only (like Direct Query's): a job that
+// needed one and outlived the process fails on resume with that reason.
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "crdex/cdex/bulk_job_store.hpp"
+#include "crdex/fhir/bulk_export.hpp"
+
+namespace crdex::cdex {
+
+enum class BulkReportLevel { info, warning, error };
+
+struct BulkExportOptions {
+  std::chrono::milliseconds min_poll{1000};
+  std::chrono::milliseconds max_poll{std::chrono::minutes(5)};
+  bool allow_plain_http = false;
+  int max_transient_failures = 5;  // polls in a row that got no answer (or a transient error)
+  // Where the runner says what happened to a job (the face's log); may be empty.
+  std::function<void(BulkReportLevel, const std::string&)> report;
+};
+
+struct BulkExportStart {
+  std::string fhir_server;
+  std::string group_id;
+  std::vector<std::string> types;
+  std::string since;
+  std::string access_token;
+};
+
+class BulkExportRunner {
+ public:
+  BulkExportRunner(std::shared_ptr<BulkJobStore> store, std::filesystem::path files_dir, BulkExportOptions options);
+  ~BulkExportRunner();
+  BulkExportRunner(const BulkExportRunner&) = delete;
+  BulkExportRunner& operator=(const BulkExportRunner&) = delete;
+
+  // Schedules every unfinished job in the store and starts the thread.
+  fhir::Result<int> start();
+  // Lets the step in progress finish, then ends the thread (jobs stay as stored).
+  void stop();
+
+  fhir::Result<BulkJob> submit(const BulkExportStart& request);
+  // Marks the job cancelled, tells the server (DELETE) and removes its files.
+  fhir::Result<bool> cancel(const std::string& id);
+  const std::shared_ptr<BulkJobStore>& store() const { return store_; }
+
+ private:
+  void run();
+  void report(BulkReportLevel level, const std::string& message) const {
+    if (options_.report) options_.report(level, message);
+  }
+  void schedule(const std::string& id, std::chrono::steady_clock::time_point when);
+  // One step of one job; returns when to run the next one (nullopt: finished).
+  std::optional<std::chrono::milliseconds> step(const std::string& id);
+  std::optional<std::chrono::milliseconds> download(BulkJob& job, const fhir::BulkServer& server);
+  std::chrono::milliseconds wait_for(const std::optional<std::chrono::seconds>& retry_after, int64_t attempt) const;
+  fhir::BulkServer server_for(const BulkJob& job);
+
+  std::shared_ptr<BulkJobStore> store_;
+  std::filesystem::path files_dir_;
+  BulkExportOptions options_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, std::chrono::steady_clock::time_point> due_;
+  std::map<std::string, std::string> tokens_;
+  std::map<std::string, int> transient_failures_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace crdex::cdex

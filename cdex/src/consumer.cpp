@@ -1,0 +1,239 @@
+#include "crdex/cdex/consumer.hpp"
+
+#include <simdjson.h>
+
+#include "crdex/fhir/direct_query.hpp"
+#include "crdex/cdex/task_posting.hpp"
+#include "crdex/fhir/fhir_write.hpp"
+#include "crdex/fhir/identifiers.hpp"
+
+namespace crdex::cdex {
+
+namespace fc = fhir::cdex;
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+fhir::DirectQueryOptions direct_options(const ConsumerOptions& options) {
+  fhir::DirectQueryOptions direct;
+  direct.deadline = std::chrono::steady_clock::now() + options.request_timeout;
+  direct.max_pages = options.max_pages;
+  direct.allow_plain_http = options.allow_plain_http;
+  return direct;
+}
+
+fhir::QueryAnswer get_from_source(const ConsumerOptions& options, const std::string& base, const std::string& path) {
+  const fhir::FhirServerAccess server{base, options.source_token};
+  auto answers = fhir::run_direct_queries(server, std::span<const std::string>(&path, 1), direct_options(options));
+  return std::move(answers.front());
+}
+
+// The resources a completed Task's outputs point at, as a JSON array: a
+// "#id" reference is taken from Task.contained, any other relative one is
+// read from the source. Empty with `problem` set when one cannot be had.
+std::string fetch_outputs(const ConsumerOptions& options, const std::string& base, const fc::DataRequestTask& task,
+                          std::string& problem) {
+  simdjson::dom::parser parser;
+  std::string array = "[";
+  for (const auto& output : task.progress.outputs) {
+    simdjson::dom::element entry;
+    std::string_view reference;
+    if (parser.parse(output).get(entry) != simdjson::SUCCESS ||
+        entry["valueReference"]["reference"].get(reference) != simdjson::SUCCESS)
+      continue;  // an output by value (valueString, ...) has nothing to fetch
+    std::string resource;
+    if (reference.starts_with("#")) {
+      const auto wanted = reference.substr(1);
+      simdjson::dom::parser contained_parser;
+      for (const auto& contained : task.progress.contained) {
+        simdjson::dom::element element;
+        std::string_view id;
+        if (contained_parser.parse(contained).get(element) == simdjson::SUCCESS &&
+            element["id"].get(id) == simdjson::SUCCESS && id == wanted) {
+          resource = contained;
+          break;
+        }
+      }
+      if (resource.empty()) {
+        problem = "output " + std::string(reference) + " is not among the Task's contained resources";
+        return {};
+      }
+    } else {
+      const auto answer = get_from_source(options, base, std::string(reference));
+      if (!answer.ok()) {
+        problem = "output " + std::string(reference) + " could not be read: " + answer.problem;
+        return {};
+      }
+      resource = answer.body;
+    }
+    array += (array.size() > 1 ? "," : "") + resource;
+  }
+  return array + "]";
+}
+
+}  // namespace
+
+Consumer::Consumer(std::shared_ptr<TaskStore> store, ConsumerOptions options)
+    : store_(std::move(store)), options_(std::move(options)) {}
+
+fhir::Result<std::unique_ptr<Consumer>> Consumer::start(std::shared_ptr<TaskStore> store, ConsumerOptions options) {
+  std::unique_ptr<Consumer> consumer(new Consumer(std::move(store), std::move(options)));
+  auto followed = consumer->store_->followed_requests();  // fails early on a broken store
+  if (!followed) return followed.error();
+  consumer->scheduler_ = std::thread([raw = consumer.get()] { raw->run(); });
+  return consumer;
+}
+
+Consumer::~Consumer() { stop(); }
+
+void Consumer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  changed_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+}
+
+void Consumer::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    const uint64_t seen = generation_;
+    auto followed = store_->followed_requests();
+    if (!followed || followed->empty()) {
+      // A store that failed is tried again a little later; otherwise wait for a request.
+      if (!followed)
+        wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      else
+        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      continue;
+    }
+    const auto& soonest = followed->front();
+    const int64_t delay = soonest.next_poll_ms - now_ms();
+    if (delay > 0) {
+      wake_.wait_for(lock, std::chrono::milliseconds(delay), [&] { return stopping_ || generation_ != seen; });
+      continue;
+    }
+    lock.unlock();
+    poll(soonest);
+    lock.lock();
+  }
+}
+
+void Consumer::poll(ConsumerRequestRow row) {
+  const int64_t offset = now_ms() - row.created_ms;
+  const auto answer = get_from_source(options_, row.source, "Task/" + row.remote_id);
+  row.problem.clear();
+  if (!answer.ok()) {
+    row.problem = answer.problem;
+  } else if (auto task = fc::parse_data_request_task(answer.body); !task) {
+    row.problem = "the source's Task is not a CDex data request: " + task.error().message;
+  } else {
+    row.task = answer.body;
+    row.status = fc::task_status_code(task->progress.status);
+    row.status_reason = task->progress.status_reason;
+    if (task->progress.status == fc::TaskStatus::completed) row.outputs = fetch_outputs(options_, row.source, *task, row.problem);
+  }
+  row.polls += 1;
+  row.last_poll_offset_ms = offset;
+  const auto status = fc::parse_task_status(row.status);
+  const bool done = status && fc::is_terminal(*status) && row.problem.empty();
+  row.next_poll_ms =
+      done ? 0
+           : row.created_ms + fc::next_poll_offset(options_.cadence, std::chrono::milliseconds(offset), true).count();
+  (void)store_->save_request(row);
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  changed_.notify_all();
+}
+
+fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_base, const fc::DataRequest& request) {
+  const std::string task = fc::build_data_request_task(request);
+  const TaskPosting to{source_base, options_.source_token, options_.request_timeout, options_.allow_plain_http};
+  const auto answer = post_task(to, task);
+  if (!answer.ok()) {
+    std::string detail;
+    simdjson::dom::parser parser;
+    simdjson::dom::element outcome;
+    std::string_view diagnostics, expression;
+    if (parser.parse(answer.body).get(outcome) == simdjson::SUCCESS &&
+        outcome["issue"].at(0)["diagnostics"].get(diagnostics) == simdjson::SUCCESS) {
+      detail = ": " + std::string(diagnostics);
+      if (outcome["issue"].at(0)["expression"].at(0).get(expression) == simdjson::SUCCESS)
+        return fhir::Error{502, fhir::IssueType::processing, "the data source refused the Task" + detail,
+                           std::string(expression)};
+    }
+    return fhir::Error{502, fhir::IssueType::processing, answer.problem + detail, ""};
+  }
+  auto created = fc::parse_data_request_task(answer.body);
+  if (!created || created->id.empty())
+    return fhir::Error{502, fhir::IssueType::processing,
+                       "the data source did not answer with the Task it created" +
+                           (created ? std::string() : ": " + created.error().message),
+                       ""};
+  ConsumerRequestRow row;
+  row.id = fhir::random_uuid();
+  row.source = source_base;
+  row.remote_id = created->id;
+  row.status = fc::task_status_code(created->progress.status);
+  row.status_reason = created->progress.status_reason;
+  row.created_ms = now_ms();
+  row.task = answer.body;
+  row.outputs = "[]";
+  // A Task refused at once is already final; anything else is polled.
+  row.next_poll_ms = fc::is_terminal(created->progress.status) && created->progress.status != fc::TaskStatus::completed
+                         ? 0
+                         : row.created_ms + options_.cadence.first.count();
+  auto saved = store_->save_request(row);
+  if (!saved) return saved.error();
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  wake_.notify_all();
+  changed_.notify_all();
+  return row;
+}
+
+fhir::Result<ConsumerRequestRow> Consumer::follow(const std::string& source_base, const std::string& task_id) {
+  if (auto refused = fhir::check_fhir_server_url(source_base, options_.allow_plain_http)) return *refused;
+  ConsumerRequestRow row;
+  row.id = fhir::random_uuid();
+  row.source = source_base;
+  row.remote_id = task_id;
+  row.status = "requested";  // not known before the first poll
+  row.created_ms = now_ms();
+  row.outputs = "[]";
+  row.next_poll_ms = row.created_ms + options_.cadence.first.count();
+  auto saved = store_->save_request(row);
+  if (!saved) return saved.error();
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  wake_.notify_all();
+  return row;
+}
+
+fhir::Result<std::optional<ConsumerRequestRow>> Consumer::get(const std::string& id) const { return store_->request(id); }
+
+fhir::Result<std::optional<ConsumerRequestRow>> Consumer::wait_until_done(const std::string& id,
+                                                                          std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    auto row = store_->request(id);
+    if (!row || !*row || (*row)->next_poll_ms == 0 || stopping_) return row;
+    const uint64_t seen = generation_;
+    if (!changed_.wait_until(lock, deadline, [&] { return stopping_ || generation_ != seen; })) return store_->request(id);
+  }
+}
+
+}  // namespace crdex::cdex

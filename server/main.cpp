@@ -1,0 +1,292 @@
+// crdex-server: loads the payer rules, serves CDS Hooks over HTTP, and drains
+// calls in flight on SIGTERM / SIGINT before it exits 0.
+
+#include <pistache/endpoint.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <fstream>
+
+#include "crdex/config/rule_catalog.hpp"
+#include "crdex/config/rule_store.hpp"
+#include "crdex/config/stored_catalog.hpp"
+#include "crdex/fhir/token_file.hpp"
+#include "crdex/hooks/engine.hpp"
+#include "admin_api.hpp"
+#include "crdex/hooks/audit_log.hpp"
+#include "crdex/hooks/feedback_store.hpp"
+#include "feedback_api.hpp"
+#include "cdex_api.hpp"
+#include "attachments_api.hpp"
+#include "bulk_exports_api.hpp"
+#include "client_auth.hpp"
+#include "http_front.hpp"
+#include "jwks_api.hpp"
+#include "launch_api.hpp"
+#include "request_size_gate.hpp"
+#include "rules_api.hpp"
+#include "server_options.hpp"
+
+namespace {
+
+using crdex::server::ServerOptions;
+
+// Signals are taken by sigwait in main, never by a handler on a random
+// thread, so the blocked set must be in place before any thread starts.
+sigset_t block_termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the process
+  return set;
+}
+
+bool prepare_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    spdlog::critical("--data {}: cannot create the directory ({})", dir.string(), ec.message());
+    return false;
+  }
+  return true;
+}
+
+// --publisher-token PAYER=FILE: stores the hash of the token in FILE.
+bool configure_publisher_tokens(const ServerOptions& options, crdex::config::RuleStore& store) {
+  for (const auto& entry : options.publisher_tokens) {
+    const auto equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == entry.size()) {
+      spdlog::critical("--publisher-token {}: expected PAYER=FILE", entry);
+      return false;
+    }
+    const std::string payer = entry.substr(0, equals);
+    auto token = crdex::fhir::read_token_file(entry.substr(equals + 1), "--publisher-token " + payer + "=");
+    if (!token) {
+      spdlog::critical("{}", token.error().message);
+      return false;
+    }
+    if (auto stored = store.set_publisher_token(payer, *token); !stored) {
+      spdlog::critical("--publisher-token {}: {}", entry, stored.error().message);
+      return false;
+    }
+  }
+  return true;
+}
+
+// crdex-server speaks plain HTTP and has Pistache's weaknesses against slow
+// or hostile clients (docs/deploy.md): anything but loopback must be behind
+// nginx terminating TLS. Say so loudly when the listen address is not loopback.
+void warn_when_exposed(const std::string& host) {
+  const bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+  if (loopback) return;
+  spdlog::warn("*** crdex-server is listening on {}, which is not a loopback address. It speaks plain HTTP "
+               "without TLS and is not hardened against slow or hostile clients: put nginx (TLS, limits, "
+               "time-outs) in front and listen on 127.0.0.1 (see docs/deploy.md). ***",
+               host);
+}
+
+// CDS client authentication: on unless explicitly switched off. With no
+// clients file it stays on and refuses every service call.
+bool configure_client_auth(const ServerOptions& options, crdex::server::FrontState& state) {
+  state.called_url = {options.public_url, options.trusted_proxies};
+  if (options.insecure_no_client_auth) {
+    spdlog::warn("*** --insecure-no-client-auth: hook calls are served WITHOUT checking the CDS client's JWT. "
+                 "Never run this way outside local testing. ***");
+    return true;
+  }
+  crdex::server::ClientRegistry registry;
+  if (!options.clients_file.empty()) {
+    auto loaded = crdex::server::load_client_registry(options.clients_file);
+    if (!loaded) {
+      spdlog::critical("--clients {}", loaded.error().message);
+      return false;
+    }
+    registry = std::move(loaded).value();
+    spdlog::info("CDS client authentication on: {} trusted client(s)", registry.clients.size());
+  } else {
+    spdlog::warn("no --clients file: every hook call will be refused (401). Give --clients FILE, or for local "
+                 "testing only --insecure-no-client-auth");
+  }
+  state.client_auth = std::make_shared<crdex::server::ClientAuthenticator>(std::move(registry));
+  return true;
+}
+
+int serve(const ServerOptions& options, const sigset_t& signals) {
+  if (!prepare_data_dir(options.data_dir)) return 2;
+  auto opened = crdex::config::RuleStore::open(options.data_dir / "rules.sqlite");
+  if (!opened) {
+    spdlog::critical("{}", opened.error().message);
+    return 2;
+  }
+  std::shared_ptr<crdex::config::RuleStore> store = std::move(opened).value();
+  auto seeded = crdex::config::seed_empty_store(*store, options.rules_dir);
+  if (!seeded) {
+    spdlog::critical("cannot load payer rules: {}", seeded.error().message);
+    return 2;
+  }
+  if (*seeded > 0) spdlog::info("seeded the rule store with {} payer(s) from {}", *seeded, options.rules_dir.string());
+  auto rules = crdex::config::load_current_catalog(*store);
+  if (!rules) {
+    spdlog::critical("cannot load payer rules from the store: {}", rules.error().message);
+    return 2;
+  }
+  spdlog::info("serving the current rules of {} payer(s)", (*rules)->payers().size());
+  if (!configure_publisher_tokens(options, *store)) return 2;
+
+  std::optional<crdex::server::AdminToken> admin_token;
+  if (!options.admin_token_file.empty()) {
+    std::string problem;
+    admin_token = crdex::server::AdminToken::from_file(options.admin_token_file, problem);
+    if (!admin_token) {
+      spdlog::critical("{}", problem);
+      return 2;
+    }
+  }
+  crdex::hooks::AuditOptions audit_options;
+  audit_options.queue_capacity = options.audit_queue;
+  audit_options.retention = std::chrono::hours(24 * options.audit_retention_days);
+  audit_options.report = [](bool error, const std::string& message) {
+    if (error) spdlog::error("{}", message);
+    else spdlog::info("{}", message);
+  };
+  auto audit_opened = crdex::hooks::AuditLog::open(options.data_dir / "audit.sqlite", audit_options);
+  auto feedback_opened = crdex::hooks::FeedbackStore::open(options.data_dir / "audit.sqlite");
+  if (!audit_opened || !feedback_opened) {
+    spdlog::critical("{}", (audit_opened ? feedback_opened.error() : audit_opened.error()).message);
+    return 2;
+  }
+  std::shared_ptr<crdex::hooks::AuditLog> audit = std::move(audit_opened).value();
+  std::shared_ptr<crdex::hooks::FeedbackStore> feedback = std::move(feedback_opened).value();
+
+  auto state = std::make_shared<crdex::server::FrontState>();
+  state->engine = std::make_shared<crdex::hooks::Engine>(std::move(rules).value(), options.fill);
+  state->engine->allow_rule_trace(options.allow_rule_trace);
+  state->engine->set_log_sink([](crdex::hooks::LogLevel level, std::string_view message) {
+    using L = crdex::hooks::LogLevel;
+    spdlog::log(level == L::error     ? spdlog::level::err
+                : level == L::warning ? spdlog::level::warn
+                : level == L::info    ? spdlog::level::info
+                                      : spdlog::level::debug,
+                "{}", message);
+  });
+  state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
+      std::make_shared<crdex::hooks::RulePublisher>(store, state->engine), audit));
+  state->audit = audit;
+  state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
+  state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
+  auto cdex = crdex::server::CdexApi::create(options.cdex, options.data_dir, options.fill.allow_plain_http,
+                                            options.fill.max_pages);
+  if (!cdex) {
+    spdlog::critical("CDex: {}", cdex.error().message);
+    return 2;
+  }
+  state->modules.push_back(*cdex);
+  // CDex attachments and Bulk Data exports (issue 8), state in --data.
+  auto attachments = crdex::cdex::AttachmentStore::open(options.data_dir / "attachments.sqlite");
+  auto export_jobs = crdex::cdex::BulkJobStore::open(options.data_dir / "exports.sqlite");
+  if (!attachments || !export_jobs) {
+    spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
+    return 2;
+  }
+  state->modules.push_back(std::make_shared<crdex::server::AttachmentsApi>(
+      std::move(attachments).value(), crdex::server::AttachmentsApiOptions{options.fill.allow_plain_http}));
+  crdex::cdex::BulkExportOptions bulk_options;
+  bulk_options.min_poll = options.bulk_poll_min;
+  bulk_options.max_poll = options.bulk_poll_max;
+  bulk_options.allow_plain_http = options.fill.allow_plain_http;
+  bulk_options.report = [](crdex::cdex::BulkReportLevel level, const std::string& message) {
+    using L = crdex::cdex::BulkReportLevel;
+    spdlog::log(level == L::error     ? spdlog::level::err
+                : level == L::warning ? spdlog::level::warn
+                                      : spdlog::level::info,
+                "{}", message);
+  };
+  auto bulk_runner = std::make_shared<crdex::cdex::BulkExportRunner>(std::move(export_jobs).value(),
+                                                                    options.data_dir / "exports", bulk_options);
+  if (auto resumed = bulk_runner->start(); !resumed) {
+    spdlog::critical("cannot resume export jobs: {}", resumed.error().message);
+    return 2;
+  } else if (*resumed > 0) {
+    spdlog::info("resuming {} unfinished export job(s)", *resumed);
+  }
+  state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner));
+  if (!crdex::server::configure_smart_launch(options, *state)) return 2;
+  if (!crdex::server::configure_jwks(options, *state)) return 2;
+  state->max_body_bytes = options.max_body_bytes;
+  state->max_header_bytes = options.max_header_bytes;
+  state->max_in_flight = options.max_in_flight;
+  state->cors_origins = options.cors_origins;
+  state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
+  if (!configure_client_auth(options, *state)) return 2;
+  if (!state->build_routes()) {
+    spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
+    return 2;
+  }
+
+  Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
+  // crdex's request parser enforces the limits (413 / 431 with an
+  // OperationOutcome, request_size_gate.hpp); Pistache's own limit stays behind it.
+  endpoint.init(Pistache::Http::Endpoint::options()
+                    .threads(options.threads)
+                    .flags(Pistache::Tcp::Options::ReuseAddr)
+                    .maxRequestSize(crdex::server::SizeGatedParser::pistache_limit(
+                        {options.max_body_bytes, options.max_header_bytes}))
+                    .headerTimeout(options.header_timeout)
+                    .bodyTimeout(options.body_timeout)
+                    .keepaliveTimeout(options.keepalive_timeout));
+  endpoint.setHandler(Pistache::Http::make_handler<crdex::server::HttpFront>(state));
+  // serveThreaded() binds the listener itself (Pistache 0.0.5): calling
+  // bind() first would bind twice, so a fixed port would be "in use" by
+  // ourselves and port 0 would open two sockets. Bind once, here.
+  try {
+    endpoint.serveThreaded();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", options.host, options.port, e.what());
+    return 2;
+  }
+  warn_when_exposed(options.host);
+
+  const bool ipv6 = options.host.find(':') != std::string::npos;
+  std::cout << "crdex-server listening on http://" << (ipv6 ? "[" : "") << options.host << (ipv6 ? "]" : "") << ":"
+            << static_cast<uint16_t>(endpoint.getPort()) << std::endl;
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {} received: draining calls in flight", signal_number);
+  // CDex first: the work in hand finishes, the rest stays stored for the next
+  // start, and calls waiting on a consumer request (?wait-ms) answer now.
+  (*cdex)->stop();
+  if (!state->drain(options.drain_timeout))
+    spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
+  state->query_workers->stop();  // answers its queued calls before the endpoint goes
+  bulk_runner->stop();            // its step in progress ends committed; jobs resume on the next start
+  endpoint.shutdown();
+  audit->close();  // writes every queued call before the process ends
+  spdlog::info("audit log closed: {} call(s) recorded, {} dropped", audit->stats().written, audit->stats().dropped);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const sigset_t signals = block_termination_signals();
+  auto parsed = crdex::server::parse_server_options(argc, argv);
+  if (!parsed.options) return parsed.exit_code;
+
+  // Logs go to stderr; stdout carries only the "listening on" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("crdex"));
+  spdlog::set_level(spdlog::level::from_str(parsed.options->log_level));
+  try {
+    return serve(*parsed.options, signals);
+  } catch (const std::exception& e) {
+    spdlog::critical("crdex-server failed: {}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,65 @@
+// crdex-server's command line: defaults, conversions and refusals.
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "server_options.hpp"
+
+using crdex::server::ParsedOptions;
+using crdex::server::parse_server_options;
+
+namespace {
+
+ParsedOptions parse_server_args(std::vector<std::string> args) {
+  args.insert(args.begin(), "crdex-server");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return parse_server_options(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(server_options)
+
+BOOST_AUTO_TEST_CASE(defaults_listen_on_loopback_with_client_authentication_on) {
+  const auto parsed = parse_server_args({});
+  BOOST_REQUIRE(parsed.options);
+  BOOST_TEST(parsed.options->host == "127.0.0.1");
+  BOOST_TEST(parsed.options->port == 8080);
+  BOOST_TEST(!parsed.options->insecure_no_client_auth);
+  BOOST_TEST(parsed.options->threads >= 1);
+  BOOST_TEST(parsed.options->jwks_path == "/.well-known/jwks.json");
+}
+
+BOOST_AUTO_TEST_CASE(listen_time_outs_and_public_url_are_read) {
+  const auto parsed = parse_server_args({"--listen", "[::1]:0", "--header-timeout-ms", "1500", "--public-url",
+                                         "https://crd.example.org/", "--bulk-poll-min-ms", "500",
+                                         "--bulk-poll-max-ms", "100"});
+  BOOST_REQUIRE(parsed.options);
+  BOOST_TEST(parsed.options->host == "::1");
+  BOOST_TEST(parsed.options->port == 0);
+  BOOST_TEST(parsed.options->header_timeout.count() == 1500);
+  BOOST_TEST(parsed.options->public_url == "https://crd.example.org");  // no trailing '/'
+  BOOST_TEST(parsed.options->bulk_poll_max.count() == 500);            // never below the minimum
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_end_with_2_and_help_with_0) {
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--listen", "nonsense"},
+           {"--public-url", "ftp://crd.example.org"},
+           {"--insecure-no-client-auth", "--clients", "clients.json"},
+           {"--max-in-flight-typo", "3"},
+           {"--query-workers", "0"},
+       }) {
+    const auto parsed = parse_server_args(bad);
+    BOOST_TEST(!parsed.options);
+    BOOST_TEST(parsed.exit_code == 2);
+  }
+  const auto help = parse_server_args({"--help"});
+  BOOST_TEST(!help.options);
+  BOOST_TEST(help.exit_code == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
