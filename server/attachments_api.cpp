@@ -108,6 +108,9 @@ ApiAnswer AttachmentsApi::receive(const Http::Request& request) const {
     return problem_answer(415, fhir::IssueType::not_supported, "send the Parameters as application/fhir+json");
   auto parsed = fhir::parse_submit_attachment(request.body());
   if (!parsed) return problem_answer(parsed.error());
+  if (options_.signatures) {
+    if (auto signed_ok = options_.signatures->check(*parsed); !signed_ok) return problem_answer(signed_ok.error());
+  }
   auto stored = store_->add(*parsed, request.body());
   if (!stored) {
     spdlog::error("$submit-attachment: {}", stored.error().message);
