@@ -108,7 +108,7 @@ ApiAnswer AttachmentsApi::receive(const Http::Request& request) const {
   if (!has_json_body(request))
     return problem_answer(415, fhir::IssueType::not_supported, "send the Parameters as application/fhir+json");
   std::string store_problem;
-  auto received = cdex::receive_attachment(*store_, request.body(), &store_problem);
+  auto received = cdex::receive_attachment(*store_, request.body(), &store_problem, options_.signatures.get());
   if (!received) {
     if (!store_problem.empty()) spdlog::error("$submit-attachment: {}", store_problem);
     return problem_answer(received.error());

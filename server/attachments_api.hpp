@@ -18,11 +18,14 @@
 
 #include "api_module.hpp"
 #include "crdex/cdex/attachment_store.hpp"
+#include "crdex/cdex/signature_agreements.hpp"
 
 namespace crdex::server {
 
 struct AttachmentsApiOptions {
   bool allow_plain_http = false;  // outgoing $submit-attachment to non-loopback http://
+  // Received attachments from these providers must be signed (CDX-13); null: none.
+  std::shared_ptr<const cdex::SignatureAgreements> signatures;
 };
 
 class AttachmentsApi : public ApiModule {

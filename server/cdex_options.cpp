@@ -50,6 +50,11 @@ void add_cdex_options(CLI::App& app, CdexOptions& o) {
       ->group(group)
       ->capture_default_str()
       ->check(CLI::Range(1, 86'400'000));
+  app.add_option("--cdex-signature-agreements", o.signature_agreements_file,
+                 "JSON file naming the providers whose $submit-attachment content must be a signed Bundle, "
+                 "and the PEM trust anchors their x5c chains must reach (docs/cdex.md, Signatures)")
+      ->group(group)
+      ->check(CLI::ExistingFile);
   app.add_option("--cdex-query-timeout-ms", o.query_timeout_ms,
                  "how long one CDex request to a FHIR server (EHR or Data Source) may take")
       ->group(group)

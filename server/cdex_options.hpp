@@ -27,6 +27,9 @@ struct CdexOptions {
   int poll_early_window_ms = 1'800'000;
   int poll_late_ms = 3'600'000;
   int query_timeout_ms = 30'000;
+  // Payer: which providers must sign their attachments, and the trust anchors
+  // (JSON, crdex/cdex/signature_agreements.hpp); none: no signature checked.
+  std::string signature_agreements_file;
 };
 
 void add_cdex_options(CLI::App& app, CdexOptions& options);

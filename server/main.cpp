@@ -194,8 +194,18 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
     return 2;
   }
-  state->modules.push_back(std::make_shared<crdex::server::AttachmentsApi>(
-      std::move(attachments).value(), crdex::server::AttachmentsApiOptions{options.fill.allow_plain_http}));
+  crdex::server::AttachmentsApiOptions attachment_options;
+  attachment_options.allow_plain_http = options.fill.allow_plain_http;
+  if (!options.cdex.signature_agreements_file.empty()) {
+    auto agreements = crdex::cdex::SignatureAgreements::from_file(options.cdex.signature_agreements_file);
+    if (!agreements) {
+      spdlog::critical("--cdex-signature-agreements: {}", agreements.error().message);
+      return 2;
+    }
+    attachment_options.signatures = std::make_shared<const crdex::cdex::SignatureAgreements>(std::move(*agreements));
+  }
+  state->modules.push_back(std::make_shared<crdex::server::AttachmentsApi>(std::move(attachments).value(),
+                                                                           std::move(attachment_options)));
   crdex::cdex::BulkExportOptions bulk_options;
   bulk_options.min_poll = options.bulk_poll_min;
   bulk_options.max_poll = options.bulk_poll_max;

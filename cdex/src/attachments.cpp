@@ -20,9 +20,13 @@ fhir::IdentifierValue attachment_identifier_member(const fhir::JsonNode& body, s
 }  // namespace
 
 fhir::Result<ReceivedAttachment> receive_attachment(AttachmentStore& store, std::string_view parameters_json,
-                                                    std::string* store_problem) {
+                                                    std::string* store_problem,
+                                                    const SignatureAgreements* signatures) {
   auto parsed = fhir::parse_submit_attachment(parameters_json);
   if (!parsed) return parsed.error();
+  if (signatures) {
+    if (auto signed_ok = signatures->check(*parsed); !signed_ok) return signed_ok.error();
+  }
   auto stored = store.add(*parsed, parameters_json);
   if (!stored) {
     if (store_problem) *store_problem = stored.error().message;

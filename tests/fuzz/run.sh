@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-300}
-targets=(hook_request rule_set jwt)
+targets=(hook_request rule_set jwt bundle_signature)
 
 .ci/install-deps --fuzz
 cmake --preset fuzz >/dev/null

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "crdex/cdex/attachment_store.hpp"
+#include "crdex/cdex/signature_agreements.hpp"
 #include "crdex/fhir/result.hpp"
 
 namespace crdex::cdex {
@@ -21,10 +22,13 @@ struct ReceivedAttachment {
   StoredSubmission stored;
   std::string message;
 };
-// A $submit-attachment Parameters: 400 naming the parameter when invalid;
-// 500 (message safe to show; `store_problem` says why) when it cannot be stored.
+// A $submit-attachment Parameters: 400 naming the parameter when invalid, or
+// when `signatures` requires its sender to sign and a signature is missing or
+// does not verify (CDX-13; nothing is stored); 500 (message safe to show;
+// `store_problem` says why) when it cannot be stored.
 fhir::Result<ReceivedAttachment> receive_attachment(AttachmentStore& store, std::string_view parameters_json,
-                                                    std::string* store_problem = nullptr);
+                                                    std::string* store_problem = nullptr,
+                                                    const SignatureAgreements* signatures = nullptr);
 
 // {"trackingId": {system, value}, "claimId": {...}, "attachTo": "claim" | "preauthorization"}:
 // how many held submissions the claim attached.
