@@ -59,7 +59,8 @@ export function el(tag, attrs = {}, ...children) {
 export function svgEl(tag, attrs = {}, ...children) {
   const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  for (const child of children.flat())
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return node;
 }
 

@@ -73,7 +73,9 @@ export function coverageOf(resource) {
   return found;
 }
 
-const COVERED = { covered: ['Covered', 'ok'], 'not-covered': ['Not covered', 'bad'], conditional: ['Conditional', 'warn'] };
+const COVERED = {
+  covered: ['Covered', 'ok'], 'not-covered': ['Not covered', 'bad'], conditional: ['Conditional', 'warn'],
+};
 const PA = { 'auth-needed': ['Auth needed', 'warn'], 'no-auth': ['No auth needed', 'ok'],
   'satisfied': ['Auth satisfied', 'ok'], 'performpa': ['Performer must get auth', 'warn'] };
 const DOC = { clinical: 'Clinical documentation needed', admin: 'Administrative documentation needed',
@@ -93,7 +95,8 @@ export function coverageBadges(resource) {
       const [paText, paTone] = PA[info.pa] || [info.pa, 'none'];
       box.append(el('span', { class: `badge badge-${paTone}` }, paText));
     }
-    for (const doc of info.doc) box.append(el('span', { class: 'badge badge-warn' }, DOC[doc] || `Documentation: ${doc}`));
+    for (const doc of info.doc)
+      box.append(el('span', { class: 'badge badge-warn' }, DOC[doc] || `Documentation: ${doc}`));
     for (const need of info.info) box.append(el('span', { class: 'badge badge-none' }, `Information needed: ${need}`));
     for (const reason of info.reasons.filter(Boolean)) box.append(el('p', { class: 'reason' }, 'Reason: ', reason));
   }

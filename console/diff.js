@@ -7,12 +7,14 @@ export function diffLines(a, b) {
   const n = a.length, m = b.length;
   const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
   for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
   const rows = [];
   let i = 0, j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) { rows.push({ kind: 'same', left: a[i++], right: b[j++] }); }
-    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) rows.push({ kind: 'removed', left: a[i++], right: '' });
+    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1]))
+      rows.push({ kind: 'removed', left: a[i++], right: '' });
     else rows.push({ kind: 'added', left: '', right: b[j++] });
   }
   // Pair a run of removals with the additions that follow it (a changed line).
@@ -24,7 +26,8 @@ export function diffLines(a, b) {
       const removed = rows.slice(k, end), added = rows.slice(end, add);
       for (let x = 0; x < Math.max(removed.length, added.length); x++) {
         const l = removed[x], r = added[x];
-        paired.push({ kind: l && r ? 'changed' : (l ? 'removed' : 'added'), left: l ? l.left : '', right: r ? r.right : '' });
+        const kind = l && r ? 'changed' : (l ? 'removed' : 'added');
+        paired.push({ kind, left: l ? l.left : '', right: r ? r.right : '' });
       }
       k = add - 1;
     } else paired.push(rows[k]);

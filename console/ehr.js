@@ -25,15 +25,18 @@ function patientName(patient) {
   return [...(name.given || []), name.family].filter(Boolean).join(' ') || `Patient/${patient.id}`;
 }
 
-function codingOf(resource) {
-  const concept = resource.code || resource.medicationCodeableConcept || resource.codeCodeableConcept
+function conceptOf(resource) {
+  return resource.code || resource.medicationCodeableConcept || resource.codeCodeableConcept
     || ((resource.serviceType || [])[0]) || {};
-  return (concept.coding || [])[0] || {};
+}
+
+function codingOf(resource) {
+  return (conceptOf(resource).coding || [])[0] || {};
 }
 
 function describe(resource) {
   const coding = codingOf(resource);
-  return coding.display || (resource.text && resource.text.div && resource.text.div.replace(/<[^>]*>/g, ' ').trim())
+  return coding.display || conceptOf(resource).text || (resource.text && resource.text.div && resource.text.div.replace(/<[^>]*>/g, ' ').trim())
     || coding.code || resource.resourceType;
 }
 
@@ -133,7 +136,8 @@ async function sendHook() {
     state.lastService = serviceFor(hook);
     applySystemActions(answer.systemActions || []);
     renderCards(answer.cards || []);
-    setStatus(`${(answer.cards || []).length} card(s) from ${serviceFor(hook)} · hook instance ${request.hookInstance}`);
+    const count = (answer.cards || []).length;
+    setStatus(`${count} card(s) from ${serviceFor(hook)} · hook instance ${request.hookInstance}`);
   } catch (e) {
     const hint = e.status === 401 ? ' (this crdex server checks CDS client JWTs: see docs/console.md)' : '';
     setStatus(`The hook call failed: HTTP ${e.status || ''} ${e.message}${hint}`, true);
@@ -164,7 +168,8 @@ function applySuggestion(card, suggestion) {
     } else if (action.type === 'update' && action.resource) {
       if (!replaceDraft(structuredClone(action.resource))) state.drafts.push(structuredClone(action.resource));
     } else if (action.type === 'delete') {
-      const ids = action.resourceId || (action.resource ? [`${action.resource.resourceType}/${action.resource.id}`] : []);
+      const named = action.resource ? [`${action.resource.resourceType}/${action.resource.id}`] : [];
+      const ids = action.resourceId || named;
       state.drafts = state.drafts.filter((r) => !ids.includes(`${r.resourceType}/${r.id}`));
     }
   }
@@ -180,7 +185,8 @@ async function sendFeedback(card, suggestion) {
   const item = { card: card.uuid, outcome: 'accepted', outcomeTimestamp: new Date().toISOString() };
   if (suggestion.uuid) item.acceptedSuggestions = [{ id: suggestion.uuid }];
   try {
-    await callJson('POST', `/cds-services/${encodeURIComponent(state.lastService)}/feedback`, { body: { feedback: [item] } });
+    await callJson('POST', `/cds-services/${encodeURIComponent(state.lastService)}/feedback`,
+      { body: { feedback: [item] } });
   } catch (e) {
     setStatus(`Applied "${suggestion.label}"; the feedback was refused: ${e.message}`, true);
   }
@@ -230,10 +236,11 @@ function composeOrder(event) {
     hint.textContent = 'Pick a code from the list, or type system|code.';
     return;
   }
-  const concept = { coding: [{ system: found.system, code: found.code, ...(found.display ? { display: found.display } : {}) }],
+  const coding = { system: found.system, code: found.code, ...(found.display ? { display: found.display } : {}) };
+  const concept = { coding: [coding],
     text: found.display || found.description || found.code };
-  const resource = { resourceType: type, id: `new-${state.next++}`, status: type === 'DeviceRequest' ? 'draft' : 'draft',
-    intent: type === 'DeviceRequest' ? 'original-order' : (type === 'MedicationRequest' ? 'order' : 'original-order'),
+  const resource = { resourceType: type, id: `new-${state.next++}`, status: 'draft',
+    intent: type === 'MedicationRequest' ? 'order' : 'original-order',
     subject: { reference: `Patient/${state.patient.patient.id}` }, authoredOn: new Date().toISOString().slice(0, 10) };
   if (type === 'MedicationRequest') resource.medicationCodeableConcept = concept;
   else if (type === 'DeviceRequest') resource.codeCodeableConcept = concept;

@@ -20,7 +20,8 @@ export function inline(text) {
       const close = token.indexOf('](');
       const label = token.slice(1, close);
       const url = token.slice(close + 2, -1);
-      if (/^https?:\/\//i.test(url)) out.push(el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, label));
+      if (/^https?:\/\//i.test(url))
+        out.push(el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, label));
       else out.push(label);
     } else out.push(el('em', {}, inline(token.slice(1, -1))));
     rest = rest.slice(match.index + token.length);

@@ -4,7 +4,7 @@
 // log (admin token). Tokens live in sessionStorage only.
 import { callJson, el, svgEl, tokens, confirmAction } from './api.js';
 import { renderDiff } from './diff.js';
-import { coverageOf } from './cards.js';
+import { coverageOf, COVERAGE_INFO } from './cards.js';
 
 const view = { payer: '', versions: [] };
 
@@ -56,14 +56,16 @@ async function loadVersions() {
   body.replaceChildren(...view.versions.map((v, index) => el('tr', { 'data-version': String(v.version) },
     el('th', { scope: 'row' }, `v${v.version}`, v.current ? el('span', { class: 'badge badge-ok' }, 'Current') : null),
     el('td', {}, v.author), el('td', {}, v.createdAt), el('td', {}, v.comment || '—'),
-    el('td', {}, el('label', { class: 'inline' }, el('input', { type: 'checkbox', class: 'compare', value: String(v.version),
-      checked: index < 2 }), el('span', { class: 'sr-only' }, `Compare version ${v.version}`))),
+    el('td', {}, el('label', { class: 'inline' },
+      el('input', { type: 'checkbox', class: 'compare', value: String(v.version), checked: index < 2 }),
+      el('span', { class: 'sr-only' }, `Compare version ${v.version}`))),
     el('td', {}, v.current ? '' : el('button', { type: 'button', class: 'small', onclick: () => rollback(v.version) },
       `Roll back to v${v.version}`)))));
 }
 
 async function showDiff() {
-  const chosen = [...document.querySelectorAll('#versions .compare:checked')].map((c) => Number(c.value)).sort((a, b) => a - b);
+  const chosen = [...document.querySelectorAll('#versions .compare:checked')]
+    .map((c) => Number(c.value)).sort((a, b) => a - b);
   const box = document.getElementById('diff');
   if (chosen.length !== 2) {
     box.replaceChildren(el('p', { class: 'status' }, 'Select exactly two versions to compare.'));
@@ -89,8 +91,7 @@ function summarise(extensionText) {
   let parts;
   try { parts = JSON.parse(extensionText || '[]'); } catch (e) { return extensionText || '—'; }
   if (!Array.isArray(parts) || !parts.length) return '—';
-  const info = coverageOf({ extension: [{ url: 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information',
-    extension: parts }] })[0];
+  const info = coverageOf({ extension: [{ url: COVERAGE_INFO, extension: parts }] })[0];
   return [info.covered, info.pa, ...info.doc.map((d) => `doc: ${d}`)].filter(Boolean).join(', ');
 }
 
@@ -108,7 +109,8 @@ async function dryRun() {
         if (order.changed) rows.push(el('tr', {}, el('td', {}, call.recordedAt), el('td', {}, call.service),
           el('td', {}, el('code', {}, call.hookInstance)), el('th', { scope: 'row' }, order.order),
           el('td', {}, summarise(order.current)), el('td', { class: 'changed' }, summarise(order.candidate))));
-    setEditorStatus(`Dry run: ${answer.changedRequests || 0} of ${answer.requests || 0} recorded call(s) would change.`);
+    const changed = answer.changedRequests || 0;
+    setEditorStatus(`Dry run: ${changed} of ${answer.requests || 0} recorded call(s) would change.`);
     box.replaceChildren(rows.length ? el('table', { class: 'data', id: 'dry-run-table' },
       el('caption', {}, 'Decisions that would change'),
       el('thead', {}, el('tr', {}, ...['Recorded', 'Service', 'Hook instance', 'Order', 'Now', 'With the edit']
@@ -223,9 +225,11 @@ async function searchAudit(event) {
       el('thead', {}, el('tr', {}, ...['Recorded', 'Service', 'Patient', 'Hook instance', 'Status', 'Cards', 'Took']
         .map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, entries.map((e) => el('tr', {}, el('td', {}, e.recordedAt), el('td', {}, e.service),
-        el('td', {}, e.patientId || '—'), el('td', {}, el('code', {}, e.hookInstance || '—')), el('td', {}, e.status),
+        el('td', {}, e.patientId || '—'), el('td', {}, el('code', {}, e.hookInstance || '—')),
+        el('td', {}, e.status),
         el('td', {}, e.response && e.response.cards ? e.response.cards.length : 0),
-        el('td', {}, `${(e.durationMicros / 1000).toFixed(1)} ms`))))) : el('p', { class: 'empty' }, 'No recorded calls match.'));
+        el('td', {}, `${(e.durationMicros / 1000).toFixed(1)} ms`)))))
+      : el('p', { class: 'empty' }, 'No recorded calls match.'));
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error', role: 'alert' }, `Audit log refused: HTTP ${e.status} ${e.message}`));
   }

@@ -9,7 +9,7 @@
 //
 // node console_test.mjs --server PATH --rules DIR --out DIR
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -26,6 +26,8 @@ const ADMIN_TOKEN = 'console-test-admin-token-0123456789abcd';
 
 const work = mkdtempSync(path.join(tmpdir(), 'crdex-console-'));
 mkdirSync(args.out, { recursive: true });
+// Only this run's screenshots stay (a step that no longer runs leaves none).
+for (const old of readdirSync(args.out)) if (old.endsWith('.png')) rmSync(path.join(args.out, old));
 writeFileSync(path.join(work, 'publisher.token'), `${PUBLISHER_TOKEN}\n`);
 writeFileSync(path.join(work, 'admin.token'), `${ADMIN_TOKEN}\n`);
 
@@ -169,6 +171,27 @@ async function main() {
     if (overflow > 2) throw new Error(`the page is ${overflow}px wider than a 390px window`);
     await screenshot(page, 'ehr-narrow');
     await page.setViewport({ width: 1280, height: 900 });
+  });
+
+  await step('a draft order composed by code joins the draft orders', async () => {
+    await page.select('#order-type', 'ServiceRequest');
+    await page.type('#code-search', '77065');
+    await page.click('#compose button[type="submit"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('li.order .order-meta')]
+      .some((n) => n.textContent.startsWith('ServiceRequest/new-') && n.textContent.includes('77065')));
+  });
+
+  await step('booking the appointment gives it coverage badges', async () => {
+    await page.select('#hook', 'appointment-book');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/cds-services/crdex-appointment-book'));
+    await page.click('#send-hook');
+    if ((await answered).status() !== 200) throw new Error('the appointment-book call failed');
+    await page.waitForFunction(() => {
+      const badges = document.querySelector('li.order[data-order="Appointment/example"] .badges');
+      return badges && !badges.textContent.includes('No coverage information yet');
+    });
+    await screenshot(page, 'ehr-composed-order-and-booked-appointment');
+    await page.select('#hook', 'order-sign');
   });
 
   await step('the payer view is refused without the credential', async () => {
