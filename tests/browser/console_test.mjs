@@ -17,7 +17,10 @@ import puppeteer from 'puppeteer-core';
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) =>
   (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 for (const needed of ['server', 'rules', 'out'])
-  if (!args[needed]) { console.error(`usage: console_test.mjs --server PATH --rules DIR --out DIR (missing --${needed})`); process.exit(2); }
+  if (!args[needed]) {
+    console.error(`usage: console_test.mjs --server PATH --rules DIR --out DIR (missing --${needed})`);
+    process.exit(2);
+  }
 
 const STEP_TIMEOUT_MS = 15000;
 const WATCHDOG_MS = 150000;
@@ -59,7 +62,8 @@ function startServer() {
   return new Promise((resolve, reject) => {
     server = spawn(args.server, ['--listen', '127.0.0.1:0', '--rules', args.rules, '--data', path.join(work, 'data'),
       '--insecure-no-client-auth', '--publisher-token', `acme-health-plan=${path.join(work, 'publisher.token')}`,
-      '--admin-token-file', path.join(work, 'admin.token'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--admin-token-file', path.join(work, 'admin.token'), '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     server.stderr.on('data', (d) => { err += d; });
@@ -89,6 +93,9 @@ async function step(name, work) {
     throw e;
   }
 }
+
+// The answer to the page's order-sign call.
+const signed = (r) => r.url().endsWith('/cds-services/crdex-order-sign') && r.request().method() === 'POST';
 
 // The text of an order's badges, by "Type/id".
 const badgesOf = (page, key) => page.$eval(`li.order[data-order="${key}"] .badges`, (n) => n.textContent);
@@ -121,7 +128,10 @@ async function main() {
   });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) pageErrors.push(m.text()); });
+  // The 401 the refusal step provokes is expected; any other error fails.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) pageErrors.push(m.text());
+  });
 
   await step('the console loads with its security headers', async () => {
     const response = await page.goto(`${base}/console/`, { waitUntil: 'load' });
@@ -134,8 +144,8 @@ async function main() {
     await screenshot(page, 'ehr-patient-and-draft-orders');
   });
 
-  await step('signing the contrast mammography shows the prior-authorization card and the auth-needed badge', async () => {
-    const answered = page.waitForResponse((r) => r.url().endsWith('/cds-services/crdex-order-sign') && r.request().method() === 'POST');
+  await step('signing the contrast mammography shows the PA card and the Auth needed badge', async () => {
+    const answered = page.waitForResponse(signed);
     await page.click('#send-hook');
     const response = await answered;
     if (response.status() !== 200) throw new Error(`the hook call answered ${response.status()}`);
@@ -195,7 +205,10 @@ async function main() {
   });
 
   await step('the payer view is refused without the credential', async () => {
-    await page.click('#tab-payer');
+    await page.focus('#tab-ehr');  // the tabs work from the keyboard
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('#view-payer:not([hidden])');
+    if (!(await page.$eval('#view-ehr', (n) => n.hidden))) throw new Error('the arrow key did not switch views');
     await page.click('#credentials button[type="submit"]');
     await page.waitForSelector('#payer-error:not([hidden])');
     const text = await page.$eval('#payer-error', (n) => n.textContent);
@@ -220,6 +233,8 @@ async function main() {
       delete rule.then['doc-purpose'];
       delete rule.then.questionnaire;  // a questionnaire needs doc-needed (crd-ci-q1)
       rule.then.card.summary = 'Contrast mammography: no prior authorization needed';
+      // Markdown renders; markup in a rule stays text (nothing is parsed as HTML).
+      rule.then.card.detail = 'No **prior authorization** needed. <img src="x" class="injected">';
       area.value = JSON.stringify(rules, null, 2);
       area.dispatchEvent(new Event('input'));
     });
@@ -228,7 +243,8 @@ async function main() {
     if (!(await page.$('#dry-run-table')))
       throw new Error(`no changed decision shown: ${await page.$eval('#editor-status', (n) => n.textContent)}`);
     const table = await page.$eval('#dry-run-table', (n) => n.textContent);
-    if (!table.includes('ServiceRequest/1357')) throw new Error(`the dry run does not name ServiceRequest/1357: ${table}`);
+    if (!table.includes('ServiceRequest/1357'))
+      throw new Error(`the dry run does not name ServiceRequest/1357: ${table}`);
     await screenshot(page, 'payer-dry-run');
   });
 
@@ -238,7 +254,8 @@ async function main() {
     await page.waitForSelector('dialog#confirm[open]');
     await screenshot(page, 'payer-publish-confirmation');
     await page.click('#confirm-ok');
-    await page.waitForFunction(() => document.getElementById('editor-status').textContent.includes('Published version 2'));
+    await page.waitForFunction(
+      () => document.getElementById('editor-status').textContent.includes('Published version 2'));
     await page.waitForSelector('#versions tbody tr[data-version="2"]');
     await page.click('#show-diff');
     await page.waitForSelector('#diff .diff-changed');
@@ -247,7 +264,7 @@ async function main() {
 
   await step('signing again gets the new decision', async () => {
     await page.click('#tab-ehr');
-    const answered = page.waitForResponse((r) => r.url().endsWith('/cds-services/crdex-order-sign') && r.request().method() === 'POST');
+    const answered = page.waitForResponse(signed);
     await page.click('#send-hook');
     await answered;
     await page.waitForFunction(() => {
@@ -257,6 +274,14 @@ async function main() {
     const summaries = await page.$$eval('.card-summary', (ns) => ns.map((n) => n.textContent).join(' | '));
     if (summaries.includes('Prior authorization required for contrast mammography'))
       throw new Error(`the old prior-authorization card is still shown: ${summaries}`);
+    const card = '.card:has(.card-summary)';
+    const detail = await page.$$eval(card, (cards) => {
+      const changed = cards.find((c) => c.textContent.includes('no prior authorization needed'));
+      return changed && { bold: (changed.querySelector('.markdown strong') || {}).textContent,
+        text: changed.querySelector('.markdown').textContent, images: changed.querySelectorAll('img').length };
+    });
+    if (!detail || detail.bold !== 'prior authorization' || !detail.text.includes('<img src="x"') || detail.images)
+      throw new Error(`the card detail is not rendered safely: ${JSON.stringify(detail)}`);
     await screenshot(page, 'ehr-signed-after-publish');
   });
 
