@@ -164,8 +164,12 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
                  const HeaderList& cors) {
   answer.headers.insert(answer.headers.end(), cors.begin(), cors.end());
   try {
-    response.headers().add<Http::Header::ContentType>(
-        std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
+    // JSON unless the answer names its own type (the console's files).
+    const bool typed = std::any_of(answer.headers.begin(), answer.headers.end(),
+                                   [](const auto& header) { return header.first == "Content-Type"; });
+    if (!typed)
+      response.headers().add<Http::Header::ContentType>(
+          std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
     // An answer that closes says so, then ends the sending side once written;
     // what the client still sends is read and dropped until it hangs up.

@@ -24,6 +24,7 @@
 #include "attachments_api.hpp"
 #include "bulk_exports_api.hpp"
 #include "client_auth.hpp"
+#include "console_api.hpp"
 #include "http_front.hpp"
 #include "jwks_api.hpp"
 #include "launch_api.hpp"
@@ -228,6 +229,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner));
   if (!crdex::server::configure_smart_launch(options, *state)) return 2;
   if (!crdex::server::configure_jwks(options, *state)) return 2;
+  if (!crdex::server::configure_console(options, *state)) return 2;
   state->max_body_bytes = options.max_body_bytes;
   state->max_header_bytes = options.max_header_bytes;
   state->max_in_flight = options.max_in_flight;

@@ -95,6 +95,8 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                  "its public JWK is served at --jwks-path; repeatable");
   app.add_option("--jwks-path", options.jwks_path, "where crdex serves the JWKS of its --signing-key keys")
       ->capture_default_str();
+  app.add_option("--console-dir", options.console_dir,
+                 "folder of the web console served under /console/ (default: share/crdex/console beside bin/)");
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -19,6 +19,8 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 picks a free port
   std::filesystem::path rules_dir = "examples/rules";
   std::filesystem::path data_dir = "crdex-data";
+  // The web console's files; empty: share/crdex/console beside bin/ (console_api.hpp).
+  std::filesystem::path console_dir;
   size_t max_body_bytes = 1 << 20;
   // Request line plus headers; Pistache counts them against one limit with
   // the body, so the server allows max_body_bytes + max_header_bytes in all.
