@@ -108,6 +108,27 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
   return answer;
 }
 
+// The access gate (access_gate.hpp): nullopt when the caller may go on, with
+// `params` told who it is. `pending`: as check_client.
+std::optional<Answer> check_gate(const Http::Request& request, const Route& found, const FrontState& state,
+                                 bool may_fetch, bool& pending, PathParams& params) {
+  pending = false;
+  if (!state.gate) return std::nullopt;
+  auto decision = state.gate->check(found, request, may_fetch);
+  using K = AccessGate::Decision::Kind;
+  if (decision.kind == K::needs_fetch) {
+    pending = true;
+    return std::nullopt;
+  }
+  if (decision.kind == K::allow) {
+    params.set_caller(std::move(decision.caller));
+    return std::nullopt;
+  }
+  spdlog::info("{} {}: refused {} ({}): {}", Http::methodString(request.method()), request.resource(),
+               decision.refusal.status, decision.who, access_policy_name(found.policy));
+  return from_module(std::move(decision.refusal));
+}
+
 // Work that may block (a service call that may query the EHR's FHIR server, a
 // module that writes to the store) is not run here: it goes to `deferred` and
 // a worker runs it with its own copy of the request.
@@ -124,16 +145,22 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   if (request.body().size() > state.max_body_bytes)
     return problem(413, fhir::IssueType::too_costly,
                    "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
-  // The CDS Hooks JWT is the front end's to check; the other policies'
-  // credentials are checked by their handlers.
+  // Every policy is enforced here, before the handler: the CDS Hooks JWT by
+  // the client authenticator, the others by the access gate.
+  bool gate_pending = false;  // an authorization server's key set must be fetched: on a worker
+  if (auto refused = check_gate(request, found, state, !state.query_workers, gate_pending, match.params))
+    return *refused;
   bool auth_pending = false;  // the client's key set must be fetched: on a worker
   if (found.policy == AccessPolicy::cds_client)
     if (auto refused = check_client(request, state, !state.query_workers, auth_pending)) return *refused;
-  const bool on_worker =
-      state.query_workers && (auth_pending || found.blocking || (found.blocking_when && found.blocking_when(request)));
+  const bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking ||
+                                                 (found.blocking_when && found.blocking_when(request)));
   if (on_worker) {
-    deferred = [shared, route = &found, params = std::move(match.params), auth_pending](const Http::Request& copy) {
+    deferred = [shared, route = &found, params = std::move(match.params), auth_pending,
+                gate_pending](const Http::Request& copy) mutable {
       bool again = false;
+      if (gate_pending)
+        if (auto refused = check_gate(copy, *route, *shared, true, again, params)) return *refused;
       if (auth_pending)
         if (auto refused = check_client(copy, *shared, true, again)) return *refused;
       return from_module(route->handler(copy, params));

@@ -16,6 +16,7 @@
 
 #include "api_module.hpp"
 #include "route_table.hpp"
+#include "access_gate.hpp"
 #include "crdex/hooks/audit_log.hpp"
 #include "called_url.hpp"
 #include "client_auth.hpp"
@@ -49,6 +50,9 @@ struct FrontState {
   // with --insecure-no-client-auth. `called_url` gives the expected `aud`.
   std::shared_ptr<const ClientAuthenticator> client_auth;
   CalledUrlPolicy called_url;
+  // Every other policy (operators, access tokens, the modules' own tokens
+  // recognised for 403): checked before the handler. Null: handlers only.
+  std::shared_ptr<const AccessGate> gate;
 
   // Puts the CDS services' routes (discovery, calls) and every module's into
   // `routes`. False when a route declares no policy or repeats another.

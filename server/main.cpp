@@ -21,6 +21,7 @@
 #include "crdex/hooks/feedback_store.hpp"
 #include "feedback_api.hpp"
 #include "cdex_api.hpp"
+#include "access_gate_setup.hpp"
 #include "attachments_api.hpp"
 #include "bulk_exports_api.hpp"
 #include "client_auth.hpp"
@@ -222,9 +223,20 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
   if (!configure_client_auth(options, *state)) return 2;
+  if (!crdex::server::configure_access_gate(options, *state)) return 2;
   if (!state->build_routes()) {
     spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
     return 2;
+  }
+  if (options.print_routes) {
+    for (const auto& route : state->routes.routes())
+      std::cout << Pistache::Http::methodString(route.method) << ' ' << route.pattern << ' '
+                << crdex::server::access_policy_name(route.policy) << '\n';
+    std::cout << std::flush;
+    (*cdex)->stop();
+    bulk_runner->stop();
+    audit->close();
+    return 0;
   }
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));

@@ -145,6 +145,14 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                "serve hook calls without checking the client's JWT (local testing only)");
   app.add_option("--public-url", options.public_url,
                  "base URL the EHR calls, e.g. https://crd.example.org: the JWT aud is checked against it");
+  app.add_option("--operators", options.operators_file,
+                 "JSON file of the operators: name, SHA-256 of their bearer token, roles (attachments, bulk, admin), "
+                 "payers (docs/security.md)");
+  app.add_option("--authorization-servers", options.authorization_servers_file,
+                 "JSON file of the authorization servers whose SMART Backend Services access tokens crdex accepts: "
+                 "iss, keys, algorithms; \"audience\" (default --public-url) (docs/security.md)");
+  app.add_flag("--print-routes", options.print_routes,
+               "print every route (method, path pattern, access policy) as configured, then exit");
   app.add_option("--trusted-proxy", options.trusted_proxies,
                  "IP address of a proxy whose X-Forwarded-Proto / X-Forwarded-Host name the called URL; repeatable");
 

@@ -58,6 +58,12 @@ struct ServerOptions {
   bool insecure_no_client_auth = false;
   std::string public_url;                    // the base URL clients call (JWT aud); no trailing '/'
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host are believed
+  // The access gate (access_gate.hpp): operators with roles, and the
+  // authorization servers whose SMART Backend Services access tokens crdex
+  // accepts (their `aud` must be access_token_audience, else public_url).
+  std::filesystem::path operators_file;
+  std::filesystem::path authorization_servers_file;
+  bool print_routes = false;  // print "METHOD PATTERN POLICY" per route and exit (tests, reviews)
   // SMART launch helper: FILE with the EHR authorization server's token for
   // /smart/launches (empty: the launch API is off); launch lifetime.
   std::filesystem::path smart_launch_token_file;
