@@ -82,6 +82,7 @@ class AccessTokenVerifier {
   // not_ours: not a JWT, or a JWT whose issuer is no configured authorization server.
   Outcome verify(std::string_view token, bool may_fetch) const;
   const std::string& audience() const { return audience_; }
+  const ClientRegistry& servers() const { return servers_; }
 
  private:
   ClientRegistry servers_;
@@ -115,6 +116,7 @@ class AccessGate {
 
   // Route families left open by laptop mode (for the start-up log).
   std::vector<std::string> open_families() const;
+  const AccessGateConfig& config() const { return config_; }
 
  private:
   bool family_configured(AccessPolicy policy) const;

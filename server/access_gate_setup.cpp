@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crdex/config/rule_store.hpp"
+#include "crdex/fhir/outbound_policy.hpp"
 #include "crdex/fhir/token_file.hpp"
 
 namespace crdex::server {
@@ -61,6 +62,38 @@ bool configure_access_gate(const ServerOptions& options, FrontState& state) {
                  "ANYONE. Never run this way outside local testing. ***",
                  family);
   state.gate = std::move(gate);
+  return true;
+}
+
+namespace {
+
+void add_key_origins(const ClientRegistry& registry, std::vector<std::string>& origins) {
+  for (const auto& [iss, client] : registry.clients) {
+    if (!client.jwks_url.empty()) origins.push_back(client.jwks_url);
+    origins.insert(origins.end(), client.allowed_jku.begin(), client.allowed_jku.end());
+  }
+}
+
+}  // namespace
+
+bool configure_outbound_policy(const ServerOptions& options, const FrontState& state) {
+  fhir::OutboundPolicy policy;
+  policy.guard = true;
+  policy.allowed_addresses = options.outbound_allowed_addresses;
+  if (options.insecure_no_client_auth) {
+    spdlog::warn("*** --insecure-no-client-auth: crdex may call loopback addresses (127.0.0.1, ::1); other "
+                 "internal addresses stay refused unless --outbound-allow-address names them. ***");
+    policy.allowed_addresses.insert(policy.allowed_addresses.end(), {"127.0.0.1", "::1"});
+  }
+  if (state.client_auth) add_key_origins(state.client_auth->registry(), policy.configured_origins);
+  if (state.gate && state.gate->config().access_tokens)
+    add_key_origins(state.gate->config().access_tokens->servers(), policy.configured_origins);
+  if (!options.cdex.ehr_fhir.empty()) policy.configured_origins.push_back(options.cdex.ehr_fhir);
+  std::string problem;
+  if (!fhir::set_outbound_policy(policy, &problem)) {
+    spdlog::critical("--outbound-allow-address {}", problem);
+    return false;
+  }
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "api_helpers.hpp"
+#include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/hooks/audit_record.hpp"
 #include "crdex/hooks/timestamps.hpp"
@@ -26,10 +27,11 @@ struct Answer {
   bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
   bool close = false;
   HeaderList headers;
+  std::string who;  // a refusal: the credential presented (never the token), for the audit
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}};
 }
 
 ApiAnswer from_engine(hooks::ServiceResponse response) {
@@ -50,7 +52,37 @@ ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, 
   return from_engine(std::move(response));
 }
 
-Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers)}; }
+Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}}; }
+
+// Refusals go to the audit log too (status, reason, who, method and path; no
+// body), so an operator sees a brute force or a misconfigured EHR.
+bool is_audited_refusal(int status) {
+  return status == 401 || status == 403 || status == 413 || status == 415 || status == 429 || status == 503;
+}
+
+hooks::AuditRecord refusal_record(Http::Method method, const std::string& resource, const Answer& answer,
+                                  int64_t duration_us) {
+  hooks::AuditRecord record;
+  record.service_id = std::string(Http::methodString(method)) + " " + resource;
+  record.received_ms = hooks::now_epoch_ms();
+  record.duration_us = duration_us;
+  record.status = answer.status;
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  fhir::write_key(w, "refused");
+  fhir::write_string(w, record.service_id);
+  fhir::write_key(w, "status");
+  w.Int(answer.status);
+  fhir::write_optional_string(w, "who", answer.who);
+  if (answer.fhir_json && !answer.body.empty()) {
+    fhir::write_key(w, "outcome");
+    w.RawValue(answer.body.data(), answer.body.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  record.response_body.assign(buffer.GetString(), buffer.GetSize());
+  return record;
+}
 
 Answer busy(std::string message) {
   Answer answer = problem(503, fhir::IssueType::transient, std::move(message));
@@ -105,6 +137,7 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
   Answer answer = problem(401, fhir::IssueType::security, outcome.error.message);
   answer.headers.emplace_back("WWW-Authenticate", header ? R"(Bearer realm="crdex", error="invalid_token")"
                                                          : R"(Bearer realm="crdex")");
+  answer.who = header ? "CDS client JWT" : "no credential";
   return answer;
 }
 
@@ -126,7 +159,9 @@ std::optional<Answer> check_gate(const Http::Request& request, const Route& foun
   }
   spdlog::info("{} {}: refused {} ({}): {}", Http::methodString(request.method()), request.resource(),
                decision.refusal.status, decision.who, access_policy_name(found.policy));
-  return from_module(std::move(decision.refusal));
+  Answer answer = from_module(std::move(decision.refusal));
+  answer.who = std::move(decision.who);
+  return answer;
 }
 
 // Work that may block (a service call that may query the EHR's FHIR server, a
@@ -179,9 +214,11 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
         std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
     if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
-    spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status,
-                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
-                     .count());
+    const auto took =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status, took);
+    if (state->audit && is_audited_refusal(answer.status))
+      state->audit->record(refusal_record(method, resource, answer, took));
     response.send(static_cast<Http::Code>(answer.status), answer.body)
         .then([state](ssize_t) { state->finished(); }, [state](std::exception_ptr) { state->finished(); });
   } catch (const std::exception& e) {
@@ -254,7 +291,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     } else if (in_flight > state_->max_in_flight) {
       answer = busy("the service is at its limit of calls in flight; retry shortly");
     } else if (preflight) {
-      answer = {204, "", false, false, {}};
+      answer = {204, "", false, false, {}, {}};
     } else {
       answer = route(request, state_, deferred);
     }

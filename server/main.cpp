@@ -224,6 +224,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
   if (!configure_client_auth(options, *state)) return 2;
   if (!crdex::server::configure_access_gate(options, *state)) return 2;
+  if (!crdex::server::configure_outbound_policy(options, *state)) return 2;
   if (!state->build_routes()) {
     spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
     return 2;

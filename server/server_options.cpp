@@ -151,6 +151,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--authorization-servers", options.authorization_servers_file,
                  "JSON file of the authorization servers whose SMART Backend Services access tokens crdex accepts: "
                  "iss, keys, algorithms; \"audience\" (default --public-url) (docs/security.md)");
+  app.add_option("--outbound-allow-address", options.outbound_allowed_addresses,
+                 "an internal IP address (optionally :PORT) crdex may call; others (loopback, link-local, private) "
+                 "are refused; repeatable");
   app.add_flag("--print-routes", options.print_routes,
                "print every route (method, path pattern, access policy) as configured, then exit");
   app.add_option("--trusted-proxy", options.trusted_proxies,
