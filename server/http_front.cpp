@@ -120,14 +120,17 @@ HeaderList cors_headers(const Http::Request& request, const FrontState& state, b
 // the client's key set must be fetched first and `may_fetch` is false (an
 // event thread), sets `pending` so the caller checks again on a worker.
 std::optional<Answer> check_client(const Http::Request& request, const FrontState& state, bool may_fetch,
-                                   bool& pending) {
+                                   bool& pending, std::string& caller_key) {
   pending = false;
   if (!state.client_auth) return std::nullopt;
   const auto header = request.headers().tryGet<Http::Header::Authorization>();
   const auto outcome =
       state.client_auth->authenticate(header ? header->value() : std::string(), called_url(request, state.called_url),
                                       may_fetch);
-  if (outcome.verdict == ClientAuthenticator::Verdict::accepted) return std::nullopt;
+  if (outcome.verdict == ClientAuthenticator::Verdict::accepted) {
+    caller_key = "CDS client " + outcome.issuer;
+    return std::nullopt;
+  }
   if (outcome.verdict == ClientAuthenticator::Verdict::needs_fetch) {
     pending = true;
     return std::nullopt;
@@ -144,7 +147,7 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
 // The access gate (access_gate.hpp): nullopt when the caller may go on, with
 // `params` told who it is. `pending`: as check_client.
 std::optional<Answer> check_gate(const Http::Request& request, const Route& found, const FrontState& state,
-                                 bool may_fetch, bool& pending, PathParams& params) {
+                                 bool may_fetch, bool& pending, PathParams& params, std::string& caller_key) {
   pending = false;
   if (!state.gate) return std::nullopt;
   auto decision = state.gate->check(found, request, may_fetch);
@@ -154,6 +157,7 @@ std::optional<Answer> check_gate(const Http::Request& request, const Route& foun
     return std::nullopt;
   }
   if (decision.kind == K::allow) {
+    if (!decision.caller.kind.empty()) caller_key = decision.who;  // an operator or a system: rate-limited
     params.set_caller(std::move(decision.caller));
     return std::nullopt;
   }
@@ -161,6 +165,18 @@ std::optional<Answer> check_gate(const Http::Request& request, const Route& foun
                decision.refusal.status, decision.who, access_policy_name(found.policy));
   Answer answer = from_module(std::move(decision.refusal));
   answer.who = std::move(decision.who);
+  return answer;
+}
+
+// Over its rate limit, an identified caller gets 429 with Retry-After.
+std::optional<Answer> check_rate(const FrontState& state, const std::string& caller_key) {
+  if (!state.rate_limiter || caller_key.empty()) return std::nullopt;
+  const int wait = state.rate_limiter->admit(caller_key);
+  if (wait == 0) return std::nullopt;
+  Answer answer = problem(429, fhir::IssueType::transient,
+                          "too many calls from " + caller_key + "; retry in " + std::to_string(wait) + " s");
+  answer.headers.emplace_back("Retry-After", std::to_string(wait));
+  answer.who = caller_key;
   return answer;
 }
 
@@ -183,21 +199,26 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   // Every policy is enforced here, before the handler: the CDS Hooks JWT by
   // the client authenticator, the others by the access gate.
   bool gate_pending = false;  // an authorization server's key set must be fetched: on a worker
-  if (auto refused = check_gate(request, found, state, !state.query_workers, gate_pending, match.params))
+  std::string caller_key;      // who authenticated, for the rate limit
+  if (auto refused = check_gate(request, found, state, !state.query_workers, gate_pending, match.params, caller_key))
     return *refused;
   bool auth_pending = false;  // the client's key set must be fetched: on a worker
   if (found.policy == AccessPolicy::cds_client)
-    if (auto refused = check_client(request, state, !state.query_workers, auth_pending)) return *refused;
+    if (auto refused = check_client(request, state, !state.query_workers, auth_pending, caller_key))
+      return *refused;
+  if (auto limited = check_rate(state, caller_key)) return *limited;
   const bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking ||
                                                  (found.blocking_when && found.blocking_when(request)));
   if (on_worker) {
     deferred = [shared, route = &found, params = std::move(match.params), auth_pending,
                 gate_pending](const Http::Request& copy) mutable {
       bool again = false;
+      std::string key;
       if (gate_pending)
-        if (auto refused = check_gate(copy, *route, *shared, true, again, params)) return *refused;
+        if (auto refused = check_gate(copy, *route, *shared, true, again, params, key)) return *refused;
       if (auth_pending)
-        if (auto refused = check_client(copy, *shared, true, again)) return *refused;
+        if (auto refused = check_client(copy, *shared, true, again, key)) return *refused;
+      if (auto limited = check_rate(*shared, key)) return *limited;
       return from_module(route->handler(copy, params));
     };
     return {};

@@ -17,6 +17,7 @@
 #include "api_module.hpp"
 #include "route_table.hpp"
 #include "access_gate.hpp"
+#include "rate_limiter.hpp"
 #include "crdex/hooks/audit_log.hpp"
 #include "called_url.hpp"
 #include "client_auth.hpp"
@@ -53,6 +54,8 @@ struct FrontState {
   // Every other policy (operators, access tokens, the modules' own tokens
   // recognised for 403): checked before the handler. Null: handlers only.
   std::shared_ptr<const AccessGate> gate;
+  // Calls per minute per identified caller (--rate-limit); null: no limit.
+  std::shared_ptr<RateLimiter> rate_limiter;
 
   // Puts the CDS services' routes (discovery, calls) and every module's into
   // `routes`. False when a route declares no policy or repeats another.

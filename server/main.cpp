@@ -3,6 +3,7 @@
 
 #include <pistache/endpoint.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -47,11 +48,18 @@ sigset_t block_termination_signals() {
   return set;
 }
 
+// --data holds PHI (audit, attachments, exports): the directory is 0700, and
+// the process umask (077, set in main) makes every file in it 0600.
 bool prepare_data_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) {
     spdlog::critical("--data {}: cannot create the directory ({})", dir.string(), ec.message());
+    return false;
+  }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    spdlog::critical("--data {}: cannot make the directory private (0700): {}", dir.string(), ec.message());
     return false;
   }
   return true;
@@ -225,6 +233,8 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!configure_client_auth(options, *state)) return 2;
   if (!crdex::server::configure_access_gate(options, *state)) return 2;
   if (!crdex::server::configure_outbound_policy(options, *state)) return 2;
+  if (options.rate_limit_per_minute > 0)
+    state->rate_limiter = std::make_shared<crdex::server::RateLimiter>(options.rate_limit_per_minute);
   if (!state->build_routes()) {
     spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
     return 2;
@@ -284,6 +294,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  umask(077);  // every file crdex-server creates (stores, exports) is readable by its user only
   const sigset_t signals = block_termination_signals();
   auto parsed = crdex::server::parse_server_options(argc, argv);
   if (!parsed.options) return parsed.exit_code;

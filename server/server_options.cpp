@@ -154,6 +154,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--outbound-allow-address", options.outbound_allowed_addresses,
                  "an internal IP address (optionally :PORT) crdex may call; others (loopback, link-local, private) "
                  "are refused; repeatable");
+  app.add_option("--rate-limit", options.rate_limit_per_minute,
+                 "calls a minute each CDS client, operator or system may make (burst as large); over it: 429 with "
+                 "Retry-After; 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000'000));
   app.add_flag("--print-routes", options.print_routes,
                "print every route (method, path pattern, access policy) as configured, then exit");
   app.add_option("--trusted-proxy", options.trusted_proxies,

@@ -9,8 +9,10 @@
 
 #include <boost/test/unit_test.hpp>
 #include <array>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -247,6 +249,64 @@ BOOST_FIXTURE_TEST_CASE(the_access_token_attack_matrix_is_refused_with_401, Acce
   }
   // Missing scope: a valid token without it is 403 (authenticated, not allowed).
   BOOST_TEST(call("POST", "/$submit-attachment", access_token("system/Task.rs")).status == 403);
+}
+
+BOOST_FIXTURE_TEST_CASE(refusals_are_in_the_audit_log_without_their_bodies, AccessPolicyServer) {
+  const std::string data = (dir.path() / "kept-data").string();
+  {
+    test::ServerProcess first(args, std::string(), true, data, true);
+    std::vector<std::string> headers = {"Authorization: Bearer " + attach_op};
+    BOOST_TEST(test::http_request("GET", first.base_url() + "/bulk-exports", "", "application/json", {}).status == 401);
+    BOOST_TEST(test::http_request("POST", first.base_url() + "/bulk-exports", R"({"secret":"PHI-like body"})",
+                                  "application/json", headers)
+                   .status == 403);
+    BOOST_TEST(first.stop(SIGTERM).exited);  // the audit queue is written before the exit
+  }
+  test::ServerProcess again(args, std::string(), true, data, true);
+  const auto audit = test::http_request("GET", again.base_url() + "/admin/audit", "", "application/json",
+                                        {"Authorization: Bearer " + admin_all});
+  BOOST_REQUIRE(audit.status == 200);
+  BOOST_TEST(audit.body.find(R"("refused":"GET /bulk-exports")") != std::string::npos, audit.body);
+  BOOST_TEST(audit.body.find("operator attach") != std::string::npos, audit.body);
+  BOOST_TEST(audit.body.find("no credential") != std::string::npos, audit.body);
+  BOOST_TEST(audit.body.find("PHI-like body") == std::string::npos);
+  BOOST_TEST(audit.body.find(attach_op) == std::string::npos);  // never the token
+
+  // Data at rest: the --data directory is 0700 and every file under it 0600.
+  namespace fs = std::filesystem;
+  using P = fs::perms;
+  BOOST_TEST(((fs::status(data).permissions() & P::all) == P::owner_all));
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(data)) {
+    const auto mode = entry.status().permissions() & P::all;
+    if (entry.is_directory()) {
+      BOOST_TEST((mode == P::owner_all), entry.path().string());
+    } else {
+      BOOST_TEST((mode == (P::owner_read | P::owner_write)), entry.path().string());
+      ++files;
+    }
+  }
+  BOOST_TEST(files >= 3);  // rules, audit, attachments, exports stores at least
+}
+
+BOOST_FIXTURE_TEST_CASE(each_identified_caller_has_its_own_rate_limit, AccessPolicyServer) {
+  std::vector<std::string> limited = args;
+  limited.insert(limited.end(), {"--rate-limit", "2"});
+  test::ServerProcess server_limited(limited, std::string(), true, std::string(), true);
+  auto get = [&](const std::string& token) {
+    return test::http_request("GET", server_limited.base_url() + "/bulk-exports", "", "application/json",
+                              {"Authorization: Bearer " + token});
+  };
+  BOOST_TEST(get(bulk_op).status == 200);
+  BOOST_TEST(get(bulk_op).status == 200);
+  const auto over = get(bulk_op);  // the third within a minute
+  BOOST_TEST(over.status == 429, over.body);
+  BOOST_TEST(std::stoi(over.header("retry-after")) >= 1);
+  BOOST_TEST(over.body.find("OperationOutcome") != std::string::npos);
+  // Another operator's budget is its own.
+  BOOST_TEST(test::http_request("GET", server_limited.base_url() + "/admin/audit", "", "application/json",
+                                {"Authorization: Bearer " + admin_all})
+                 .status == 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
