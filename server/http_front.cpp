@@ -47,7 +47,9 @@ ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, 
   auto response = state.engine->call_service(service_id, body);
   if (state.audit) {
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-    state.audit->record(hooks::audit_record_of(service_id, body, response, received_ms, took.count()));
+    auto record = hooks::audit_record_of(service_id, body, response, received_ms, took.count());
+    record.keep_bodies = state.audit_bodies;
+    state.audit->record(std::move(record));
   }
   return from_engine(std::move(response));
 }

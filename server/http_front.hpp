@@ -40,6 +40,9 @@ struct FrontState {
   std::shared_ptr<WorkerPool> query_workers;
   // Every service call and its answer is queued here (nullptr: no audit log).
   std::shared_ptr<hooks::AuditLog> audit;
+  // --audit-bodies: keep request and response bodies (PHI) in the audit log;
+  // otherwise each call is a compact record (fields, card origins, hashes).
+  bool audit_bodies = false;
   // Calls in flight (inline and queued) beyond which new ones get 503 with
   // Retry-After rather than waiting without bound.
   int max_in_flight = 256;

@@ -186,6 +186,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
       std::make_shared<crdex::hooks::RulePublisher>(store, state->engine), audit));
   state->audit = audit;
+  state->audit_bodies = options.audit_bodies;
   state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
   state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
   auto cdex = crdex::server::CdexApi::create(options.cdex, options.data_dir, options.fill.allow_plain_http,

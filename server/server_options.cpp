@@ -126,6 +126,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                  "hook calls waiting to be written to the audit log before further ones are dropped")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
+  app.add_flag("--audit-bodies", options.audit_bodies,
+               "keep each hook call's request and response bodies (PHI) in the audit log; default: a compact record "
+               "(hook, ids, patient, payer, status, duration, card origins, SHA-256 and size of the bodies)");
   app.add_option("--admin-token-file", options.admin_token_file,
                  "file whose first line is the admin API's bearer token (/admin/...; only its hash is kept)");
   add_cdex_options(app, options.cdex);
