@@ -150,7 +150,9 @@ std::string concrete_path(std::string pattern) {
   return pattern;
 }
 
-bool is_outcome(const test::HttpResult& r) { return r.body.find("\"resourceType\":\"OperationOutcome\"") != std::string::npos; }
+bool is_outcome(const test::HttpResult& r) {
+  return r.body.find("\"resourceType\":\"OperationOutcome\"") != std::string::npos;
+}
 
 }  // namespace
 
@@ -227,7 +229,8 @@ BOOST_FIXTURE_TEST_CASE(the_access_token_attack_matrix_is_refused_with_401, Acce
       smart::base64url_encode(now_claims) + ".";
   // HS256 "signed" with the public key's text as the secret: refused by algorithm, before any key is used.
   const std::string hs256 = smart::base64url_encode(std::string(R"({"alg":"HS256","typ":"at+jwt","kid":"as-1"})")) +
-                            "." + smart::base64url_encode(now_claims) + "." + smart::base64url_encode(std::string(32, 'x'));
+                            "." + smart::base64url_encode(now_claims) + "." +
+                            smart::base64url_encode(std::string(32, 'x'));
   const std::vector<std::pair<std::string, std::string>> attacks = {
       {"another aud", access_token(scope, "https://other.example.org")},
       {"expired", access_token(scope, kPublicUrl, -600)},

@@ -46,8 +46,8 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
     // Compact: the bodies' hashes and sizes instead of the bodies (PHI kept to the minimum).
     std::string compact;
     if (!record.keep_bodies)
-      compact = R"({"bodiesKept":false,"request":{"sha256":")" + config::sha256_checksum(record.request_body).substr(7) +
-                R"(","bytes":)" + std::to_string(record.request_body.size()) + R"(},"response":{"sha256":")" +
+      compact = R"({"bodiesKept":false,"request":{"sha256":")" +
+                config::sha256_checksum(record.request_body).substr(7) + R"(","bytes":)" + std::to_string(record.request_body.size()) + R"(},"response":{"sha256":")" +
                 config::sha256_checksum(record.response_body).substr(7) + R"(","bytes":)" +
                 std::to_string(record.response_body.size()) + "}}";
     call.bind(1, record.received_ms)
