@@ -2,6 +2,7 @@
 
 #include "api_helpers.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "crdex/fhir/json_writer.hpp"
@@ -91,27 +92,43 @@ std::optional<ApiAnswer> AdminApi::refuse_unless_admin(const Http::Request& requ
 }
 
 std::vector<Route> AdminApi::routes() const {
-  auto route = [this](std::string pattern, std::function<ApiAnswer(const Http::Request&)> serve) {
+  // `serve` gets the payer an operator limited to payers may see ("" otherwise).
+  auto route = [this](std::string pattern, bool per_payer,
+                      std::function<ApiAnswer(const Http::Request&, const std::string&)> serve) {
     return Route{Http::Method::Get, std::move(pattern), AccessPolicy::admin,
-                 [this, serve = std::move(serve)](const Http::Request& request, const PathParams&) {
-                   if (auto refused = refuse_unless_admin(request)) return std::move(*refused);
-                   return serve(request);
+                 [this, per_payer, serve = std::move(serve)](const Http::Request& request, const PathParams& params) {
+                   const Caller& caller = params.caller();
+                   if (caller.kind != "operator")  // the gate checked an operator's role
+                     if (auto refused = refuse_unless_admin(request)) return std::move(*refused);
+                   if (caller.payers.empty()) return serve(request, "");
+                   if (!per_payer)
+                     return problem_answer(403, fhir::IssueType::security,
+                                           "operator " + caller.name + " may read only its payers' views");
+                   std::string payer = query_parameter(request, "payer").value_or("");
+                   if (payer.empty() && caller.payers.size() == 1) payer = caller.payers.front();
+                   if (payer.empty())
+                     return problem_answer(400, fhir::IssueType::required, "name the payer (?payer=)", "payer");
+                   if (std::find(caller.payers.begin(), caller.payers.end(), payer) == caller.payers.end())
+                     return problem_answer(403, fhir::IssueType::security,
+                                           "operator " + caller.name + " may not read payer " + payer);
+                   return serve(request, payer);
                  },
                  true, {}};
   };
   return {
-      route("/admin/audit", [this](const Http::Request& request) { return audit_search(request); }),
-      route("/admin/audit/stats", [this](const Http::Request&) { return audit_stats(); }),
-      route("/admin/feedback", [this](const Http::Request& request) { return feedback_summary(request); }),
+      route("/admin/audit", true, [this](const Http::Request& r, const std::string& p) { return audit_search(r, p); }),
+      route("/admin/audit/stats", false, [this](const Http::Request&, const std::string&) { return audit_stats(); }),
+      route("/admin/feedback", true,
+            [this](const Http::Request& r, const std::string& p) { return feedback_summary(r, p); }),
   };
 }
 
-ApiAnswer AdminApi::audit_search(const Http::Request& request) const {
+ApiAnswer AdminApi::audit_search(const Http::Request& request, const std::string& payer) const {
   hooks::AuditQuery q;
   q.hook_instance = query_parameter(request, "hookInstance").value_or("");
   q.patient_id = query_parameter(request, "patient").value_or("");
   if (q.patient_id.starts_with("Patient/")) q.patient_id.erase(0, 8);
-  q.payer_id = query_parameter(request, "payer").value_or("");
+  q.payer_id = payer.empty() ? query_parameter(request, "payer").value_or("") : payer;
   for (auto [name, target] : {std::pair{"from", &q.from_ms}, std::pair{"to", &q.to_ms}}) {
     if (auto text = query_parameter(request, name)) {
       *target = hooks::parse_rfc3339_ms(*text);
@@ -170,8 +187,8 @@ ApiAnswer AdminApi::audit_stats() const {
   return json_answer(buffer);
 }
 
-ApiAnswer AdminApi::feedback_summary(const Http::Request& request) const {
-  auto rows = feedback_->summary(query_parameter(request, "payer").value_or(""));
+ApiAnswer AdminApi::feedback_summary(const Http::Request& request, const std::string& payer) const {
+  auto rows = feedback_->summary(payer.empty() ? query_parameter(request, "payer").value_or("") : payer);
   if (!rows) return {rows.error().http_status, fhir::operation_outcome_json(rows.error()), true, {}};
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);

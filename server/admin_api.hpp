@@ -3,7 +3,10 @@
 // (GET /admin/audit by hookInstance, patient, payer and time range, paged;
 // GET /admin/audit/stats) and the feedback summary per payer rule
 // (GET /admin/feedback). Every call needs the admin token (Authorization:
-// Bearer); without --admin-token-file the API answers 403.
+// Bearer; without --admin-token-file the API answers 403) or an operator with
+// the "admin" role (--operators). An operator limited to some payers sees
+// only their audit and feedback: ?payer= must name one of them (it may be
+// left out when there is only one), and the all-payer stats are refused.
 
 #include <pistache/http.h>
 
@@ -31,9 +34,10 @@ class AdminApi final : public ApiModule {
  private:
   // The refusal when the request does not carry the admin token.
   std::optional<ApiAnswer> refuse_unless_admin(const Pistache::Http::Request& request) const;
-  ApiAnswer audit_search(const Pistache::Http::Request& request) const;
+  // `payer`: the payer an operator limited to payers chose ("" for the rest).
+  ApiAnswer audit_search(const Pistache::Http::Request& request, const std::string& payer) const;
   ApiAnswer audit_stats() const;
-  ApiAnswer feedback_summary(const Pistache::Http::Request& request) const;
+  ApiAnswer feedback_summary(const Pistache::Http::Request& request, const std::string& payer) const;
 
   std::optional<AdminToken> token_;
   std::shared_ptr<hooks::AuditLog> audit_;

@@ -82,25 +82,31 @@ ApiAnswer not_found(std::string_view path) {
 
 std::vector<Route> AttachmentsApi::routes() const {
   using M = Http::Method;
-  // Public today (as before the route table): the security issue gives the
-  // payer's and the provider's endpoints their credentials.
-  auto route = [](M method, std::string pattern, RouteHandler handler) {
-    return Route{method, std::move(pattern), AccessPolicy::public_access, std::move(handler), true, {}};
+  // Provider systems (submit) and the payer's systems (reads): SMART Backend
+  // Services access tokens with system/DocumentReference scopes; claims and
+  // the outbox: an operator with the "attachments" role.
+  auto route = [](M method, std::string pattern, RouteHandler handler, AccessPolicy policy) {
+    return Route{method, std::move(pattern), policy, std::move(handler), true, {}};
   };
+  constexpr auto system = AccessPolicy::provider_system, operator_role = AccessPolicy::operator_attachments;
   const std::string base(kAttachmentsPath);
   return {
       route(M::Post, std::string(kSubmitPath),
-            [this](const Http::Request& request, const PathParams&) { return receive(request); }),
-      route(M::Get, base, [this](const Http::Request& request, const PathParams&) { return search(request); }),
+            [this](const Http::Request& request, const PathParams&) { return receive(request); }, system),
+      route(M::Get, base, [this](const Http::Request& request, const PathParams&) { return search(request); }, system),
       route(M::Post, base + "/claims",
-            [this](const Http::Request& request, const PathParams&) { return register_claim(request); }),
-      route(M::Post, base + "/outbox", [this](const Http::Request& request, const PathParams&) { return send(request); }),
+            [this](const Http::Request& request, const PathParams&) { return register_claim(request); },
+            operator_role),
+      route(M::Post, base + "/outbox",
+            [this](const Http::Request& request, const PathParams&) { return send(request); }, operator_role),
       route(M::Get, base + "/{id}",
-            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::summary, {}); }),
+            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::summary, {}); }, system),
       route(M::Get, base + "/{id}/parameters",
-            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::parameters, {}); }),
+            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::parameters, {}); },
+            system),
       route(M::Get, base + "/{id}/content/{n}",
-            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::content, p.get("n")); }),
+            [this](const Http::Request&, const PathParams& p) { return read(p.get("id"), Part::content, p.get("n")); },
+            system),
   };
 }
 

@@ -76,7 +76,7 @@ ApiAnswer store_failure() {
 std::vector<Route> BulkExportsApi::routes() const {
   using M = Http::Method;
   auto route = [](M method, std::string pattern, RouteHandler handler) {
-    return Route{method, std::move(pattern), AccessPolicy::public_access, std::move(handler), true, {}};
+    return Route{method, std::move(pattern), AccessPolicy::operator_bulk, std::move(handler), true, {}};
   };
   const std::string jobs(kPath), job = std::string(kPath) + "/{id}";
   return {

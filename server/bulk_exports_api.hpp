@@ -18,8 +18,7 @@ class BulkExportsApi : public ApiModule {
   explicit BulkExportsApi(std::shared_ptr<cdex::BulkExportRunner> runner) : runner_(std::move(runner)) {}
 
   // Store writes; cancel calls the FHIR server: every route runs on a worker.
-  // Public today (as before the route table): the security issue gives them
-  // an operator credential.
+  // Every route: an operator with the "bulk" role (--operators).
   std::vector<Route> routes() const override;
 
  private:

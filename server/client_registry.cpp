@@ -99,7 +99,8 @@ const TrustedClient* ClientRegistry::find(std::string_view iss) const {
   return it == clients.end() ? nullptr : &it->second;
 }
 
-fhir::Result<ClientRegistry> parse_client_registry(std::string_view json, const std::filesystem::path& base_dir) {
+fhir::Result<ClientRegistry> parse_client_registry(std::string_view json, const std::filesystem::path& base_dir,
+                                                   std::string_view list_key) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)
@@ -118,24 +119,24 @@ fhir::Result<ClientRegistry> parse_client_registry(std::string_view json, const 
           seconds_setting(*settings, "jwks_min_refresh_seconds", s.jwks_min_refresh_seconds, 86400);
       s.jwks_max_age_seconds = seconds_setting(*settings, "jwks_max_age_seconds", s.jwks_max_age_seconds, 7 * 86400);
     }
-    const auto clients = top.at("clients");
+    const auto clients = top.at(list_key);
     for (const auto& node : clients.items()) {
       auto client = read_client(node, base_dir);
       if (registry.clients.contains(client.iss)) node.at("iss").fail("names an issuer already configured");
       registry.clients.emplace(client.iss, std::move(client));
     }
-    if (registry.clients.empty()) clients.fail("lists no client");
+    if (registry.clients.empty()) clients.fail("lists no issuer");
     return registry;
   } catch (const fhir::JsonShapeError& e) {
     return fhir::Error{400, fhir::IssueType::invalid, e.what(), e.path};
   }
 }
 
-fhir::Result<ClientRegistry> load_client_registry(const std::filesystem::path& file) {
+fhir::Result<ClientRegistry> load_client_registry(const std::filesystem::path& file, std::string_view list_key) {
   bool ok = false;
   const std::string json = read_file(file, ok);
   if (!ok) return fhir::Error{400, fhir::IssueType::not_found, file.string() + ": cannot read the clients file", ""};
-  auto registry = parse_client_registry(json, file.parent_path());
+  auto registry = parse_client_registry(json, file.parent_path(), list_key);
   if (!registry) return fhir::Error{400, registry.error().type, file.string() + ": " + registry.error().message, ""};
   return registry;
 }

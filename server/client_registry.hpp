@@ -52,9 +52,13 @@ struct ClientRegistry {
 };
 
 // Reads the clients file. Relative jwks_file paths are relative to the
-// file's directory. Errors name the file and the JSON path.
-fhir::Result<ClientRegistry> load_client_registry(const std::filesystem::path& file);
+// file's directory. Errors name the file and the JSON path. `list_key`: the
+// member holding the issuers ("authorization_servers" in the file of
+// --authorization-servers, which has the same form).
+fhir::Result<ClientRegistry> load_client_registry(const std::filesystem::path& file,
+                                                  std::string_view list_key = "clients");
 // The same from JSON text (`base_dir` resolves jwks_file).
-fhir::Result<ClientRegistry> parse_client_registry(std::string_view json, const std::filesystem::path& base_dir);
+fhir::Result<ClientRegistry> parse_client_registry(std::string_view json, const std::filesystem::path& base_dir,
+                                                   std::string_view list_key = "clients");
 
 }  // namespace crdex::server

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "api_helpers.hpp"
+#include "crdex/fhir/json_writer.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/hooks/audit_record.hpp"
 #include "crdex/hooks/timestamps.hpp"
@@ -29,10 +30,11 @@ struct Answer {
   bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
   bool close = false;
   HeaderList headers;
+  std::string who;  // a refusal: the credential presented (never the token), for the audit
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}};
 }
 
 ApiAnswer from_engine(hooks::ServiceResponse response) {
@@ -48,12 +50,44 @@ ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, 
   auto response = state.engine->call_service(service_id, body);
   if (state.audit) {
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-    state.audit->record(hooks::audit_record_of(service_id, body, response, received_ms, took.count()));
+    auto record = hooks::audit_record_of(service_id, body, response, received_ms, took.count());
+    record.keep_bodies = state.audit_bodies;
+    state.audit->record(std::move(record));
   }
   return from_engine(std::move(response));
 }
 
-Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers)}; }
+Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}}; }
+
+// Refusals go to the audit log too (status, reason, who, method and path; no
+// body), so an operator sees a brute force or a misconfigured EHR.
+bool is_audited_refusal(int status) {
+  return status == 401 || status == 403 || status == 413 || status == 415 || status == 429 || status == 503;
+}
+
+hooks::AuditRecord refusal_record(Http::Method method, const std::string& resource, const Answer& answer,
+                                  int64_t duration_us) {
+  hooks::AuditRecord record;
+  record.service_id = std::string(Http::methodString(method)) + " " + resource;
+  record.received_ms = hooks::now_epoch_ms();
+  record.duration_us = duration_us;
+  record.status = answer.status;
+  fhir::JsonBuffer buffer;
+  fhir::JsonWriter w(buffer);
+  w.StartObject();
+  fhir::write_key(w, "refused");
+  fhir::write_string(w, record.service_id);
+  fhir::write_key(w, "status");
+  w.Int(answer.status);
+  fhir::write_optional_string(w, "who", answer.who);
+  if (answer.fhir_json && !answer.body.empty()) {
+    fhir::write_key(w, "outcome");
+    w.RawValue(answer.body.data(), answer.body.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  record.response_body.assign(buffer.GetString(), buffer.GetSize());
+  return record;
+}
 
 // Over a size limit (request_size_gate.hpp): the body was not read, so the
 // connection cannot carry another request; it is closed after the answer.
@@ -104,14 +138,17 @@ HeaderList cors_headers(const Http::Request& request, const FrontState& state, b
 // the client's key set must be fetched first and `may_fetch` is false (an
 // event thread), sets `pending` so the caller checks again on a worker.
 std::optional<Answer> check_client(const Http::Request& request, const FrontState& state, bool may_fetch,
-                                   bool& pending) {
+                                   bool& pending, std::string& caller_key) {
   pending = false;
   if (!state.client_auth) return std::nullopt;
   const auto header = request.headers().tryGet<Http::Header::Authorization>();
   const auto outcome =
       state.client_auth->authenticate(header ? header->value() : std::string(), called_url(request, state.called_url),
                                       may_fetch);
-  if (outcome.verdict == ClientAuthenticator::Verdict::accepted) return std::nullopt;
+  if (outcome.verdict == ClientAuthenticator::Verdict::accepted) {
+    caller_key = "CDS client " + outcome.issuer;
+    return std::nullopt;
+  }
   if (outcome.verdict == ClientAuthenticator::Verdict::needs_fetch) {
     pending = true;
     return std::nullopt;
@@ -121,6 +158,43 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
   Answer answer = problem(401, fhir::IssueType::security, outcome.error.message);
   answer.headers.emplace_back("WWW-Authenticate", header ? R"(Bearer realm="crdex", error="invalid_token")"
                                                          : R"(Bearer realm="crdex")");
+  answer.who = header ? "CDS client JWT" : "no credential";
+  return answer;
+}
+
+// The access gate (access_gate.hpp): nullopt when the caller may go on, with
+// `params` told who it is. `pending`: as check_client.
+std::optional<Answer> check_gate(const Http::Request& request, const Route& found, const FrontState& state,
+                                 bool may_fetch, bool& pending, PathParams& params, std::string& caller_key) {
+  pending = false;
+  if (!state.gate) return std::nullopt;
+  auto decision = state.gate->check(found, request, may_fetch);
+  using K = AccessGate::Decision::Kind;
+  if (decision.kind == K::needs_fetch) {
+    pending = true;
+    return std::nullopt;
+  }
+  if (decision.kind == K::allow) {
+    if (!decision.caller.kind.empty()) caller_key = decision.who;  // an operator or a system: rate-limited
+    params.set_caller(std::move(decision.caller));
+    return std::nullopt;
+  }
+  spdlog::info("{} {}: refused {} ({}): {}", Http::methodString(request.method()), request.resource(),
+               decision.refusal.status, decision.who, access_policy_name(found.policy));
+  Answer answer = from_module(std::move(decision.refusal));
+  answer.who = std::move(decision.who);
+  return answer;
+}
+
+// Over its rate limit, an identified caller gets 429 with Retry-After.
+std::optional<Answer> check_rate(const FrontState& state, const std::string& caller_key) {
+  if (!state.rate_limiter || caller_key.empty()) return std::nullopt;
+  const int wait = state.rate_limiter->admit(caller_key);
+  if (wait == 0) return std::nullopt;
+  Answer answer = problem(429, fhir::IssueType::transient,
+                          "too many calls from " + caller_key + "; retry in " + std::to_string(wait) + " s");
+  answer.headers.emplace_back("Retry-After", std::to_string(wait));
+  answer.who = caller_key;
   return answer;
 }
 
@@ -140,18 +214,29 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   if (request.body().size() > state.max_body_bytes)
     return problem(413, fhir::IssueType::too_costly,
                    "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
-  // The CDS Hooks JWT is the front end's to check; the other policies'
-  // credentials are checked by their handlers.
+  // Every policy is enforced here, before the handler: the CDS Hooks JWT by
+  // the client authenticator, the others by the access gate.
+  bool gate_pending = false;  // an authorization server's key set must be fetched: on a worker
+  std::string caller_key;      // who authenticated, for the rate limit
+  if (auto refused = check_gate(request, found, state, !state.query_workers, gate_pending, match.params, caller_key))
+    return *refused;
   bool auth_pending = false;  // the client's key set must be fetched: on a worker
   if (found.policy == AccessPolicy::cds_client)
-    if (auto refused = check_client(request, state, !state.query_workers, auth_pending)) return *refused;
-  const bool on_worker =
-      state.query_workers && (auth_pending || found.blocking || (found.blocking_when && found.blocking_when(request)));
+    if (auto refused = check_client(request, state, !state.query_workers, auth_pending, caller_key))
+      return *refused;
+  if (auto limited = check_rate(state, caller_key)) return *limited;
+  const bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking ||
+                                                 (found.blocking_when && found.blocking_when(request)));
   if (on_worker) {
-    deferred = [shared, route = &found, params = std::move(match.params), auth_pending](const Http::Request& copy) {
+    deferred = [shared, route = &found, params = std::move(match.params), auth_pending,
+                gate_pending](const Http::Request& copy) mutable {
       bool again = false;
+      std::string key;
+      if (gate_pending)
+        if (auto refused = check_gate(copy, *route, *shared, true, again, params, key)) return *refused;
       if (auth_pending)
-        if (auto refused = check_client(copy, *shared, true, again)) return *refused;
+        if (auto refused = check_client(copy, *shared, true, again, key)) return *refused;
+      if (auto limited = check_rate(*shared, key)) return *limited;
       return from_module(route->handler(copy, params));
     };
     return {};
@@ -179,9 +264,11 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
       response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
       hang_up = response.peer();
     }
-    spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status,
-                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
-                     .count());
+    const auto took =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status, took);
+    if (state->audit && is_audited_refusal(answer.status))
+      state->audit->record(refusal_record(method, resource, answer, took));
     response.send(static_cast<Http::Code>(answer.status), answer.body)
         .then(
             [state, hang_up](ssize_t) {
@@ -265,7 +352,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     } else if (in_flight > state_->max_in_flight) {
       answer = busy("the service is at its limit of calls in flight; retry shortly");
     } else if (preflight) {
-      answer = {204, "", false, false, {}};
+      answer = {204, "", false, false, {}, {}};
     } else {
       answer = route(request, state_, deferred);
     }

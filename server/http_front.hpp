@@ -16,6 +16,8 @@
 
 #include "api_module.hpp"
 #include "route_table.hpp"
+#include "access_gate.hpp"
+#include "rate_limiter.hpp"
 #include "crdex/hooks/audit_log.hpp"
 #include "called_url.hpp"
 #include "client_auth.hpp"
@@ -39,6 +41,9 @@ struct FrontState {
   std::shared_ptr<WorkerPool> query_workers;
   // Every service call and its answer is queued here (nullptr: no audit log).
   std::shared_ptr<hooks::AuditLog> audit;
+  // --audit-bodies: keep request and response bodies (PHI) in the audit log;
+  // otherwise each call is a compact record (fields, card origins, hashes).
+  bool audit_bodies = false;
   // Calls in flight (inline and queued) beyond which new ones get 503 with
   // Retry-After rather than waiting without bound.
   int max_in_flight = 256;
@@ -50,6 +55,11 @@ struct FrontState {
   // with --insecure-no-client-auth. `called_url` gives the expected `aud`.
   std::shared_ptr<const ClientAuthenticator> client_auth;
   CalledUrlPolicy called_url;
+  // Every other policy (operators, access tokens, the modules' own tokens
+  // recognised for 403): checked before the handler. Null: handlers only.
+  std::shared_ptr<const AccessGate> gate;
+  // Calls per minute per identified caller (--rate-limit); null: no limit.
+  std::shared_ptr<RateLimiter> rate_limiter;
 
   // Puts the CDS services' routes (discovery, calls) and every module's into
   // `routes`. False when a route declares no policy or repeats another.

@@ -3,6 +3,7 @@
 
 #include <pistache/endpoint.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -21,6 +22,7 @@
 #include "crdex/hooks/feedback_store.hpp"
 #include "feedback_api.hpp"
 #include "cdex_api.hpp"
+#include "access_gate_setup.hpp"
 #include "attachments_api.hpp"
 #include "bulk_exports_api.hpp"
 #include "client_auth.hpp"
@@ -48,11 +50,18 @@ sigset_t block_termination_signals() {
   return set;
 }
 
+// --data holds PHI (audit, attachments, exports): the directory is 0700, and
+// the process umask (077, set in main) makes every file in it 0600.
 bool prepare_data_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) {
     spdlog::critical("--data {}: cannot create the directory ({})", dir.string(), ec.message());
+    return false;
+  }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    spdlog::critical("--data {}: cannot make the directory private (0700): {}", dir.string(), ec.message());
     return false;
   }
   return true;
@@ -179,6 +188,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
       std::make_shared<crdex::hooks::RulePublisher>(store, state->engine), audit));
   state->audit = audit;
+  state->audit_bodies = options.audit_bodies;
   state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
   state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
   auto cdex = crdex::server::CdexApi::create(options.cdex, options.data_dir, options.fill.allow_plain_http,
@@ -236,9 +246,23 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
   if (!configure_client_auth(options, *state)) return 2;
+  if (!crdex::server::configure_access_gate(options, *state)) return 2;
+  if (!crdex::server::configure_outbound_policy(options, *state)) return 2;
+  if (options.rate_limit_per_minute > 0)
+    state->rate_limiter = std::make_shared<crdex::server::RateLimiter>(options.rate_limit_per_minute);
   if (!state->build_routes()) {
     spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
     return 2;
+  }
+  if (options.print_routes) {
+    for (const auto& route : state->routes.routes())
+      std::cout << Pistache::Http::methodString(route.method) << ' ' << route.pattern << ' '
+                << crdex::server::access_policy_name(route.policy) << '\n';
+    std::cout << std::flush;
+    (*cdex)->stop();
+    bulk_runner->stop();
+    audit->close();
+    return 0;
   }
 
   Pistache::Http::Endpoint endpoint(Pistache::Address(options.host, Pistache::Port(options.port)));
@@ -288,6 +312,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  umask(077);  // every file crdex-server creates (stores, exports) is readable by its user only
   const sigset_t signals = block_termination_signals();
   auto parsed = crdex::server::parse_server_options(argc, argv);
   if (!parsed.options) return parsed.exit_code;

@@ -64,6 +64,9 @@ std::string_view access_policy_name(AccessPolicy policy) {
     case AccessPolicy::admin: return "admin token";
     case AccessPolicy::smart_launch: return "SMART launch token";
     case AccessPolicy::data_consumer: return "data consumer token";
+    case AccessPolicy::provider_system: return "provider system access token";
+    case AccessPolicy::operator_attachments: return "operator (attachments)";
+    case AccessPolicy::operator_bulk: return "operator (bulk)";
   }
   return "undeclared";
 }

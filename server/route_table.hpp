@@ -11,10 +11,13 @@
 // (so POST-only /attachments/claims answers GET with 405, not with the
 // /attachments/{id} reader).
 //
-// Every route declares who may call it (AccessPolicy). The front end enforces
-// `cds_client` itself (the CDS Hooks JWT); the other credentials are checked
-// by the handlers as they were before the table existed. A unit test walks
-// the table of a configured server and fails for a route without a policy.
+// Every route declares who may call it (AccessPolicy), and the front end's
+// AccessGate (access_gate.hpp) enforces it before the handler runs: no
+// credential -> 401, a credential of another kind or without the role or
+// scope the route needs -> 403. Handlers that own a token (publisher, launch,
+// the legacy admin and CDex tokens) still compare it themselves. A unit test
+// walks the table of a configured server and fails for a route without a
+// policy; an integration test walks it for 401 and 403 (tests/server).
 
 #include <pistache/http.h>
 
@@ -32,25 +35,41 @@ namespace crdex::server {
 // Who may call a route.
 enum class AccessPolicy {
   undeclared,       // never valid: the table refuses it (a route must say who may call it)
-  public_access,    // anyone (discovery, published keys; and, until the security issue, the
-                    // attachment and Bulk export endpoints, which answer anyone today)
+  public_access,    // anyone (discovery, published keys, health)
   cds_client,       // a CDS client's JWT (CDS Hooks §Trusting CDS Clients), checked by the front end
   payer_publisher,  // the payer's publisher token (rules API)
   admin,            // the operator's admin token (--admin-token-file, --cdex-admin-token-file)
   smart_launch,     // the authorization server's launch-API token
-  data_consumer,    // a CDex Data Consumer's token (--cdex-client-token-file)
+  data_consumer,    // a CDex Data Consumer: a SMART Backend Services access token with
+                    // system/Task.<r|s|c>, or the static --cdex-client-token-file
+  provider_system,  // a provider's system: a SMART Backend Services access token with
+                    // system/DocumentReference.<c|r|s> ($submit-attachment, attachment reads)
+  operator_attachments,  // an operator (--operators) with role "attachments": outbox, claims
+  operator_bulk,         // an operator with role "bulk": Bulk export jobs
 };
 
 std::string_view access_policy_name(AccessPolicy policy);
 
-// The values of a pattern's {parameters}, by name.
+// Who the front end let in, as far as it checked: set before the handler runs.
+struct Caller {
+  // "operator", "access_token"; "" when the route is public or its handler
+  // compares its own token (publisher, launch, legacy admin / CDex tokens).
+  std::string kind;
+  std::string name;                 // the operator's name, or the token's client_id (else sub, iss)
+  std::vector<std::string> payers;  // an operator's payers (admin views); empty: every payer
+};
+
+// The values of a pattern's {parameters}, by name, and the caller.
 class PathParams {
  public:
   void add(std::string_view name, std::string_view value) { values_.emplace_back(name, value); }
   // The value of {name}; "" when the pattern has no such parameter.
   std::string get(std::string_view name) const;
+  const Caller& caller() const { return caller_; }
+  void set_caller(Caller caller) { caller_ = std::move(caller); }
 
  private:
+  Caller caller_;
   // Owned: a handler may run on a worker after Pistache reused the request's buffer.
   std::vector<std::pair<std::string, std::string>> values_;
 };

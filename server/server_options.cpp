@@ -128,6 +128,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                  "hook calls waiting to be written to the audit log before further ones are dropped")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
+  app.add_flag("--audit-bodies", options.audit_bodies,
+               "keep each hook call's request and response bodies (PHI) in the audit log; default: a compact record "
+               "(hook, ids, patient, payer, status, duration, card origins, SHA-256 and size of the bodies)");
   app.add_option("--admin-token-file", options.admin_token_file,
                  "file whose first line is the admin API's bearer token (/admin/...; only its hash is kept)");
   add_cdex_options(app, options.cdex);
@@ -147,6 +150,22 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                "serve hook calls without checking the client's JWT (local testing only)");
   app.add_option("--public-url", options.public_url,
                  "base URL the EHR calls, e.g. https://crd.example.org: the JWT aud is checked against it");
+  app.add_option("--operators", options.operators_file,
+                 "JSON file of the operators: name, SHA-256 of their bearer token, roles (attachments, bulk, admin), "
+                 "payers (docs/security.md)");
+  app.add_option("--authorization-servers", options.authorization_servers_file,
+                 "JSON file of the authorization servers whose SMART Backend Services access tokens crdex accepts: "
+                 "iss, keys, algorithms; \"audience\" (default --public-url) (docs/security.md)");
+  app.add_option("--outbound-allow-address", options.outbound_allowed_addresses,
+                 "an internal IP address (optionally :PORT) crdex may call; others (loopback, link-local, private) "
+                 "are refused; repeatable");
+  app.add_option("--rate-limit", options.rate_limit_per_minute,
+                 "calls a minute each CDS client, operator or system may make (burst as large); over it: 429 with "
+                 "Retry-After; 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000'000));
+  app.add_flag("--print-routes", options.print_routes,
+               "print every route (method, path pattern, access policy) as configured, then exit");
   app.add_option("--trusted-proxy", options.trusted_proxies,
                  "IP address of a proxy whose X-Forwarded-Proto / X-Forwarded-Host name the called URL; repeatable");
 

@@ -49,6 +49,7 @@ struct ServerOptions {
   // Audit log (--data DIR/audit.sqlite) and the admin API.
   int audit_retention_days = 365;  // 0 keeps every call
   size_t audit_queue = 10'000;     // records waiting for the writer before new ones are dropped
+  bool audit_bodies = false;       // keep hook request / response bodies (PHI); default: compact records
   std::filesystem::path admin_token_file;  // empty: the admin API answers 403
   CdexOptions cdex;               // CDex task-based requests, both roles
   // Bulk Data exports: the status-poll interval is the server's Retry-After clamped to these.
@@ -60,6 +61,16 @@ struct ServerOptions {
   bool insecure_no_client_auth = false;
   std::string public_url;                    // the base URL clients call (JWT aud); no trailing '/'
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-Proto/Host are believed
+  // The access gate (access_gate.hpp): operators with roles, and the
+  // authorization servers whose SMART Backend Services access tokens crdex
+  // accepts (their `aud` must be access_token_audience, else public_url).
+  std::filesystem::path operators_file;
+  std::filesystem::path authorization_servers_file;
+  // Internal addresses crdex may call ("10.1.2.3", "127.0.0.1:8090", "[::1]:9000");
+  // every other loopback, link-local or private address is refused (outbound_policy.hpp).
+  std::vector<std::string> outbound_allowed_addresses;
+  int rate_limit_per_minute = 0;  // per CDS client, operator or system; 0: no limit
+  bool print_routes = false;  // print "METHOD PATTERN POLICY" per route and exit (tests, reviews)
   // SMART launch helper: FILE with the EHR authorization server's token for
   // /smart/launches (empty: the launch API is off); launch lifetime.
   std::filesystem::path smart_launch_token_file;

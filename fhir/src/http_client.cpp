@@ -16,8 +16,30 @@ void init_curl_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-void set_up_transfer(CURL* e, const char* url, curl_slist* headers, long timeout_ms, long connect_timeout_ms) {
+namespace {
+
+// The outbound guard on the address libcurl is about to connect to (after
+// name resolution: what is checked is what is used).
+curl_socket_t open_guarded_socket(void* clientp, curlsocktype purpose, curl_sockaddr* address) {
+  auto* guard = static_cast<OutboundGuardState*>(clientp);
+  if (purpose == CURLSOCKTYPE_IPCXN && !(guard && guard->configured_origin))
+    if (auto refused = outbound_address_refusal(&address->addr)) {
+      if (guard) guard->refusal = *refused;
+      return CURL_SOCKET_BAD;
+    }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+}  // namespace
+
+void set_up_transfer(CURL* e, const char* url, curl_slist* headers, long timeout_ms, long connect_timeout_ms,
+                     OutboundGuardState* guard) {
   curl_easy_setopt(e, CURLOPT_URL, url);
+  if (outbound_guard_on()) {
+    if (guard) guard->configured_origin = outbound_origin_configured(url);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_guarded_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, guard);
+  }
   if (headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would carry the token elsewhere
@@ -93,13 +115,18 @@ HttpAnswer perform_http_call(const HttpCall& call) {
     return answer;
   }
   Exchange ex{&call, &answer};
+  if (auto refused = outbound_url_refusal(call.url)) {
+    answer.problem = call.url + " " + *refused;
+    return answer;
+  }
+  detail::OutboundGuardState guard;
   curl_slist* headers = nullptr;
   for (const auto& h : call.headers) headers = curl_slist_append(headers, h.c_str());
   headers = detail::append_bearer(headers, call.access_token);
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, &curl_slist_free_all);
   CURL* e = easy.get();
   detail::set_up_transfer(e, call.url.c_str(), headers, static_cast<long>(call.timeout.count()),
-                          static_cast<long>(call.connect_timeout.count()));
+                          static_cast<long>(call.connect_timeout.count()), &guard);
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   if (call.method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   if (!call.body.empty() || call.method == "POST" || call.method == "PUT") {
@@ -118,6 +145,8 @@ HttpAnswer perform_http_call(const HttpCall& call) {
       answer.problem = "the answer is larger than " + std::to_string(call.max_body_bytes) + " bytes";
     else if (ex.sink_refused)
       answer.problem = "the download could not be written";
+    else if (!guard.refusal.empty())
+      answer.problem = "refused: " + guard.refusal;
     else
       answer.problem = std::string(curl_easy_strerror(code));
     return answer;

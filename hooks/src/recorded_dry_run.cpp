@@ -87,6 +87,13 @@ PublishResult<std::string> recorded_dry_run(const RulePublisher& publisher, hook
   w.Uint64(recorded->size());
   fhir::write_key(w, "changedRequests");
   w.Uint64(changed_calls);
+  if (recorded->empty()) {
+    // Calls recorded compactly (crdex-server's default) keep no request to replay.
+    fhir::write_key(w, "note");
+    fhir::write_string(w,
+                       "no recorded call of this payer has its request kept: the audit log keeps request bodies "
+                       "only when crdex-server runs with --audit-bodies");
+  }
   w.EndObject();
   result.value.emplace(buffer.GetString(), buffer.GetSize());
   return result;

@@ -6,7 +6,13 @@
 //
 // CONFIG: {"backendJwks": {"keys": [...]},            public keys of crdex's backend client
 //          "launchApi": "http://127.0.0.1:N/smart/launches", optional: crdex's launch helper
-//          "launchToken": "..."}                       its bearer token
+//          "launchToken": "...",                       its bearer token
+//          "resourceServer": "https://crdex.example.org",  optional: crdex as a resource server
+//          "systemClients": [{"client_id", "jwks", "scope"}]}  optional: systems that call it
+//
+// System clients (a provider's system, a payer's data consumer) get JWT access
+// tokens (RFC 9068, RS256) whose aud is resourceServer and whose scope is what
+// they asked for within their registered scope: crdex verifies them.
 //
 // Prints "auth server listening on http://127.0.0.1:PORT" when ready. The
 // FHIR base it speaks for is http://127.0.0.1:PORT/fhir; its SMART
@@ -36,6 +42,9 @@ const SMART_SCOPES = [
   'patient/Patient.rs', 'patient/Observation.rs', 'patient/Coverage.rs', 'user/ServiceRequest.rs',
   'system/Patient.rs', 'system/Coverage.rs', 'system/Observation.rs',
 ];
+const SYSTEM_CLIENT_SCOPES = [...new Set((config.systemClients || []).flatMap((c) => c.scope.split(' ')))]
+  .filter((scope) => !SMART_SCOPES.includes(scope));
+const systemClientIds = new Set((config.systemClients || []).map((c) => c.client_id));
 const REDIRECT_URI = 'https://app.example.org/callback';
 
 const server = createServer();
@@ -57,6 +66,15 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       scope: 'system/Patient.rs system/Coverage.rs system/Observation.rs',
     },
+    ...(config.systemClients || []).map((c) => ({
+      client_id: c.client_id,
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: c.jwks,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: c.scope,
+    })),
     {
       client_id: 'crdex-app',
       token_endpoint_auth_method: 'none',
@@ -65,11 +83,22 @@ const provider = new Provider(issuer, {
       redirect_uris: [REDIRECT_URI],
     },
   ],
-  scopes: ['openid', 'offline_access', ...SMART_SCOPES],
+  scopes: ['openid', 'offline_access', ...SMART_SCOPES, ...SYSTEM_CLIENT_SCOPES],
   clientAuthSigningAlgValues: ['RS384', 'ES384'],
   enabledJWA: { clientAuthSigningAlgValues: ['RS384', 'ES384'] },
   features: {
     clientCredentials: { enabled: true },
+    // System clients' tokens are for crdex (resourceServer): JWTs it can verify.
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (ctx, client) => (client && systemClientIds.has(client.clientId) ? config.resourceServer : undefined),
+      useGrantedResource: () => true,
+      getResourceServerInfo: (ctx, resource) => {
+        if (!config.resourceServer || resource !== config.resourceServer) throw new errors.InvalidTarget();
+        return { scope: SYSTEM_CLIENT_SCOPES.join(' '), audience: resource, accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } } };
+      },
+    },
     devInteractions: { enabled: false },
   },
   pkce: { required: () => true },

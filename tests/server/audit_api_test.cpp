@@ -42,17 +42,18 @@ struct AuditedServer {
   test::TempDir dir;
   std::string data = (dir.path() / "data").string();
   std::unique_ptr<test::ServerProcess> server;
+  bool bodies = true;  // --audit-bodies: these tests read the stored requests and responses
 
-  AuditedServer() {
+  explicit AuditedServer(bool keep_bodies = true) : bodies(keep_bodies) {
     std::ofstream(dir.path() / "admin.token") << kAdminToken << "\n";
     std::ofstream(dir.path() / "acme.token") << kAcmePublisherToken << "\n";
     start();
   }
   void start() {
-    server = std::make_unique<test::ServerProcess>(
-        std::vector<std::string>{"--admin-token-file", (dir.path() / "admin.token").string(), "--publisher-token",
-                                 "acme-health-plan=" + (dir.path() / "acme.token").string()},
-        std::string(), true, data);
+    std::vector<std::string> args{"--admin-token-file", (dir.path() / "admin.token").string(), "--publisher-token",
+                                  "acme-health-plan=" + (dir.path() / "acme.token").string()};
+    if (bodies) args.emplace_back("--audit-bodies");
+    server = std::make_unique<test::ServerProcess>(args, std::string(), true, data);
   }
   // SIGTERM (which flushes the audit queue), then start again on the same data.
   void restart() {
@@ -79,6 +80,34 @@ std::string file_text(const std::filesystem::path& path) { return test::read_fil
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(audit_api)
+
+BOOST_AUTO_TEST_CASE(by_default_a_call_is_kept_as_a_compact_record_without_bodies) {
+  AuditedServer s(false);
+  const auto answered = s.call(example_call(instance(7)));
+  BOOST_TEST_REQUIRE(answered.status == 200, answered.body);
+  s.restart();
+  const auto found = s.admin("/admin/audit?hookInstance=" + instance(7));
+  BOOST_TEST_REQUIRE(found.status == 200, found.body);
+  test::Json json(found.body);
+  auto entries = json.root()["entries"].get_array().value();
+  BOOST_TEST_REQUIRE(entries.size() == 1u);
+  auto entry = entries.at(0).value();
+  BOOST_TEST(std::string(entry["patientId"].get_string().value()) == "123");
+  BOOST_TEST(std::string(entry["payer"].get_string().value()) == "acme-health-plan");
+  BOOST_TEST(entry["request"].is_null());
+  BOOST_TEST(entry["response"]["bodiesKept"].get_bool().value() == false);
+  BOOST_TEST(entry["response"]["response"]["bytes"].get_int64().value() == static_cast<int64_t>(answered.body.size()));
+  BOOST_TEST(std::string(entry["response"]["request"]["sha256"].get_string().value()).size() == 64u);
+  BOOST_TEST(found.body.find("Coverage") == std::string::npos);  // no clinical content
+  BOOST_TEST(found.body.size() < 1024u, found.body.size());
+  // The recorded dry run says why it has nothing to replay.
+  const auto dry = test::http_request(
+      "POST", s.url("/payers/acme-health-plan/rules:dry-run"),
+      R"({"ruleSet":)" + test::read_file(test::example_rules_dir() / "acme-health-plan.json") + R"(,"lastRecorded":2})",
+      "application/json", {"Authorization: Bearer " + std::string(kAcmePublisherToken)});
+  BOOST_TEST(dry.status == 200, dry.body);
+  BOOST_TEST(dry.body.find("--audit-bodies") != std::string::npos, dry.status << " " << dry.body);
+}
 
 BOOST_AUTO_TEST_CASE(CRD_45_every_call_is_retrievable_and_no_token_is_ever_stored) {
   AuditedServer s;

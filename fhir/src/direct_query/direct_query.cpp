@@ -45,6 +45,7 @@ struct HeaderList {
 };
 
 struct Transfer {
+  detail::OutboundGuardState guard;  // the outbound guard's verdict on this transfer's connection
   size_t query = 0;
   CURL* easy = nullptr;
   std::string url;
@@ -102,7 +103,7 @@ class QueryRun {
     CURL* easy = curl_easy_init();
     transfer->easy = easy;
     const long left = std::max<long>(1, remaining_ms(options_.deadline));
-    detail::set_up_transfer(easy, transfer->url.c_str(), headers_.list, left, left);
+    detail::set_up_transfer(easy, transfer->url.c_str(), headers_.list, left, left, &transfer->guard);
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, detail::append_bounded<Transfer>);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
@@ -136,7 +137,9 @@ class QueryRun {
     }
     if (result != CURLE_OK) {
       answer.outcome = Outcome::unreachable;
-      answer.problem = std::string("cannot reach the FHIR server (") + curl_easy_strerror(result) + ")";
+      answer.problem = transfer->guard.refusal.empty()
+                           ? std::string("cannot reach the FHIR server (") + curl_easy_strerror(result) + ")"
+                           : "refused: " + transfer->guard.refusal;
       return;
     }
     auto next = detail::take_page(status, std::move(transfer->body), answer, pages_[transfer->query],

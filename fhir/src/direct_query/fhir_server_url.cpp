@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "crdex/fhir/direct_query.hpp"
+#include "crdex/fhir/outbound_policy.hpp"
 #include "search_pages.hpp"
 
 namespace crdex::fhir {
@@ -61,6 +62,7 @@ std::optional<Error> check_fhir_server_url(std::string_view base_url, bool allow
   const auto refused = [&](std::string why) {
     return Error{412, IssueType::security, "fhirServer " + std::string(base_url) + " " + std::move(why), "fhirServer"};
   };
+  if (auto guarded = outbound_url_refusal(base_url)) return refused(*guarded);
   if (origin.starts_with("https://")) {
     if (host_of(origin).empty()) return refused("has no host");
     return std::nullopt;

@@ -1,6 +1,7 @@
 #include "crdex/hooks/audit_store.hpp"
 
 #include "audit_database.hpp"
+#include "crdex/config/rule_store.hpp"
 #include "crdex/hooks/timestamps.hpp"
 
 namespace crdex::hooks {
@@ -42,6 +43,13 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
   if (!call.ok() || !card.ok()) return db_->error("cannot prepare a write");
   for (const auto& record : batch) {
     const RedactedRequest request = redact_request(record.request_body);
+    // Compact: the bodies' hashes and sizes instead of the bodies (PHI kept to the minimum).
+    std::string compact;
+    if (!record.keep_bodies)
+      compact = R"({"bodiesKept":false,"request":{"sha256":")" +
+                config::sha256_checksum(record.request_body).substr(7) + R"(","bytes":)" + std::to_string(record.request_body.size()) + R"(},"response":{"sha256":")" +
+                config::sha256_checksum(record.response_body).substr(7) + R"(","bytes":)" +
+                std::to_string(record.response_body.size()) + "}}";
     call.bind(1, record.received_ms)
         .bind(2, format_rfc3339_ms(record.received_ms))
         .bind(3, record.service_id)
@@ -51,8 +59,8 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
         .bind_or_null(7, record.payer_id)
         .bind(8, int64_t{record.status})
         .bind(9, record.duration_us)
-        .bind_or_null(10, request.json)
-        .bind(11, record.response_body);
+        .bind_or_null(10, record.keep_bodies ? request.json : std::string())
+        .bind(11, record.keep_bodies ? record.response_body : compact);
     if (call.step() != SqliteStep::done) return db_->error("cannot store a call");
     call.reset();
     const int64_t id = db_->last_insert_rowid();

@@ -190,8 +190,16 @@ BOOST_FIXTURE_TEST_CASE(every_route_of_a_configured_server_declares_its_access_p
   BOOST_TEST((policy_of(M::Post, "/fhir/Task") == AccessPolicy::data_consumer));
   BOOST_TEST((policy_of(M::Post, "/smart/launches") == AccessPolicy::smart_launch));
   BOOST_TEST((policy_of(M::Get, "/.well-known/jwks.json") == AccessPolicy::public_access));
-  BOOST_TEST((policy_of(M::Post, "/$submit-attachment") == AccessPolicy::public_access));
-  BOOST_TEST((policy_of(M::Delete, "/bulk-exports/{id}") == AccessPolicy::public_access));
+  BOOST_TEST((policy_of(M::Post, "/$submit-attachment") == AccessPolicy::provider_system));
+  BOOST_TEST((policy_of(M::Get, "/attachments/{id}/content/{n}") == AccessPolicy::provider_system));
+  BOOST_TEST((policy_of(M::Post, "/attachments/outbox") == AccessPolicy::operator_attachments));
+  BOOST_TEST((policy_of(M::Post, "/attachments/claims") == AccessPolicy::operator_attachments));
+  BOOST_TEST((policy_of(M::Post, "/bulk-exports") == AccessPolicy::operator_bulk));
+  BOOST_TEST((policy_of(M::Delete, "/bulk-exports/{id}") == AccessPolicy::operator_bulk));
+  // Public: discovery and published keys only.
+  for (const auto& route : routes)
+    if (route.policy == AccessPolicy::public_access)
+      BOOST_TEST((route.pattern == "/cds-services" || route.pattern == "/.well-known/jwks.json"), route.pattern);
 }
 
 BOOST_FIXTURE_TEST_CASE(the_configured_table_answers_404_and_405_once_for_every_module, ConfiguredFront) {

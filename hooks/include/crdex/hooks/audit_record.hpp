@@ -25,6 +25,10 @@ struct AuditRecord {
   std::string response_body;
   std::string payer_id;
   std::vector<CardOrigin> cards;
+  // False (crdex-server's default; --audit-bodies sets it): the bodies are
+  // not stored, only their SHA-256 and sizes; the searchable fields and the
+  // card origins (rule, rule-set version, card type, order) are kept.
+  bool keep_bodies = true;
 };
 
 // A record as stored and read back.
