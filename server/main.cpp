@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include <fstream>
+#include <thread>
 
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/config/rule_store.hpp"
@@ -27,8 +28,10 @@
 #include "http_front.hpp"
 #include "jwks_api.hpp"
 #include "launch_api.hpp"
+#include "probes.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
+#include "version.hpp"
 
 namespace {
 
@@ -222,6 +225,11 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
   if (!configure_client_auth(options, *state)) return 2;
+  auto readiness = std::make_shared<crdex::server::Readiness>(
+      std::vector<std::filesystem::path>{options.data_dir / "rules.sqlite", options.data_dir / "audit.sqlite",
+                                         options.data_dir / "attachments.sqlite", options.data_dir / "exports.sqlite"},
+      store, state->engine);
+  state->modules.push_back(std::make_shared<crdex::server::ProbesApi>(readiness));
   if (!state->build_routes()) {
     spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
     return 2;
@@ -253,6 +261,14 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
+  // Readiness off first, so a load balancer stops sending; calls are still
+  // served through the grace period, then the drain refuses new ones.
+  readiness->begin_shutdown();
+  if (options.drain_grace.count() > 0) {
+    spdlog::info("signal {} received: not ready; serving {} ms more before draining", signal_number,
+                 options.drain_grace.count());
+    std::this_thread::sleep_for(options.drain_grace);
+  }
   spdlog::info("signal {} received: draining calls in flight", signal_number);
   // CDex first: the work in hand finishes, the rest stays stored for the next
   // start, and calls waiting on a consumer request (?wait-ms) answer now.
@@ -272,7 +288,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
 
 int main(int argc, char** argv) {
   const sigset_t signals = block_termination_signals();
-  auto parsed = crdex::server::parse_server_options(argc, argv);
+  auto parsed = crdex::server::parse_server_options(argc, argv, crdex::server::version_text());
   if (!parsed.options) return parsed.exit_code;
 
   // Logs go to stderr; stdout carries only the "listening on" line.

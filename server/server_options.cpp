@@ -26,11 +26,12 @@ bool split_listen(const std::string& listen, std::string& host, uint16_t& port) 
 
 }  // namespace
 
-ParsedOptions parse_server_options(int argc, char** argv) {
+ParsedOptions parse_server_options(int argc, char** argv, const std::string& version) {
   ServerOptions options;
   CLI::App app{
       "crdex-server: a CDS Hooks service that answers Da Vinci CRD coverage requirements from payer rules.\n"
       "Serves plain HTTP; in production put nginx (TLS) in front of it."};
+  if (!version.empty()) app.set_version_flag("--version", version, "print the version, git commit and plugin ABI");
   std::string listen = "127.0.0.1:8080";
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")
       ->capture_default_str()
@@ -75,6 +76,12 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->check(CLI::Range(0, 256));
   int drain_ms = static_cast<int>(options.drain_timeout.count());
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM/SIGINT, how long to wait for calls in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
+  int grace_ms = static_cast<int>(options.drain_grace.count());
+  app.add_option("--drain-grace-ms", grace_ms,
+                 "on SIGTERM/SIGINT, how long /health/ready answers 503 while calls are still served, before the "
+                 "drain starts")
       ->capture_default_str()
       ->check(CLI::Range(0, 600'000));
   app.add_option("--publisher-token", options.publisher_tokens,
@@ -169,6 +176,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     return {std::nullopt, 2};
   }
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  options.drain_grace = std::chrono::milliseconds(grace_ms);
   options.header_timeout = std::chrono::milliseconds(header_ms);
   options.body_timeout = std::chrono::milliseconds(body_ms);
   options.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);
