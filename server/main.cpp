@@ -28,6 +28,7 @@
 #include "http_front.hpp"
 #include "jwks_api.hpp"
 #include "launch_api.hpp"
+#include "metrics_api.hpp"
 #include "probes.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -117,6 +118,33 @@ bool configure_client_auth(const ServerOptions& options, crdex::server::FrontSta
   }
   state.client_auth = std::make_shared<crdex::server::ClientAuthenticator>(std::move(registry));
   return true;
+}
+
+// The levels and totals other components keep, read at each /metrics scrape.
+void add_metric_samplers(crdex::server::Metrics& metrics, const std::shared_ptr<crdex::server::FrontState>& state,
+                         const std::shared_ptr<crdex::hooks::AuditLog>& audit) {
+  std::weak_ptr<crdex::server::FrontState> weak = state;
+  metrics.add_sampler([weak, audit](crdex::server::Metrics& m) {
+    const auto front = weak.lock();
+    if (!front) return;
+    m.set_gauge("crdex_in_flight_calls", {}, front->in_flight());
+    if (front->query_workers) {
+      m.set_gauge("crdex_worker_pool_queued", {}, static_cast<double>(front->query_workers->queued()));
+      m.set_gauge("crdex_worker_pool_busy", {}, static_cast<double>(front->query_workers->busy()));
+    }
+    const auto audited = audit->stats();
+    m.set_gauge("crdex_audit_queue_depth", {}, static_cast<double>(audited.queued));
+    m.set_total("crdex_audit_written_total", {}, static_cast<double>(audited.written));
+    m.set_total("crdex_audit_dropped_total", {}, static_cast<double>(audited.dropped));
+    m.set_total("crdex_store_errors_total", {{"store", "audit"}}, static_cast<double>(audited.failed));
+    const auto counts = front->engine->counts();
+    m.set_total("crdex_prefetch_queries_total", {}, static_cast<double>(counts.prefetch_queries));
+    m.set_total("crdex_prefetch_failures_total", {}, static_cast<double>(counts.prefetch_failures));
+    m.set_total("crdex_rule_publishes_total", {}, static_cast<double>(counts.rules_replaced));
+    if (const auto rules = front->engine->rules())
+      for (const auto& payer : rules->payers())
+        m.set_gauge("crdex_rule_set_version", {{"payer", payer.payer_id}}, payer.version);
+  });
 }
 
 int serve(const ServerOptions& options, const sigset_t& signals) {
@@ -225,6 +253,9 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
   if (!configure_client_auth(options, *state)) return 2;
+  state->metrics = std::make_shared<crdex::server::Metrics>();
+  add_metric_samplers(*state->metrics, state, audit);
+  state->modules.push_back(std::make_shared<crdex::server::MetricsApi>(state->metrics, admin_token));
   auto readiness = std::make_shared<crdex::server::Readiness>(
       std::vector<std::filesystem::path>{options.data_dir / "rules.sqlite", options.data_dir / "audit.sqlite",
                                          options.data_dir / "attachments.sqlite", options.data_dir / "exports.sqlite"},

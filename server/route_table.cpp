@@ -64,6 +64,7 @@ std::string_view access_policy_name(AccessPolicy policy) {
     case AccessPolicy::admin: return "admin token";
     case AccessPolicy::smart_launch: return "SMART launch token";
     case AccessPolicy::data_consumer: return "data consumer token";
+    case AccessPolicy::metrics: return "loopback or admin token";
   }
   return "undeclared";
 }

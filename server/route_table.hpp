@@ -39,6 +39,7 @@ enum class AccessPolicy {
   admin,            // the operator's admin token (--admin-token-file, --cdex-admin-token-file)
   smart_launch,     // the authorization server's launch-API token
   data_consumer,    // a CDex Data Consumer's token (--cdex-client-token-file)
+  metrics,          // a loopback peer, or the operator's admin token (/metrics; metrics_api.hpp)
 };
 
 std::string_view access_policy_name(AccessPolicy policy);

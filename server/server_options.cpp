@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <thread>
 
+#include "config_file.hpp"
+
 namespace crdex::server {
 
 namespace {
@@ -155,8 +157,36 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   app.add_option("--trusted-proxy", options.trusted_proxies,
                  "IP address of a proxy whose X-Forwarded-Proto / X-Forwarded-Host name the called URL; repeatable");
 
+  std::string config_file;
+  app.add_option("--config", config_file,
+                 "TOML file of options: each key is a flag's name without \"--\" (examples/crdex.toml); flags given "
+                 "on the command line override it");
+
+  // The file's options go before the command line's, which override them.
+  std::vector<std::string> arguments(argv, argv + argc);
+  if (const auto file = config_file_argument(argc, argv)) {
+    std::vector<std::string> given;
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view arg = argv[i];
+      if (arg.starts_with("--")) given.emplace_back(arg.substr(0, arg.find('=')));
+    }
+    const auto lookup = [&app](std::string_view name) {
+      const CLI::Option* option = app.get_option_no_throw("--" + std::string(name));
+      if (!option) return FlagShape{};
+      return FlagShape{true, option->get_expected_max() == 0, option->get_expected_max() > 1};
+    };
+    auto from_file = config_file_arguments(*file, lookup, given);
+    if (!from_file.error.empty()) {
+      std::cerr << "--config " << from_file.error << "\n";
+      return {std::nullopt, 2};
+    }
+    arguments.insert(arguments.begin() + 1, from_file.arguments.begin(), from_file.arguments.end());
+  }
+  std::vector<char*> argument_pointers;
+  for (auto& argument : arguments) argument_pointers.push_back(argument.data());
+
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(argument_pointers.size()), argument_pointers.data());
   } catch (const CLI::ParseError& e) {
     // --help prints and ends with 0; every usage error ends with 2.
     return {std::nullopt, app.exit(e) == 0 ? 0 : 2};
