@@ -12,6 +12,7 @@
 #include "crdex/hooks/audit_record.hpp"
 #include "crdex/hooks/timestamps.hpp"
 #include "named_header.hpp"
+#include "request_id.hpp"
 
 namespace crdex::server {
 
@@ -184,7 +185,10 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
           std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
     if (answer.close) response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
-    spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status,
+    std::string_view request_id = "-";
+    for (const auto& [name, value] : answer.headers)
+      if (name == kRequestIdHeader) request_id = value;
+    spdlog::info("[{}] {} {} {} {}us", request_id, Http::methodString(method), resource, answer.status,
                  std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
                      .count());
     response.send(static_cast<Http::Code>(answer.status), answer.body)
@@ -276,6 +280,9 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     spdlog::error("{} {}: unknown exception", Http::methodString(request.method()), request.resource());
     answer = problem(500, fhir::IssueType::exception, "internal error");
   }
+
+  // Every answer, refusals included, carries the request id.
+  cors.emplace_back(std::string(kRequestIdHeader), request_id_of(request));
 
   if (deferred) {
     // The work may block: a worker runs it and answers; this event thread
