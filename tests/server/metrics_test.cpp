@@ -60,8 +60,9 @@ BOOST_AUTO_TEST_CASE(scrape_during_hook_calls_finds_their_counts) {
   BOOST_TEST(metrics_sample(text, R"(crdex_http_requests_total{method="GET",route="unmatched",status="404"})") == 1);
   // The first scrape was answered before this one.
   BOOST_TEST(metrics_sample(text, R"(crdex_http_requests_total{method="GET",route="/metrics",status="200"})") == 1);
-  // This scrape is the one call in flight.
-  BOOST_TEST(metrics_sample(text, "crdex_in_flight_calls") == 1);
+  // This scrape counts itself (an earlier call leaves the count once its
+  // answer is written, which may be just after the client read it).
+  BOOST_TEST(metrics_sample(text, "crdex_in_flight_calls") >= 1);
   BOOST_TEST(metrics_sample(text, "crdex_worker_pool_queued") == 0);
   BOOST_TEST(metrics_sample(text, "crdex_audit_dropped_total") == 0);
   BOOST_TEST(metrics_sample(text, "crdex_audit_written_total") <= 4);

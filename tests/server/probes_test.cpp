@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(ready_is_503_when_a_store_file_is_gone) {
 }
 
 BOOST_AUTO_TEST_CASE(ready_turns_503_on_sigterm_while_the_listener_still_serves) {
-  test::ServerProcess server({"--drain-grace-ms", "4000"});
+  test::ServerProcess server({"--drain-grace-ms", "6000"});
   BOOST_TEST(test::http_get(server.base_url() + "/health/ready").status == 200);
   server.send_signal(SIGTERM);
   const auto ready = probes_poll_until(server.base_url() + "/health/ready", 503);
