@@ -230,6 +230,8 @@ AccessGate::Decision AccessGate::check(const Route& route, const Http::Request& 
   using K = Decision::Kind;
   const AccessPolicy policy = route.policy;
   if (policy == AccessPolicy::public_access) return {};
+  // A loopback peer needs no credential for /metrics: its handler decides (metrics_api.hpp).
+  if (policy == AccessPolicy::metrics) return {};
   if (policy == AccessPolicy::cds_client) {
     // The CDS Hooks JWT is the client authenticator's; here only a credential
     // of another kind that the gate recognises is turned away (403).

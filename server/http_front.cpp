@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <string_view>
 
@@ -15,6 +16,7 @@
 #include "crdex/hooks/timestamps.hpp"
 #include "named_header.hpp"
 #include "request_size_gate.hpp"
+#include "request_id.hpp"
 
 namespace crdex::server {
 
@@ -54,6 +56,10 @@ ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, 
     record.keep_bodies = state.audit_bodies;
     state.audit->record(std::move(record));
   }
+  // A 404 means no such service: its id was the caller's, not a label.
+  if (state.metrics)
+    state.metrics->observe_hook_call(service_id, response.status != 404, response.status,
+                                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return from_engine(std::move(response));
 }
 
@@ -155,6 +161,9 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
   }
   spdlog::info("{} {}: client authentication failed: {}", Http::methodString(request.method()), request.resource(),
                outcome.error.message);
+  if (state.metrics)
+    state.metrics->count_credential_failure(access_policy_name(AccessPolicy::cds_client),
+                                            credential_failure_reason(outcome.error.message));
   Answer answer = problem(401, fhir::IssueType::security, outcome.error.message);
   answer.headers.emplace_back("WWW-Authenticate", header ? R"(Bearer realm="crdex", error="invalid_token")"
                                                          : R"(Bearer realm="crdex")");
@@ -203,7 +212,9 @@ std::optional<Answer> check_rate(const FrontState& state, const std::string& cal
 // a worker runs it with its own copy of the request.
 using Deferred = std::function<Answer(const Http::Request&)>;
 
-Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred) {
+// `matched` is set to the route that answers (null: the table's 404/405).
+Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred,
+             const Route*& matched) {
   const FrontState& state = *shared;
   std::string_view path = request.resource();
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
@@ -211,6 +222,7 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   auto match = state.routes.match(request.method(), path);
   if (!match.route) return from_module(std::move(match.refusal));
   const Route& found = *match.route;
+  matched = &found;
   if (request.body().size() > state.max_body_bytes)
     return problem(413, fhir::IssueType::too_costly,
                    "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
@@ -244,15 +256,35 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   return from_module(found.handler(request, match.params));
 }
 
+// Counts the answer: by route, and as a refused credential when a route
+// with a credential policy (other than the CDS client JWT, counted by
+// check_client with its reason) answers 401 or 403.
+void count_answer(const FrontState& state, const Route* route, Http::Method method, int status,
+                  std::chrono::steady_clock::time_point start) {
+  if (!state.metrics) return;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state.metrics->observe_answer(route ? std::string_view(route->pattern) : std::string_view(),
+                                Http::methodString(method), status, seconds);
+  if (route && (status == 401 || status == 403) && route->policy != AccessPolicy::public_access &&
+      route->policy != AccessPolicy::cds_client)
+    state.metrics->count_credential_failure(access_policy_name(route->policy), status == 401 ? "refused" : "forbidden");
+}
+
+bool has_content_type(const HeaderList& headers) {
+  return std::any_of(headers.begin(), headers.end(), [](const auto& header) {
+    return header.first.size() == 12 && std::equal(header.first.begin(), header.first.end(), "content-type",
+                                                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  });
+}
+
 void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method method, const std::string& resource,
                  std::chrono::steady_clock::time_point start, const std::shared_ptr<FrontState>& state,
-                 const HeaderList& cors) {
+                 const HeaderList& cors, const Route* route = nullptr) {
   answer.headers.insert(answer.headers.end(), cors.begin(), cors.end());
+  count_answer(*state, route, method, answer.status, start);
   try {
-    // JSON unless the answer names its own type (the console's files).
-    const bool typed = std::any_of(answer.headers.begin(), answer.headers.end(),
-                                   [](const auto& header) { return header.first == "Content-Type"; });
-    if (!typed)
+    // A module may name its own media type (the console's files, the metrics text); else JSON.
+    if (!has_content_type(answer.headers))
       response.headers().add<Http::Header::ContentType>(
           std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
     for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
@@ -264,9 +296,12 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
       response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
       hang_up = response.peer();
     }
+    std::string_view request_id = "-";
+    for (const auto& [name, value] : answer.headers)
+      if (name == kRequestIdHeader) request_id = value;
     const auto took =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-    spdlog::info("{} {} {} {}us", Http::methodString(method), resource, answer.status, took);
+    spdlog::info("[{}] {} {} {} {}us", request_id, Http::methodString(method), resource, answer.status, took);
     if (state->audit && is_audited_refusal(answer.status))
       state->audit->record(refusal_record(method, resource, answer, took));
     response.send(static_cast<Http::Code>(answer.status), answer.body)
@@ -318,6 +353,11 @@ int FrontState::started() {
   return ++in_flight_;
 }
 
+int FrontState::in_flight() {
+  std::lock_guard lock(mutex_);
+  return in_flight_;
+}
+
 void FrontState::finished() {
   std::lock_guard lock(mutex_);
   if (--in_flight_ == 0) idle_.notify_all();
@@ -339,6 +379,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
   Answer answer;
   Deferred deferred;
   HeaderList cors;
+  const Route* matched = nullptr;
   // Nothing a handler throws reaches Pistache (whose 500 would carry the
   // exception text): the client gets a generic OperationOutcome, the log the details.
   try {
@@ -354,7 +395,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     } else if (preflight) {
       answer = {204, "", false, false, {}, {}};
     } else {
-      answer = route(request, state_, deferred);
+      answer = route(request, state_, deferred, matched);
     }
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", Http::methodString(request.method()), request.resource(), e.what());
@@ -364,12 +405,15 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     answer = problem(500, fhir::IssueType::exception, "internal error");
   }
 
+  // Every answer, refusals included, carries the request id.
+  cors.emplace_back(std::string(kRequestIdHeader), request_id_of(request));
+
   if (deferred) {
     // The work may block: a worker runs it and answers; this event thread
     // goes back to its other connections. The request is copied because
     // Pistache reuses its buffer once onRequest returns.
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    auto task = [state = state_, writer, work = std::move(deferred), copy = request, start, cors] {
+    auto task = [state = state_, writer, work = std::move(deferred), copy = request, start, cors, matched] {
       Answer done;
       try {
         done = work(copy);
@@ -380,7 +424,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
         spdlog::error("{} {}: unknown exception", Http::methodString(copy.method()), copy.resource());
         done = problem(500, fhir::IssueType::exception, "internal error");
       }
-      send_answer(*writer, std::move(done), copy.method(), copy.resource(), start, state, cors);
+      send_answer(*writer, std::move(done), copy.method(), copy.resource(), start, state, cors, matched);
     };
     switch (state_->query_workers->submit(std::move(task))) {
       case WorkerPool::Submitted::accepted:
@@ -395,10 +439,10 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
         answer.close = true;
         break;
     }
-    send_answer(*writer, std::move(answer), request.method(), request.resource(), start, state_, cors);
+    send_answer(*writer, std::move(answer), request.method(), request.resource(), start, state_, cors, matched);
     return;
   }
-  send_answer(response, std::move(answer), request.method(), request.resource(), start, state_, cors);
+  send_answer(response, std::move(answer), request.method(), request.resource(), start, state_, cors, matched);
 }
 
 }  // namespace crdex::server

@@ -22,6 +22,7 @@
 #include "called_url.hpp"
 #include "client_auth.hpp"
 #include "crdex/hooks/engine.hpp"
+#include "metrics.hpp"
 #include "worker_pool.hpp"
 
 namespace crdex::server {
@@ -60,6 +61,8 @@ struct FrontState {
   std::shared_ptr<const AccessGate> gate;
   // Calls per minute per identified caller (--rate-limit); null: no limit.
   std::shared_ptr<RateLimiter> rate_limiter;
+  // Answers, hook calls and refused credentials are counted here (nullptr: no metrics).
+  std::shared_ptr<Metrics> metrics;
 
   // Puts the CDS services' routes (discovery, calls) and every module's into
   // `routes`. False when a route declares no policy or repeats another.
@@ -68,6 +71,7 @@ struct FrontState {
   // Counts a call in; returns how many are in flight, this one included.
   int started();
   void finished();
+  int in_flight();
   // From now on new calls get 503; waits until no call is in flight (its
   // answer written) or `timeout` passes. Returns true when all finished.
   bool drain(std::chrono::milliseconds timeout);

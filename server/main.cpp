@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include <fstream>
+#include <thread>
 
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/config/rule_store.hpp"
@@ -31,8 +32,11 @@
 #include "jwks_api.hpp"
 #include "launch_api.hpp"
 #include "request_size_gate.hpp"
+#include "metrics_api.hpp"
+#include "probes.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
+#include "version.hpp"
 
 namespace {
 
@@ -125,6 +129,33 @@ bool configure_client_auth(const ServerOptions& options, crdex::server::FrontSta
   }
   state.client_auth = std::make_shared<crdex::server::ClientAuthenticator>(std::move(registry));
   return true;
+}
+
+// The levels and totals other components keep, read at each /metrics scrape.
+void add_metric_samplers(crdex::server::Metrics& metrics, const std::shared_ptr<crdex::server::FrontState>& state,
+                         const std::shared_ptr<crdex::hooks::AuditLog>& audit) {
+  std::weak_ptr<crdex::server::FrontState> weak = state;
+  metrics.add_sampler([weak, audit](crdex::server::Metrics& m) {
+    const auto front = weak.lock();
+    if (!front) return;
+    m.set_gauge("crdex_in_flight_calls", {}, front->in_flight());
+    if (front->query_workers) {
+      m.set_gauge("crdex_worker_pool_queued", {}, static_cast<double>(front->query_workers->queued()));
+      m.set_gauge("crdex_worker_pool_busy", {}, static_cast<double>(front->query_workers->busy()));
+    }
+    const auto audited = audit->stats();
+    m.set_gauge("crdex_audit_queue_depth", {}, static_cast<double>(audited.queued));
+    m.set_total("crdex_audit_written_total", {}, static_cast<double>(audited.written));
+    m.set_total("crdex_audit_dropped_total", {}, static_cast<double>(audited.dropped));
+    m.set_total("crdex_store_errors_total", {{"store", "audit"}}, static_cast<double>(audited.failed));
+    const auto counts = front->engine->counts();
+    m.set_total("crdex_prefetch_queries_total", {}, static_cast<double>(counts.prefetch_queries));
+    m.set_total("crdex_prefetch_failures_total", {}, static_cast<double>(counts.prefetch_failures));
+    m.set_total("crdex_rule_publishes_total", {}, static_cast<double>(counts.rules_replaced));
+    if (const auto rules = front->engine->rules())
+      for (const auto& payer : rules->payers())
+        m.set_gauge("crdex_rule_set_version", {{"payer", payer.payer_id}}, payer.version);
+  });
 }
 
 int serve(const ServerOptions& options, const sigset_t& signals) {
@@ -250,6 +281,14 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!crdex::server::configure_outbound_policy(options, *state)) return 2;
   if (options.rate_limit_per_minute > 0)
     state->rate_limiter = std::make_shared<crdex::server::RateLimiter>(options.rate_limit_per_minute);
+  state->metrics = std::make_shared<crdex::server::Metrics>();
+  add_metric_samplers(*state->metrics, state, audit);
+  state->modules.push_back(std::make_shared<crdex::server::MetricsApi>(state->metrics, admin_token));
+  auto readiness = std::make_shared<crdex::server::Readiness>(
+      std::vector<std::filesystem::path>{options.data_dir / "rules.sqlite", options.data_dir / "audit.sqlite",
+                                         options.data_dir / "attachments.sqlite", options.data_dir / "exports.sqlite"},
+      store, state->engine);
+  state->modules.push_back(std::make_shared<crdex::server::ProbesApi>(readiness));
   if (!state->build_routes()) {
     spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
     return 2;
@@ -294,6 +333,14 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
+  // Readiness off first, so a load balancer stops sending; calls are still
+  // served through the grace period, then the drain refuses new ones.
+  readiness->begin_shutdown();
+  if (options.drain_grace.count() > 0) {
+    spdlog::info("signal {} received: not ready; serving {} ms more before draining", signal_number,
+                 options.drain_grace.count());
+    std::this_thread::sleep_for(options.drain_grace);
+  }
   spdlog::info("signal {} received: draining calls in flight", signal_number);
   // CDex first: the work in hand finishes, the rest stays stored for the next
   // start, and calls waiting on a consumer request (?wait-ms) answer now.
@@ -314,7 +361,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
 int main(int argc, char** argv) {
   umask(077);  // every file crdex-server creates (stores, exports) is readable by its user only
   const sigset_t signals = block_termination_signals();
-  auto parsed = crdex::server::parse_server_options(argc, argv);
+  auto parsed = crdex::server::parse_server_options(argc, argv, crdex::server::version_text());
   if (!parsed.options) return parsed.exit_code;
 
   // Logs go to stderr; stdout carries only the "listening on" line.

@@ -67,6 +67,7 @@ std::string_view access_policy_name(AccessPolicy policy) {
     case AccessPolicy::provider_system: return "provider system access token";
     case AccessPolicy::operator_attachments: return "operator (attachments)";
     case AccessPolicy::operator_bulk: return "operator (bulk)";
+    case AccessPolicy::metrics: return "loopback or admin token";
   }
   return "undeclared";
 }

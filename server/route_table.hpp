@@ -46,6 +46,7 @@ enum class AccessPolicy {
                     // system/DocumentReference.<c|r|s> ($submit-attachment, attachment reads)
   operator_attachments,  // an operator (--operators) with role "attachments": outbox, claims
   operator_bulk,         // an operator with role "bulk": Bulk export jobs
+  metrics,          // a loopback peer, or the operator's admin token (/metrics; metrics_api.hpp)
 };
 
 std::string_view access_policy_name(AccessPolicy policy);

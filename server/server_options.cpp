@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <thread>
 
+#include "config_file.hpp"
+
 namespace crdex::server {
 
 namespace {
@@ -26,11 +28,12 @@ bool split_listen(const std::string& listen, std::string& host, uint16_t& port) 
 
 }  // namespace
 
-ParsedOptions parse_server_options(int argc, char** argv) {
+ParsedOptions parse_server_options(int argc, char** argv, const std::string& version) {
   ServerOptions options;
   CLI::App app{
       "crdex-server: a CDS Hooks service that answers Da Vinci CRD coverage requirements from payer rules.\n"
       "Serves plain HTTP; in production put nginx (TLS) in front of it."};
+  if (!version.empty()) app.set_version_flag("--version", version, "print the version, git commit and plugin ABI");
   std::string listen = "127.0.0.1:8080";
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")
       ->capture_default_str()
@@ -75,6 +78,12 @@ ParsedOptions parse_server_options(int argc, char** argv) {
       ->check(CLI::Range(0, 256));
   int drain_ms = static_cast<int>(options.drain_timeout.count());
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM/SIGINT, how long to wait for calls in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
+  int grace_ms = static_cast<int>(options.drain_grace.count());
+  app.add_option("--drain-grace-ms", grace_ms,
+                 "on SIGTERM/SIGINT, how long /health/ready answers 503 while calls are still served, before the "
+                 "drain starts")
       ->capture_default_str()
       ->check(CLI::Range(0, 600'000));
   app.add_option("--publisher-token", options.publisher_tokens,
@@ -169,8 +178,36 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--trusted-proxy", options.trusted_proxies,
                  "IP address of a proxy whose X-Forwarded-Proto / X-Forwarded-Host name the called URL; repeatable");
 
+  std::string config_file;
+  app.add_option("--config", config_file,
+                 "TOML file of options: each key is a flag's name without \"--\" (examples/crdex.toml); flags given "
+                 "on the command line override it");
+
+  // The file's options go before the command line's, which override them.
+  std::vector<std::string> arguments(argv, argv + argc);
+  if (const auto file = config_file_argument(argc, argv)) {
+    std::vector<std::string> given;
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view arg = argv[i];
+      if (arg.starts_with("--")) given.emplace_back(arg.substr(0, arg.find('=')));
+    }
+    const auto lookup = [&app](std::string_view name) {
+      const CLI::Option* option = app.get_option_no_throw("--" + std::string(name));
+      if (!option) return FlagShape{};
+      return FlagShape{true, option->get_expected_max() == 0, option->get_expected_max() > 1};
+    };
+    auto from_file = config_file_arguments(*file, lookup, given);
+    if (!from_file.error.empty()) {
+      std::cerr << "--config " << from_file.error << "\n";
+      return {std::nullopt, 2};
+    }
+    arguments.insert(arguments.begin() + 1, from_file.arguments.begin(), from_file.arguments.end());
+  }
+  std::vector<char*> argument_pointers;
+  for (auto& argument : arguments) argument_pointers.push_back(argument.data());
+
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(argument_pointers.size()), argument_pointers.data());
   } catch (const CLI::ParseError& e) {
     // --help prints and ends with 0; every usage error ends with 2.
     return {std::nullopt, app.exit(e) == 0 ? 0 : 2};
@@ -190,6 +227,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     return {std::nullopt, 2};
   }
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  options.drain_grace = std::chrono::milliseconds(grace_ms);
   options.header_timeout = std::chrono::milliseconds(header_ms);
   options.body_timeout = std::chrono::milliseconds(body_ms);
   options.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);

@@ -38,6 +38,10 @@ struct ServerOptions {
   std::vector<std::string> cors_origins;
   int threads = 0;  // 0 = one per core
   std::chrono::milliseconds drain_timeout{10'000};
+  // On SIGTERM/SIGINT readiness turns 503 at once; calls are still served
+  // for this long (a load balancer notices and stops sending) before the
+  // drain refuses new ones (probes.hpp).
+  std::chrono::milliseconds drain_grace{0};
   std::string log_level = "info";
   // Direct Query: fetching prefetch the EHR did not send.
   hooks::PrefetchFillOptions fill;
@@ -87,6 +91,7 @@ struct ParsedOptions {
   std::optional<ServerOptions> options;
   int exit_code = 0;
 };
-ParsedOptions parse_server_options(int argc, char** argv);
+// `version`, when given, is printed by --version (which then ends with 0).
+ParsedOptions parse_server_options(int argc, char** argv, const std::string& version = {});
 
 }  // namespace crdex::server

@@ -9,6 +9,16 @@ WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued)
 
 WorkerPool::~WorkerPool() { stop(); }
 
+size_t WorkerPool::queued() {
+  std::lock_guard lock(mutex_);
+  return tasks_.size();
+}
+
+size_t WorkerPool::busy() {
+  std::lock_guard lock(mutex_);
+  return busy_;
+}
+
 WorkerPool::Submitted WorkerPool::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);

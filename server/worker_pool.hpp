@@ -32,6 +32,10 @@ class WorkerPool {
   // Runs every task already queued, then joins the threads. Idempotent.
   void stop();
 
+  // Now: tasks waiting for a thread, and threads running one (metrics).
+  size_t queued();
+  size_t busy();
+
  private:
   void work();
 

@@ -47,7 +47,10 @@ void Engine::set_log_sink(LogSink sink) { log_sink_.store(std::make_shared<const
 
 std::string Engine::discovery() const { return detail::discovery_json(*rules_.load()); }
 
-void Engine::replace_rules(std::shared_ptr<const config::RuleCatalog> rules) { rules_.store(std::move(rules)); }
+void Engine::replace_rules(std::shared_ptr<const config::RuleCatalog> rules) {
+  rules_.store(std::move(rules));
+  ++rules_replaced_;
+}
 
 // Details of an unexpected failure stay out of the answer: they may describe internals.
 template <typename Work>
@@ -118,6 +121,8 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
     filled = hooks::fill_prefetch(*request, service->prefetch, lacking, call_fill, &cache_,
                                   service->role == HookRole::secondary);
     request->filled = &filled;
+    prefetch_queries_ += filled.queries.size();
+    prefetch_failures_ += filled.problems.size();
   }
   // What each unfetched key means is its template's failure policy.
   const auto refused = detail::apply_prefetch_failure_policy(service->prefetch, filled);

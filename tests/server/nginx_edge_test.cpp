@@ -349,4 +349,24 @@ BOOST_AUTO_TEST_CASE(SEC_500_idle_or_slow_connections_do_not_delay_others) {
   for (int fd : idle) ::close(fd);
 }
 
+BOOST_AUTO_TEST_CASE(every_route_family_reaches_crdex_through_the_shipped_configuration) {
+  // One request per family crdex serves; each must reach crdex-server (its
+  // access log grows by one) whatever crdex answers (200, 401, 403, 405).
+  for (const std::string path :
+       {"/cds-services", "/cds-services/crdex-order-sign/feedback", "/payers/acme/rules/versions",
+        "/smart/launches", "/fhir/Task", "/cdex/requests", "/attachments/claims", "/bulk-exports",
+        "/admin/audit/stats", "/.well-known/jwks.json", "/health/live", "/health/ready"}) {
+    const size_t before = upstream_requests();
+    const auto answer = tls_call(to(path));
+    BOOST_TEST(answer.code == CURLE_OK, path << ": " << curl_easy_strerror(answer.code));
+    BOOST_TEST(answer.status != 0, path);
+    BOOST_TEST(upstream_requests() == before + 1, path << " did not reach crdex-server (" << answer.status << ")");
+  }
+  BOOST_TEST(tls_call(to("/health/ready")).status == 200);
+  // /metrics trusts loopback peers, and behind nginx every peer is: not forwarded.
+  const size_t before = upstream_requests();
+  BOOST_TEST(tls_call(to("/metrics")).status == 404);
+  BOOST_TEST(upstream_requests() == before);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -108,13 +108,13 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ru
 ExitStatus ServerProcess::wait_for_exit(std::chrono::seconds timeout) {
   if (pid_ <= 0) return {};
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string ignored;
   for (;;) {
     int status = 0;
     const pid_t done = waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       pid_ = -1;
       drain_fd(stderr_fd_, stderr_);
+      drain_fd(stdout_fd_, stdout_);
       return decode(status);
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -123,7 +123,7 @@ ExitStatus ServerProcess::wait_for_exit(std::chrono::seconds timeout) {
     pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
     poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100)));
     drain_fd(stderr_fd_, stderr_);
-    drain_fd(stdout_fd_, ignored);
+    drain_fd(stdout_fd_, stdout_);
   }
 }
 
@@ -131,6 +131,10 @@ ExitStatus ServerProcess::stop(int signal) {
   if (pid_ <= 0) return {};
   kill(pid_, signal);
   return wait_for_exit(kServerSafetyTimeout);
+}
+
+void ServerProcess::send_signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
 }
 
 std::string ServerProcess::stderr_text() {

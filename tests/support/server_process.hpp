@@ -36,10 +36,15 @@ class ServerProcess {
 
   // Sends `signal` and waits (bounded) for the exit.
   ExitStatus stop(int signal);
+  // Sends `signal` and returns at once (the process goes on draining).
+  void send_signal(int signal);
   // Waits (bounded) for the process to end by itself.
   ExitStatus wait_for_exit(std::chrono::seconds timeout = std::chrono::seconds(60));
   // Everything the process wrote to stderr so far (after it ended: all of it).
   std::string stderr_text();
+  // What the process wrote to stdout after its first line (collected while
+  // waiting for its exit; e.g. --version's text).
+  const std::string& stdout_text() const { return stdout_; }
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
@@ -52,6 +57,7 @@ class ServerProcess {
   std::string base_url_;
   std::string first_line_;
   std::string stderr_;
+  std::string stdout_;
 };
 
 }  // namespace crdex::test

@@ -4,6 +4,7 @@
 // holds CDS logic of its own.
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,6 +71,18 @@ class Engine {
   // Entries in the prefetch cache (prefetch_cache.hpp), for tests and metrics.
   size_t cached_queries() const { return cache_.size(); }
 
+  // Running totals since start, for metrics: FHIR queries sent to fill
+  // missing prefetch, prefetch keys left unfilled, catalogs put into service
+  // by replace_rules.
+  struct Counts {
+    uint64_t prefetch_queries = 0;
+    uint64_t prefetch_failures = 0;
+    uint64_t rules_replaced = 0;
+  };
+  Counts counts() const {
+    return {prefetch_queries_.load(), prefetch_failures_.load(), rules_replaced_.load()};
+  }
+
   // Lets requests ask for the rule evaluation trace (off unless configured).
   void allow_rule_trace(bool allowed) { trace_allowed_ = allowed; }
 
@@ -91,6 +104,9 @@ class Engine {
   std::atomic<bool> trace_allowed_{false};
   std::atomic<std::shared_ptr<const LogSink>> log_sink_;
   std::shared_ptr<const SmartLinkLauncher> smart_links_;
+  mutable std::atomic<uint64_t> prefetch_queries_{0};
+  mutable std::atomic<uint64_t> prefetch_failures_{0};
+  std::atomic<uint64_t> rules_replaced_{0};
 };
 
 }  // namespace crdex::hooks
