@@ -5,6 +5,7 @@
 
 #include "cdex_api.hpp"
 #include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/json_writer.hpp"
 
 namespace crdex::server {
@@ -25,7 +26,7 @@ std::string reference_member(const fhir::JsonNode& body, std::string_view key, b
   if (node->string_or_empty("reference").empty() &&
       (!identifier || identifier->expect_object().string_or_empty("value").empty()))
     node->fail("needs a reference or an identifier with a value");
-  return simdjson::minify(node->element());
+  return fhir::minified(node->element());
 }
 
 ConsumerRequestBody read_body(const fhir::JsonNode& body) {
@@ -63,7 +64,7 @@ ConsumerRequestBody read_body(const fhir::JsonNode& body) {
   r.reason_reference = reference_member(body, "reasonReference", false);
   r.reason_code_text = std::string(body.string_or_empty("reasonCode"));
   r.work_queue = std::string(body.string_or_empty("workQueue"));
-  if (auto purpose = body.find("purposeOfUse")) r.purpose_of_use = simdjson::minify(purpose->expect_object().element());
+  if (auto purpose = body.find("purposeOfUse")) r.purpose_of_use = fhir::minified(purpose->expect_object().element());
   if (auto signature = body.find("signature")) r.signature = signature->as_bool();
   return out;
 }
@@ -73,8 +74,9 @@ ConsumerRequestBody read_body(const fhir::JsonNode& body) {
 fhir::Result<ConsumerRequestBody> read_consumer_request(std::string_view text) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS)
+  if (fhir::parse_json(parser, text, root) != simdjson::SUCCESS)
     return fhir::Error{400, fhir::IssueType::structure, "the body is not JSON", ""};
+  const fhir::SourceSpelling spelling(parser, text);  // copied members keep their numbers as given
   try {
     return read_body(fhir::JsonNode(root, ""));
   } catch (const fhir::JsonShapeError& e) {

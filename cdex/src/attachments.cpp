@@ -4,6 +4,7 @@
 
 #include "crdex/fhir/attachment_request.hpp"
 #include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/submit_attachment.hpp"
 
 namespace crdex::cdex {
@@ -69,8 +70,9 @@ fhir::Result<int> register_claim(AttachmentStore& store, std::string_view body_j
 fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool allow_plain_http) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(body_json.data(), body_json.size()).get(root) != simdjson::SUCCESS)
+  if (fhir::parse_json(parser, body_json, root) != simdjson::SUCCESS)
     return fhir::Error{400, fhir::IssueType::structure, "the body is not JSON", ""};
+  const fhir::SourceSpelling spelling(parser, body_json);  // what is sent keeps its numbers as given
   SentAttachment sent;
   std::string token;
   try {
@@ -79,13 +81,13 @@ fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool al
     token = std::string(body.string_or_empty("accessToken"));
     if (const auto task = body.find("attachmentRequest")) {
       // Solicited: answer the payer's Task at its PayerUrl, echoing its tracking id.
-      auto parsed = fhir::parse_attachment_request(simdjson::minify(task->element()));
+      auto parsed = fhir::parse_attachment_request(fhir::minified(task->element()));
       if (!parsed) return parsed.error();
       std::vector<std::string> contents;
       for (const auto& c : body.at("contents").items()) {
         c.expect_object();
         c.at("resourceType").as_non_empty_string();
-        contents.push_back(simdjson::minify(c.element()));
+        contents.push_back(fhir::minified(c.element()));
       }
       if (contents.empty()) body.at("contents").fail("needs at least one resource");
       sent.payer_url = parsed->payer_url;
@@ -94,7 +96,7 @@ fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool al
       sent.payer_url = std::string(body.at("payerUrl").as_non_empty_string());
       const auto given = body.at("parameters");
       given.expect_object();
-      sent.parameters = simdjson::minify(given.element());
+      sent.parameters = fhir::minified(given.element());
     }
   } catch (const fhir::JsonShapeError& e) {
     return fhir::Error{400, fhir::IssueType::invalid, e.what(), e.path};

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "crdex/fhir/json_numbers.hpp"
+
 namespace crdex::plugin {
 
 namespace {
@@ -37,7 +39,7 @@ bool read_reference(simdjson::dom::element value, std::string_view key, std::str
     error = bad_member(key, "must be a FHIR Reference with a reference or an identifier");
     return false;
   }
-  out = simdjson::minify(value);
+  out = fhir::minified(value);
   return true;
 }
 
@@ -70,8 +72,9 @@ bool read_code(simdjson::dom::element value, fc::RequestedCode& code, std::optio
 fhir::Result<CreateTaskRequest> read_create_task_request(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS || !root.is_object())
+  if (fhir::parse_json(parser, json, root) != simdjson::SUCCESS || !root.is_object())
     return not_json("the CDex task request");
+  const fhir::SourceSpelling spelling(parser, json);  // copied members keep their numbers as given
   CreateTaskRequest out;
   std::optional<fhir::Error> error;
   std::string kind;
@@ -117,8 +120,9 @@ fhir::Result<CreateTaskRequest> read_create_task_request(std::string_view json) 
 fhir::Result<FulfilTaskRequest> read_fulfil_task_request(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS || !root.is_object())
+  if (fhir::parse_json(parser, json, root) != simdjson::SUCCESS || !root.is_object())
     return not_json("the CDex fulfilment request");
+  const fhir::SourceSpelling spelling(parser, json);  // the Task keeps its numbers as given
   FulfilTaskRequest out;
   std::optional<fhir::Error> error;
   for (auto field : root.get_object()) {
@@ -126,7 +130,7 @@ fhir::Result<FulfilTaskRequest> read_fulfil_task_request(std::string_view json) 
     bool ok = true;
     if (key == "task") {
       if (!field.value.is_object()) return bad_member(key, "must be a Task resource");
-      out.task = simdjson::minify(field.value);
+      out.task = fhir::minified(field.value);
     } else if (key == "fhir_server") {
       ok = read_string(field.value, key, out.fhir_server, error);
     } else if (key == "access_token") {

@@ -61,7 +61,7 @@ const watchdog = setTimeout(async () => {
 function startServer() {
   return new Promise((resolve, reject) => {
     server = spawn(args.server, ['--listen', '127.0.0.1:0', '--rules', args.rules, '--data', path.join(work, 'data'),
-      '--insecure-no-client-auth', '--publisher-token', `acme-health-plan=${path.join(work, 'publisher.token')}`,
+      '--insecure-no-client-auth', '--audit-bodies', '--publisher-token', `acme-health-plan=${path.join(work, 'publisher.token')}`,
       '--admin-token-file', path.join(work, 'admin.token'), '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

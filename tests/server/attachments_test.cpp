@@ -117,6 +117,30 @@ BOOST_AUTO_TEST_CASE(CDX_12_held_for_a_future_claim_then_attached_when_the_claim
   BOOST_TEST(issue_text(attached.body).find("attached to claim CLM-5") != std::string::npos, attached.body);
 }
 
+// Issue 15: what the provider sends is the resource as given, numbers included
+// (`71.50`, `1E2` and an integer beyond 2^64 are not respelled through a double).
+BOOST_AUTO_TEST_CASE(CDX_10_sent_attachments_keep_every_number_as_written) {
+  std::string parameters = parameters_example(1);
+  const std::string type = R"("resourceType": "DocumentReference",)";
+  const auto at = parameters.find(type);
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  parameters.insert(at + type.size(),
+                    R"("extension":[{"url":"http://example.org/a","valueDecimal":71.50},)"
+                    R"({"url":"http://example.org/b","valueDecimal":1E2},)"
+                    R"({"url":"http://example.org/c","valueDecimal":123456789012345678901234567890.10}],)");
+  const auto sent = send(R"({"payerUrl":")" + payer.base_url() + R"(/$submit-attachment","parameters":)" + parameters + "}");
+  BOOST_TEST_REQUIRE(sent.status == 200, sent.body);
+  const auto found = test::http_get(payer.base_url() + "/attachments?tracking-id=http://example.org/provider%7C11234657");
+  BOOST_TEST_REQUIRE(found.status == 200, found.body);
+  test::Json list(found.body);
+  const std::string content_path(std::string_view(list.root()["submissions"].at(0)["attachments"].at(0)["content"]));
+  const auto content = test::http_get(payer.base_url() + content_path);
+  BOOST_TEST_REQUIRE(content.status == 200);
+  BOOST_TEST(content.body.find(R"("valueDecimal":71.50})") != std::string::npos, content.body);
+  BOOST_TEST(content.body.find(R"("valueDecimal":1E2})") != std::string::npos, content.body);
+  BOOST_TEST(content.body.find("123456789012345678901234567890.10") != std::string::npos, content.body);
+}
+
 BOOST_AUTO_TEST_CASE(CDX_14_solicited_request_is_answered_at_its_payer_url) {
   fhir::AttachmentRequest request;
   request.tracking_id = {"http://example.org/payer", "solicited-42"};
