@@ -36,7 +36,7 @@ const store = window.sessionStorage;
 export const tokens = {
   get: (name) => store.getItem(`crdex.${name}`) || '',
   set: (name, value) => (value ? store.setItem(`crdex.${name}`, value) : store.removeItem(`crdex.${name}`)),
-  clear: () => ['publisher', 'admin', 'payer'].forEach((n) => store.removeItem(`crdex.${n}`)),
+  clear: () => ['publisher', 'admin', 'payer', 'fhir'].forEach((n) => store.removeItem(`crdex.${n}`)),
 };
 
 // A small DOM builder: el('p', {class: 'x'}, 'text', child). Text is always

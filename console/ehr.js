@@ -1,8 +1,11 @@
-// The clinician's view: a patient from the example hook requests, draft
-// orders and appointments composed on the page, the real hook call to
-// crdex (POST /cds-services/{id} with prefetch), its cards, and the coverage
-// badges each draft order gets from the answer's systemActions.
-import { callJson, el } from './api.js';
+// The clinician's view: a patient from the example hook requests (their
+// prefetch is sent) or from the FHIR server crdex-server names with
+// --console-fhir-server (crdex searches it for the page; the hook call names
+// it as fhirServer, sends no prefetch, and crdex fetches what it needs from
+// it), draft orders and appointments composed on the page, the real hook call
+// to crdex (POST /cds-services/{id}), its cards, and the coverage badges each
+// draft order gets from the answer's systemActions.
+import { ApiError, callJson, el, tokens } from './api.js';
 import { renderCard, coverageBadges } from './cards.js';
 
 const EXAMPLES = ['example-order-sign.json', 'example-appointment-book.json'];
@@ -22,7 +25,7 @@ function newId() {
 function patientName(patient) {
   const names = patient.name || [];
   const name = names.find((n) => n.use === 'official') || names.find((n) => n.use !== 'old') || names[0] || {};
-  return [...(name.given || []), name.family].filter(Boolean).join(' ') || `Patient/${patient.id}`;
+  return name.text || [...(name.given || []), name.family].filter(Boolean).join(' ') || `Patient/${patient.id}`;
 }
 
 function conceptOf(resource) {
@@ -46,9 +49,10 @@ async function loadPatients() {
     try { request = await callJson('GET', `/console/${file}`); } catch (e) { continue; }
     const patient = request.prefetch && request.prefetch.patient;
     if (!patient) continue;
-    let entry = state.patients.find((p) => p.patient.id === patient.id);
+    let entry = state.patients.find((p) => p.key === `example:${patient.id}`);
     if (!entry) {
-      entry = { patient, prefetch: { ...request.prefetch }, context: request.context, orders: [] };
+      entry = { key: `example:${patient.id}`, patient, prefetch: { ...request.prefetch }, context: request.context,
+        orders: [] };
       state.patients.push(entry);
     }
     Object.assign(entry.prefetch, request.prefetch);
@@ -56,15 +60,68 @@ async function loadPatients() {
     for (const e of (bundle && bundle.entry) || []) entry.orders.push(e.resource);
   }
   const select = document.getElementById('patient');
-  select.replaceChildren(...state.patients.map((p, i) =>
-    el('option', { value: String(i) }, `${patientName(p.patient)} (Patient/${p.patient.id})`)));
-  if (!state.patients.length) select.append(el('option', { value: '' }, 'No example patients installed'));
-  select.addEventListener('change', () => choosePatient(Number(select.value)));
-  if (state.patients.length) choosePatient(0);
+  select.addEventListener('change', () => choosePatient(select.value));
+  renderPatientChoices();
+  if (state.patients.length) choosePatient(state.patients[0].key);
 }
 
-function choosePatient(index) {
-  const entry = state.patients[index];
+// The patient picker: the example patients, then those the last search of
+// the FHIR server found.
+function renderPatientChoices() {
+  const select = document.getElementById('patient');
+  const option = (p) => el('option', { value: p.key }, `${patientName(p.patient)} (Patient/${p.patient.id})`);
+  const examples = state.patients.filter((p) => !p.fhirServer);
+  const fromServer = state.patients.filter((p) => p.fhirServer);
+  const groups = [];
+  if (examples.length) groups.push(el('optgroup', { label: 'Example patients' }, examples.map(option)));
+  if (fromServer.length) groups.push(el('optgroup', { label: `Patients of ${fromServer[0].fhirServer}` },
+    fromServer.map(option)));
+  if (!groups.length) groups.push(el('option', { value: '' }, 'No example patients installed'));
+  select.replaceChildren(...groups);
+  if (state.patient) select.value = state.patient.key;
+}
+
+function setFhirStatus(text, error = false) {
+  const status = document.getElementById('fhir-status');
+  status.textContent = text;
+  status.classList.toggle('error', error);
+}
+
+// Asks crdex for the patients of its configured FHIR server. 404: none is
+// configured, and the page offers the example patients only.
+async function searchFhirPatients(event) {
+  if (event) event.preventDefault();
+  const name = document.getElementById('fhir-name').value.trim();
+  const token = document.getElementById('fhir-token').value.trim();
+  tokens.set('fhir', token);
+  const headers = token ? { 'X-FHIR-Access-Token': token } : {};
+  let answer;
+  try {
+    answer = await callJson('GET', `/console/api/patients${name ? `?name=${encodeURIComponent(name)}` : ''}`,
+      { headers });
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && !state.fhirServer) return;
+    setFhirStatus(`The patient search failed: HTTP ${e.status || ''} ${e.message}`, true);
+    return;
+  }
+  state.fhirServer = answer.fhirServer;
+  document.getElementById('fhir-patients').hidden = false;
+  document.getElementById('fhir-server-name').textContent = answer.fhirServer;
+  const kept = state.patients.filter((p) => !p.fhirServer || p === state.patient);
+  const found = (answer.patients || []).map((p) => ({
+    key: `fhir:${p.id}`, fhirServer: answer.fhirServer, identifiers: p.identifiers || [],
+    patient: { resourceType: 'Patient', id: p.id, name: p.name ? [{ text: p.name }] : [], birthDate: p.birthDate,
+      gender: p.gender },
+    prefetch: {}, context: { userId: 'Practitioner/example' }, orders: [] }));
+  state.patients = [...kept.filter((p) => !found.some((f) => f.key === p.key)), ...found];
+  renderPatientChoices();
+  setFhirStatus(`${found.length} patient(s) of ${answer.fhirServer}${answer.more ? ' (more: narrow the name)' : ''}`
+    + (found.length ? ': pick one above.' : '.'));
+}
+
+function choosePatient(key) {
+  const entry = state.patients.find((p) => p.key === key);
+  if (!entry) return;
   state.patient = entry;
   state.drafts = entry.orders.map((o) => structuredClone(o));
   const facts = document.getElementById('patient-facts');
@@ -73,13 +130,14 @@ function choosePatient(index) {
   const coverageResource = coverage && (coverage.resourceType === 'Bundle' ? ((coverage.entry || [])[0] || {}).resource
     : coverage);
   const payor = coverageResource && ((coverageResource.payor || [])[0] || {});
-  facts.replaceChildren(
-    el('dt', {}, 'Name'), el('dd', {}, patientName(p)),
-    el('dt', {}, 'Born'), el('dd', {}, p.birthDate || 'unknown'),
-    el('dt', {}, 'Gender'), el('dd', {}, p.gender || 'unknown'),
-    el('dt', {}, 'Coverage'), el('dd', {}, payor ? (payor.display || payor.reference) : 'none in prefetch'));
+  const coverageText = entry.fhirServer ? 'fetched by crdex from the FHIR server when the hook is called'
+    : payor ? (payor.display || payor.reference) : 'none in prefetch';
+  const rows = [['Name', patientName(p)], ['Born', p.birthDate || 'unknown'], ['Gender', p.gender || 'unknown']];
+  if (entry.identifiers && entry.identifiers.length) rows.push(['Identifiers', entry.identifiers.join(', ')]);
+  rows.push(['Source', entry.fhirServer || 'example hook request'], ['Coverage', coverageText]);
+  facts.replaceChildren(...rows.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
   document.getElementById('cards').replaceChildren();
-  setStatus('');
+  setStatus(entry.fhirServer && !entry.orders.length ? 'Add a draft order on the left, then sign it.' : '');
   renderDrafts();
 }
 
@@ -127,7 +185,17 @@ async function sendHook() {
     context.draftOrders = bundle(orders);
     if (hook === 'order-select') context.selections = orders.map((r) => `${r.resourceType}/${r.id}`);
   }
-  const request = { hookInstance: newId(), hook, context, prefetch: entry.prefetch };
+  const request = { hookInstance: newId(), hook, context };
+  if (entry.fhirServer) {
+    // No prefetch: crdex fetches the patient, coverage and the rest from
+    // fhirServer with the clinician's token (CDS Hooks fhirAuthorization).
+    request.fhirServer = entry.fhirServer;
+    const token = tokens.get('fhir');
+    if (token) request.fhirAuthorization = { access_token: token, token_type: 'Bearer', expires_in: 300,
+      scope: `patient/*.read`, subject: 'crdex-console', patient: entry.patient.id };
+  } else {
+    request.prefetch = entry.prefetch;
+  }
   setStatus(`Calling ${serviceFor(hook)}…`);
   const button = document.getElementById('send-hook');
   button.disabled = true;
@@ -137,7 +205,9 @@ async function sendHook() {
     applySystemActions(answer.systemActions || []);
     renderCards(answer.cards || []);
     const count = (answer.cards || []).length;
-    setStatus(`${count} card(s) from ${serviceFor(hook)} · hook instance ${request.hookInstance}`);
+    const untold = entry.fhirServer && !request.fhirAuthorization
+      ? ' · no access token was given, so crdex could not read the FHIR server' : '';
+    setStatus(`${count} card(s) from ${serviceFor(hook)} · hook instance ${request.hookInstance}${untold}`);
   } catch (e) {
     const hint = e.status === 401 ? ' (this crdex server checks CDS client JWTs: see docs/console.md)' : '';
     setStatus(`The hook call failed: HTTP ${e.status || ''} ${e.message}${hint}`, true);
@@ -281,7 +351,10 @@ export async function startEhr() {
   hookSelect.append(el('option', { value: 'appointment-book' }, 'appointment-book (book)'));
   hookSelect.addEventListener('change', updateSendLabel);
   try { state.services = (await callJson('GET', '/cds-services')).services || []; } catch (e) { /* defaults */ }
+  document.getElementById('fhir-search').addEventListener('submit', searchFhirPatients);
+  document.getElementById('fhir-token').value = tokens.get('fhir');
   await Promise.all([loadPatients(), loadCodes()]);
+  await searchFhirPatients();
   document.body.dataset.ehrReady = 'true';
 }
 

@@ -242,7 +242,7 @@ export function startPayer() {
   document.getElementById('credentials').addEventListener('submit', openView);
   document.getElementById('forget').addEventListener('click', () => {
     tokens.clear();
-    for (const id of ['publisher-token', 'admin-token']) document.getElementById(id).value = '';
+    for (const id of ['publisher-token', 'admin-token', 'fhir-token']) document.getElementById(id).value = '';
     document.getElementById('payer-content').hidden = true;
   });
   document.getElementById('show-diff').addEventListener('click', showDiff);

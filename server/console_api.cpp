@@ -113,6 +113,10 @@ std::vector<Route> ConsoleApi::routes() const {
       // same audience as the hook calls the page makes with them.
       Route{Http::Method::Get, "/console/api/codes", AccessPolicy::cds_client,
             [this](const Http::Request&, const PathParams&) { return codes(); }, false, {}},
+      // The patients of --console-fhir-server, for the EHR view's patient
+      // picker: the same audience; blocking (crdex searches that server).
+      Route{Http::Method::Get, "/console/api/patients", AccessPolicy::cds_client,
+            [this](const Http::Request& request, const PathParams&) { return patients(request); }, true, {}},
   };
 }
 
@@ -161,6 +165,16 @@ ApiAnswer ConsoleApi::codes() const {
   return {200, {buffer.GetString(), buffer.GetSize()}, false, {}};
 }
 
+ApiAnswer ConsoleApi::patients(const Http::Request& request) const {
+  if (!patient_search_)
+    return problem_answer(404, fhir::IssueType::not_found,
+                          "no FHIR server is configured for the console (crdex-server --console-fhir-server URL): "
+                          "the EHR view offers the example patients only");
+  std::string token;
+  if (const auto raw = request.headers().tryGetRaw(std::string(kConsoleFhirTokenHeader))) token = raw->value();
+  return search_console_patients(*patient_search_, query_parameter(request, "name").value_or(""), token);
+}
+
 bool configure_console(const ServerOptions& options, FrontState& state) {
   const bool chosen = !options.console_dir.empty();
   const std::filesystem::path dir =
@@ -174,6 +188,16 @@ bool configure_console(const ServerOptions& options, FrontState& state) {
     }
     spdlog::info("no web console ({}); give --console-dir DIR to serve one", problem);
     return true;
+  }
+  if (!options.console_fhir_server.empty()) {
+    std::string base = options.console_fhir_server;
+    while (base.ends_with('/')) base.pop_back();
+    if (auto refused = console_fhir_server_problem(base, options.fill.allow_plain_http)) {
+      spdlog::critical("--console-fhir-server {}: {}", base, *refused);
+      return false;
+    }
+    console->set_patient_search({base, options.fill.allow_plain_http, options.fill.budget, 20});
+    spdlog::info("the console's EHR view lists the patients of {}", base);
   }
   spdlog::info("web console on /console/ ({} files from {})", console->file_count(), dir.string());
   state.modules.push_back(std::move(console));

@@ -106,6 +106,8 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
       ->capture_default_str();
   app.add_option("--console-dir", options.console_dir,
                  "folder of the web console served under /console/ (default: share/crdex/console beside bin/)");
+  app.add_option("--console-fhir-server", options.console_fhir_server,
+                 "FHIR server base URL whose patients the console's EHR view lists (GET /console/api/patients)");
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

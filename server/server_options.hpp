@@ -21,6 +21,9 @@ struct ServerOptions {
   std::filesystem::path data_dir = "crdex-data";
   // The web console's files; empty: share/crdex/console beside bin/ (console_api.hpp).
   std::filesystem::path console_dir;
+  // The FHIR server whose patients the console's EHR view offers (empty: the
+  // example patients only; console_patients.hpp).
+  std::string console_fhir_server;
   size_t max_body_bytes = 1 << 20;
   // Request line plus headers; Pistache counts them against one limit with
   // the body, so the server allows max_body_bytes + max_header_bytes in all.

@@ -4,14 +4,20 @@
 // and the "Auth needed" badge, accepts a suggestion and sees the draft order
 // change; the payer is refused without the credential, edits a rule, sees the
 // dry run name the changed order, publishes, and the clinician's next
-// signature gets the new decision. Any request to a host other than crdex
-// fails the test. Screenshots of each step go to --out (kept, not compared).
+// signature gets the new decision. With a test FHIR server (tests/fhir-server)
+// seeded with a patient and her coverage (from the CRD guide's example) and
+// crdex started with --console-fhir-server, the clinician also finds that
+// patient through crdex, signs an order for her and sees the decision crdex
+// made from the coverage it fetched from the FHIR server. Any request of the
+// page to a host other than crdex fails the test. Screenshots of each step go
+// to --out (kept, not compared).
 //
 // node console_test.mjs --server PATH --rules DIR --out DIR
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) =>
@@ -26,6 +32,9 @@ const STEP_TIMEOUT_MS = 15000;
 const WATCHDOG_MS = 150000;
 const PUBLISHER_TOKEN = 'console-test-publisher-token-0123456789';
 const ADMIN_TOKEN = 'console-test-admin-token-0123456789abcd';
+const FHIR_TOKEN = 'console-test-fhir-access-token';
+const FHIR_PATIENT = 'console-fhir-1';
+const TESTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const work = mkdtempSync(path.join(tmpdir(), 'crdex-console-'));
 mkdirSync(args.out, { recursive: true });
@@ -35,6 +44,7 @@ writeFileSync(path.join(work, 'publisher.token'), `${PUBLISHER_TOKEN}\n`);
 writeFileSync(path.join(work, 'admin.token'), `${ADMIN_TOKEN}\n`);
 
 let server = null;
+let fhirServer = null;
 let browser = null;
 let currentPage = null;  // for a screenshot of a failed step
 const failures = [];
@@ -49,6 +59,12 @@ async function cleanUp() {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     if (server.exitCode === null) server.kill('SIGKILL');
   }
+  if (fhirServer && fhirServer.exitCode === null) {
+    const exited = new Promise((resolve) => fhirServer.once('exit', resolve));
+    fhirServer.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (fhirServer.exitCode === null) fhirServer.kill('SIGKILL');
+  }
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -58,11 +74,53 @@ const watchdog = setTimeout(async () => {
   process.exit(1);
 }, WATCHDOG_MS);
 
-function startServer() {
+// The test FHIR server (tests/fhir-server/server.mjs) on a free port: its base URL.
+function startFhirServer() {
+  return new Promise((resolve, reject) => {
+    fhirServer = spawn(process.execPath, [path.join(TESTS_DIR, 'fhir-server', 'server.mjs')],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    fhirServer.stderr.on('data', (d) => { err += d; });
+    fhirServer.stdout.on('data', (d) => {
+      out += d;
+      const found = /fhir-server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (found) resolve(found[1]);
+    });
+    fhirServer.on('exit', (code) => reject(new Error(`the FHIR server exited (${code}) before listening: ${err}`)));
+  });
+}
+
+// The CRD guide's example patient and coverage (tests/fixtures/crd-ig), as
+// another patient of the EHR's FHIR server: a name and id of her own, the
+// coverage pointing at her, the payer (Acme) named as the rules know it.
+async function seedFhirServer(base) {
+  const guide = JSON.parse(readFileSync(path.join(TESTS_DIR, 'fixtures', 'crd-ig', 'CRDServiceRequest.json'), 'utf8'));
+  const patient = { ...guide.prefetch.patient, id: FHIR_PATIENT,
+    name: [{ use: 'official', family: 'Moreno', given: ['Lena'] }] };
+  delete patient.text;
+  const coverage = { ...guide.prefetch.coverage.entry[0].resource, id: 'console-cov-1',
+    beneficiary: { reference: `Patient/${FHIR_PATIENT}` },
+    payor: [{ reference: 'Organization/acme-payer', display: 'Acme Health Plan' }] };
+  delete coverage.text;
+  const response = await fetch(`${base}/$admin/seed`, { method: 'POST',
+    body: JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: patient }, { resource: coverage }] }) });
+  if (!response.ok) throw new Error(`seeding the FHIR server answered ${response.status}`);
+}
+
+// The FHIR requests the FHIR server received: [{method, url, authorization}].
+async function fhirRequestLog(base) {
+  return (await fetch(`${base}/$admin/log`)).json();
+}
+
+function startServer(fhirBase) {
   return new Promise((resolve, reject) => {
     server = spawn(args.server, ['--listen', '127.0.0.1:0', '--rules', args.rules, '--data', path.join(work, 'data'),
       '--insecure-no-client-auth', '--audit-bodies', '--publisher-token', `acme-health-plan=${path.join(work, 'publisher.token')}`,
-      '--admin-token-file', path.join(work, 'admin.token'), '--log-level', 'warn'],
+      '--admin-token-file', path.join(work, 'admin.token'), '--log-level', 'warn',
+      // The test FHIR server is on loopback: the outbound guard must allow it
+      // (--insecure-no-client-auth already allows loopback; named here all the same).
+      '--console-fhir-server', `${fhirBase}/fhir`, '--outbound-allow-address', new URL(fhirBase).host],
     { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -101,7 +159,9 @@ const signed = (r) => r.url().endsWith('/cds-services/crdex-order-sign') && r.re
 const badgesOf = (page, key) => page.$eval(`li.order[data-order="${key}"] .badges`, (n) => n.textContent);
 
 async function main() {
-  const base = await startServer();
+  const fhirBase = await startFhirServer();
+  await seedFhirServer(fhirBase);
+  const base = await startServer(fhirBase);
   const origin = new URL(base).origin;
   browser = await puppeteer.launch({
     executablePath: process.env.CRDEX_CHROMIUM || '/usr/bin/chromium',
@@ -126,11 +186,17 @@ async function main() {
     }
     return request.continue();
   });
+  const hookBodies = [];  // the page's hook calls, as sent
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && /\/cds-services\/crdex-[a-z-]+$/.test(request.url()))
+      hookBodies.push(JSON.parse(request.postData() || '{}'));
+  });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   // The 401 the refusal step provokes is expected; any other error fails.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) pageErrors.push(m.text());
+    // So is the 412 of the signature without a FHIR access token.
+    if (m.type() === 'error' && !/status of (40[13]|412)/.test(m.text())) pageErrors.push(m.text());
   });
 
   await step('the console loads with its security headers', async () => {
@@ -202,6 +268,62 @@ async function main() {
     });
     await screenshot(page, 'ehr-composed-order-and-booked-appointment');
     await page.select('#hook', 'order-sign');
+  });
+
+  await step('a patient of the FHIR server is found through crdex and signed for with fetched coverage', async () => {
+    await page.waitForSelector('#fhir-patients:not([hidden])');
+    const server = await page.$eval('#fhir-server-name', (n) => n.textContent);
+    if (server !== `${fhirBase}/fhir`) throw new Error(`the page names the FHIR server "${server}"`);
+    await page.type('#fhir-name', 'Moreno');
+    const searched = page.waitForResponse((r) => r.url().includes('/console/api/patients?name=Moreno'));
+    await page.click('#fhir-search button[type="submit"]');
+    if ((await searched).status() !== 200) throw new Error('the patient search failed');
+    await page.waitForSelector(`#patient option[value="fhir:${FHIR_PATIENT}"]`);
+    await page.select('#patient', `fhir:${FHIR_PATIENT}`);
+    await page.waitForFunction(() => document.getElementById('patient-facts').textContent.includes('Lena Moreno'));
+    if ((await page.$$('li.order[data-order]')).length) throw new Error('the FHIR patient came with draft orders');
+    await page.type('#code-search', '77061');
+    await page.click('#compose button[type="submit"]');
+    await page.waitForSelector('li.order[data-order^="ServiceRequest/new-"]');
+    const key = await page.$eval('li.order[data-order^="ServiceRequest/new-"]', (n) => n.dataset.order);
+
+    // Without an access token crdex cannot read the coverage: 412, shown.
+    let answered = page.waitForResponse(signed);
+    await page.click('#send-hook');
+    if ((await answered).status() !== 412) throw new Error('signing without a FHIR access token did not answer 412');
+    await page.waitForFunction(() => document.getElementById('hook-status').textContent.includes('412'));
+
+    // With the clinician's token, crdex fetches the coverage and decides.
+    await page.type('#fhir-token', FHIR_TOKEN);
+    const again = page.waitForResponse((r) => r.url().includes('/console/api/patients?name=Moreno'));
+    await page.click('#fhir-search button[type="submit"]');
+    await again;
+    answered = page.waitForResponse(signed);
+    await page.click('#send-hook');
+    const response = await answered;
+    if (response.status() !== 200) throw new Error(`the hook call answered ${response.status()}`);
+    await page.waitForFunction(() => [...document.querySelectorAll('.card-summary')]
+      .some((n) => n.textContent.includes('Prior authorization required for contrast mammography')));
+    await page.waitForFunction((k) => {
+      const badges = document.querySelector(`li.order[data-order="${k}"] .badges`);
+      return badges && badges.textContent.includes('Auth needed');
+    }, {}, key);
+    await screenshot(page, 'ehr-fhir-server-patient-signed');
+
+    const sent = hookBodies[hookBodies.length - 1];
+    if (sent.fhirServer !== `${fhirBase}/fhir` || sent.context.patientId !== FHIR_PATIENT || sent.prefetch !== undefined
+        || !sent.fhirAuthorization || sent.fhirAuthorization.access_token !== FHIR_TOKEN)
+      throw new Error(`the hook call sent: ${JSON.stringify({ ...sent, fhirAuthorization: undefined }).slice(0, 400)}`);
+    const log = await fhirRequestLog(fhirBase);
+    const coverageReads = log.filter((e) => e.url.startsWith(`/fhir/Coverage?patient=${FHIR_PATIENT}`));
+    if (!coverageReads.some((e) => e.authorization === `Bearer ${FHIR_TOKEN}`))
+      throw new Error(`crdex did not read the coverage with the clinician's token: ${JSON.stringify(log.map((e) => e.url))}`);
+    if (!log.some((e) => e.url.startsWith('/fhir/Patient?') && e.url.includes('name=Moreno')))
+      throw new Error('crdex did not search the FHIR server for the patient');
+
+    // Back to the example patient for the payer's steps.
+    await page.select('#patient', 'example:123');
+    await page.waitForSelector('li.order[data-order="ServiceRequest/1357"]');
   });
 
   await step('the payer view is refused without the credential', async () => {

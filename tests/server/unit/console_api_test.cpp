@@ -1,5 +1,6 @@
 // The console module on its own (console_api.hpp): which names it serves,
-// what it reads from a folder, and the policies its routes declare.
+// what it reads from a folder, the policies its routes declare, and the
+// patient list it makes of a FHIR server's search Bundle.
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -8,6 +9,7 @@
 #include "crdex/config/rule_catalog.hpp"
 #include "http_front.hpp"
 #include "support/fixtures.hpp"
+#include "support/json_checks.hpp"
 
 using namespace crdex;
 using namespace crdex::server;
@@ -60,7 +62,7 @@ BOOST_AUTO_TEST_CASE(a_folder_without_an_index_is_refused) {
   BOOST_TEST(!ConsoleApi::load(dir.path() / "missing", console_test_engine(), problem));
 }
 
-BOOST_AUTO_TEST_CASE(the_files_are_public_and_the_code_list_is_for_cds_clients) {
+BOOST_AUTO_TEST_CASE(the_files_are_public_and_the_code_and_patient_lists_are_for_cds_clients) {
   std::string problem;
   auto console = ConsoleApi::load(test::source_dir() / "console", console_test_engine(), problem);
   BOOST_REQUIRE_MESSAGE(console, problem);
@@ -72,6 +74,32 @@ BOOST_AUTO_TEST_CASE(the_files_are_public_and_the_code_list_is_for_cds_clients) 
   BOOST_TEST((policies.at("/console") == AccessPolicy::public_access));
   BOOST_TEST((policies.at("/console/{file}") == AccessPolicy::public_access));
   BOOST_TEST((policies.at("/console/api/codes") == AccessPolicy::cds_client));
+  BOOST_TEST((policies.at("/console/api/patients") == AccessPolicy::cds_client));
+}
+
+BOOST_AUTO_TEST_CASE(a_search_bundle_becomes_a_short_patient_list) {
+  const std::string bundle = R"({"resourceType":"Bundle","type":"searchset","entry":[
+    {"resource":{"resourceType":"Patient","id":"a","name":[{"text":"Ann Example"}]}},
+    {"resource":{"resourceType":"OperationOutcome","id":"warning"}},
+    {"resource":{"resourceType":"Patient","name":[{"family":"NoId"}]}},
+    {"resource":{"resourceType":"Patient","id":"b","name":[{"use":"old","family":"Old"},{"given":["Bo"],"family":"New"}],
+                 "identifier":[{"value":"77"}]}},
+    {"resource":{"resourceType":"Patient","id":"c"}}]})";
+  const auto list = console_patient_list("https://ehr.example.org/fhir", bundle, 2);
+  BOOST_REQUIRE(list);
+  test::Json json(*list);
+  BOOST_TEST(std::string_view(json.root()["fhirServer"]) == "https://ehr.example.org/fhir");
+  BOOST_TEST(bool(json.root()["more"]));  // "c" did not fit
+  simdjson::dom::array patients = json.root()["patients"];
+  BOOST_TEST_REQUIRE(patients.size() == 2u, *list);
+  BOOST_TEST(std::string_view(patients.at(0)["name"]) == "Ann Example");
+  BOOST_TEST(std::string_view(patients.at(1)["id"]) == "b");
+  BOOST_TEST(std::string_view(patients.at(1)["name"]) == "Bo New");
+  BOOST_TEST(std::string_view(patients.at(1)["identifiers"].at(0)) == "77");
+  BOOST_TEST(!console_patient_list("x", R"({"resourceType":"Patient","id":"a"})", 20));
+  BOOST_TEST(!console_patient_list("x", "not json", 20));
+  BOOST_TEST(console_fhir_server_problem("ftp://ehr.example.org/fhir", false).has_value());
+  BOOST_TEST(!console_fhir_server_problem("https://ehr.example.org/fhir", false).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
