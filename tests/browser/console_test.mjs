@@ -318,8 +318,9 @@ async function main() {
     const coverageReads = log.filter((e) => e.url.startsWith(`/fhir/Coverage?patient=${FHIR_PATIENT}`));
     if (!coverageReads.some((e) => e.authorization === `Bearer ${FHIR_TOKEN}`))
       throw new Error(`crdex did not read the coverage with the clinician's token: ${JSON.stringify(log.map((e) => e.url))}`);
-    if (!log.some((e) => e.url.startsWith('/fhir/Patient?') && e.url.includes('name=Moreno')))
-      throw new Error('crdex did not search the FHIR server for the patient');
+    const searches = log.filter((e) => e.url.startsWith('/fhir/Patient?') && e.url.includes('name=Moreno'));
+    if (!searches.some((e) => e.authorization === `Bearer ${FHIR_TOKEN}`))
+      throw new Error(`crdex did not search the FHIR server with the clinician's token: ${JSON.stringify(searches.map((e) => e.url))}`);
 
     // Back to the example patient for the payer's steps.
     await page.select('#patient', 'example:123');
