@@ -71,8 +71,8 @@ void write_log_text(fhir::JsonWriter& w, std::string_view key, std::string_view 
 class JsonLogFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const std::string line = json_log_line(msg.time, msg.level, std::string_view(msg.payload.data(), msg.payload.size()),
-                                           current_request_log_fields());
+    const std::string_view message(msg.payload.data(), msg.payload.size());
+    const std::string line = json_log_line(msg.time, msg.level, message, current_request_log_fields());
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonLogFormatter>(); }
