@@ -37,6 +37,7 @@ void write_entry(fhir::JsonWriter& w, const hooks::AuditEntry& e) {
   fhir::write_optional_string(w, "hookInstance", e.hook_instance);
   fhir::write_optional_string(w, "patientId", e.patient_id);
   fhir::write_optional_string(w, "payer", e.payer_id);
+  fhir::write_optional_string(w, "requestId", e.request_id);
   fhir::write_key(w, "status");
   w.Int(e.status);
   fhir::write_key(w, "durationMicros");
@@ -64,6 +65,7 @@ std::string next_page_link(const hooks::AuditQuery& q, int64_t after) {
     }
   };
   add("hookInstance", q.hook_instance);
+  add("requestId", q.request_id);
   add("patient", q.patient_id);
   add("payer", q.payer_id);
   if (q.from_ms) add("from", hooks::format_rfc3339_ms(*q.from_ms));
@@ -126,6 +128,7 @@ std::vector<Route> AdminApi::routes() const {
 ApiAnswer AdminApi::audit_search(const Http::Request& request, const std::string& payer) const {
   hooks::AuditQuery q;
   q.hook_instance = query_parameter(request, "hookInstance").value_or("");
+  q.request_id = query_parameter(request, "requestId").value_or("");
   q.patient_id = query_parameter(request, "patient").value_or("");
   if (q.patient_id.starts_with("Patient/")) q.patient_id.erase(0, 8);
   q.payer_id = payer.empty() ? query_parameter(request, "payer").value_or("") : payer;

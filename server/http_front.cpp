@@ -16,7 +16,9 @@
 #include "crdex/hooks/timestamps.hpp"
 #include "named_header.hpp"
 #include "request_size_gate.hpp"
+#include "log_format.hpp"
 #include "request_id.hpp"
+#include "request_log_context.hpp"
 
 namespace crdex::server {
 
@@ -49,11 +51,15 @@ ApiAnswer from_engine(hooks::ServiceResponse response) {
 ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, const std::string& body) {
   const int64_t received_ms = hooks::now_epoch_ms();
   const auto started = std::chrono::steady_clock::now();
-  auto response = state.engine->call_service(service_id, body);
+  RequestLogFields* log_fields = current_request_log_fields();
+  if (log_fields) log_fields->service = service_id;
+  auto response = state.engine->call_service(service_id, body, current_request_id());
+  if (log_fields) log_fields->payer = response.payer_id;
   if (state.audit) {
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     auto record = hooks::audit_record_of(service_id, body, response, received_ms, took.count());
     record.keep_bodies = state.audit_bodies;
+    record.request_id = current_request_id();
     state.audit->record(std::move(record));
   }
   // A 404 means no such service: its id was the caller's, not a label.
@@ -78,6 +84,7 @@ hooks::AuditRecord refusal_record(Http::Method method, const std::string& resour
   record.received_ms = hooks::now_epoch_ms();
   record.duration_us = duration_us;
   record.status = answer.status;
+  record.request_id = current_request_id();
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);
   w.StartObject();
@@ -296,12 +303,9 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
       response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
       hang_up = response.peer();
     }
-    std::string_view request_id = "-";
-    for (const auto& [name, value] : answer.headers)
-      if (name == kRequestIdHeader) request_id = value;
     const auto took =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-    spdlog::info("[{}] {} {} {} {}us", request_id, Http::methodString(method), resource, answer.status, took);
+    log_answer(Http::methodString(method), resource, answer.status, took);
     if (state->audit && is_audited_refusal(answer.status))
       state->audit->record(refusal_record(method, resource, answer, took));
     response.send(static_cast<Http::Code>(answer.status), answer.body)
@@ -375,6 +379,9 @@ void HttpFront::onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
 
 void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   const auto start = std::chrono::steady_clock::now();
+  // Every log line of this request, on this thread, carries its id.
+  const std::string request_id = request_id_of(request);
+  const RequestLogScope log_scope(request_id);
   const int in_flight = state_->started();
   Answer answer;
   Deferred deferred;
@@ -406,14 +413,16 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
   }
 
   // Every answer, refusals included, carries the request id.
-  cors.emplace_back(std::string(kRequestIdHeader), request_id_of(request));
+  cors.emplace_back(std::string(kRequestIdHeader), request_id);
 
   if (deferred) {
     // The work may block: a worker runs it and answers; this event thread
     // goes back to its other connections. The request is copied because
     // Pistache reuses its buffer once onRequest returns.
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
-    auto task = [state = state_, writer, work = std::move(deferred), copy = request, start, cors, matched] {
+    auto task = [state = state_, writer, work = std::move(deferred), copy = request, start, cors, matched,
+                 request_id] {
+      const RequestLogScope worker_log_scope(request_id);
       Answer done;
       try {
         done = work(copy);

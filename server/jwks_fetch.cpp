@@ -4,6 +4,7 @@
 
 #include "crdex/fhir/http_client.hpp"
 #include "jwks_cache.hpp"
+#include "request_log_context.hpp"
 
 namespace crdex::server {
 
@@ -21,6 +22,9 @@ fhir::Result<std::string> fetch_jwks_over_http(const std::string& url) {
   call.url = url;
   call.timeout = kJwksTimeout;
   call.max_body_bytes = kMaxJwksBytes;
+  // Fetched while a call is authenticated: the request it serves is named
+  // (request_log_context.hpp), as on every outgoing call made for a request.
+  if (auto id = fhir::request_id_header(current_request_id()); !id.empty()) call.headers.push_back(std::move(id));
   auto answer = fhir::perform_http_call(call);
   if (answer.too_large) return jwks_fetch_failed("the key set is larger than 256 KiB");
   if (!answer.transferred) return jwks_fetch_failed(answer.problem);

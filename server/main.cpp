@@ -4,7 +4,6 @@
 #include <pistache/endpoint.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -31,6 +30,7 @@
 #include "http_front.hpp"
 #include "jwks_api.hpp"
 #include "launch_api.hpp"
+#include "log_format.hpp"
 #include "request_size_gate.hpp"
 #include "metrics_api.hpp"
 #include "probes.hpp"
@@ -365,8 +365,9 @@ int main(int argc, char** argv) {
   if (!parsed.options) return parsed.exit_code;
 
   // Logs go to stderr; stdout carries only the "listening on" line.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("crdex"));
-  spdlog::set_level(spdlog::level::from_str(parsed.options->log_level));
+  crdex::server::start_server_log(
+      crdex::server::parse_log_format(parsed.options->log_format).value_or(crdex::server::LogFormat::text),
+      spdlog::level::from_str(parsed.options->log_level));
   try {
     return serve(*parsed.options, signals);
   } catch (const std::exception& e) {

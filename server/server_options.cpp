@@ -111,6 +111,11 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-format", options.log_format,
+                 "text (for a person) or json (one JSON object per line: time, level, message, request_id, service, "
+                 "payer, status, duration_ms)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
 
   int fill_ms = static_cast<int>(options.fill.budget.count());
   app.add_option("--prefetch-timeout-ms", fill_ms,

@@ -46,6 +46,7 @@ struct ServerOptions {
   // drain refuses new ones (probes.hpp).
   std::chrono::milliseconds drain_grace{0};
   std::string log_level = "info";
+  std::string log_format = "text";  // log_format.hpp
   // Direct Query: fetching prefetch the EHR did not send.
   hooks::PrefetchFillOptions fill;
   int query_workers = 8;  // threads for calls that may wait on the EHR's FHIR server

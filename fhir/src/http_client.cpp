@@ -61,6 +61,15 @@ curl_slist* append_bearer(curl_slist* headers, std::string_view token) {
 
 }  // namespace detail
 
+std::string request_id_header(std::string_view id) {
+  if (id.empty() || id.size() > 128) return {};
+  for (const char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == ':' || c == '-'))
+      return {};
+  return "X-Request-Id: " + std::string(id);
+}
+
 namespace {
 
 struct Exchange {

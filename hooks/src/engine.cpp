@@ -66,15 +66,25 @@ ServiceResponse without_exceptions(Work&& work) noexcept {
   }
 }
 
-ServiceResponse Engine::call_service(std::string_view service_id, std::string_view body) const noexcept {
-  return without_exceptions([&] { return evaluate(service_id, body); });
+ServiceResponse Engine::call_service(std::string_view service_id, std::string_view body,
+                                     std::string_view request_id) const noexcept {
+  return without_exceptions([&] { return evaluate(service_id, body, request_id); });
 }
 
-ServiceResponse Engine::fill_prefetch(std::string_view service_id, std::string_view body) const noexcept {
-  return without_exceptions([&] { return fill_only(service_id, body); });
+ServiceResponse Engine::fill_prefetch(std::string_view service_id, std::string_view body,
+                                      std::string_view request_id) const noexcept {
+  return without_exceptions([&] { return fill_only(service_id, body, request_id); });
 }
 
-ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view body) const {
+// This call's fill options: one deadline for all its I/O, its request id.
+PrefetchFillOptions Engine::fill_for_call(std::string_view request_id) const {
+  PrefetchFillOptions call = fill_.for_one_call();
+  call.request_id = request_id;
+  return call;
+}
+
+ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view body,
+                                  std::string_view request_id) const {
   const ServiceDescriptor* service = find_service(service_id);
   if (!service)
     return failure({404, fhir::IssueType::not_found, "no CDS service \"" + std::string(service_id) + "\"", ""});
@@ -87,14 +97,15 @@ ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view 
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
   const auto lacking = prefetch_keys_to_fill(*request, service->prefetch);
-  FilledPrefetch filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_.for_one_call(), &cache_,
+  FilledPrefetch filled = hooks::fill_prefetch(*request, service->prefetch, lacking, fill_for_call(request_id), &cache_,
                                                service->role == HookRole::secondary);
   // Fill only: a key whose template says fail is reported in `problems`, not refused.
   (void)detail::apply_prefetch_failure_policy(service->prefetch, filled);
   return {200, detail::filled_request_json(root, filled)};
 }
 
-ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view body) const {
+ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view body,
+                                 std::string_view request_id) const {
   const ServiceDescriptor* service = find_service(service_id);
   if (!service)
     return failure({404, fhir::IssueType::not_found, "no CDS service \"" + std::string(service_id) + "\"", ""});
@@ -112,7 +123,7 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   note_tolerated_gaps(*request, log.get());
   // One deadline for all of this call's I/O: prefetch fill, then the
   // Questionnaire lookup with whatever the fill left.
-  const PrefetchFillOptions call_fill = fill_.for_one_call();
+  const PrefetchFillOptions call_fill = fill_for_call(request_id);
   // Keys the EHR did not send (or sent as an OperationOutcome) are fetched
   // from its FHIR server first, so everything below sees a complete prefetch.
   FilledPrefetch filled;

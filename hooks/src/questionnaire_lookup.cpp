@@ -32,7 +32,8 @@ std::vector<std::string> questionnaires_on_client(const HookRequest& request, st
   query_options.deadline = options.io_deadline();  // what the prefetch fill left of the call's budget
   query_options.max_pages = 1;
   query_options.allow_plain_http = options.allow_plain_http;
-  query_options.fetcher = options.fetcher.get();  // the plugin host's transport, when it gave one
+  query_options.fetcher = options.fetcher.get();
+  query_options.request_id = options.request_id;  // the plugin host's transport, when it gave one
   const auto answers =
       fhir::run_direct_queries({request.fhir_server, request.access_token}, queries, query_options);
   for (size_t i = 0; i < answers.size(); ++i)

@@ -10,7 +10,7 @@
 //   POST /$admin/fault   {"delayMs": N, "status": 500, "reset": true, "match": "Medication?"}
 //                        applies to FHIR requests whose path+query contains `match` (all if absent);
 //                        {} clears it
-//   GET  /$admin/log     every FHIR request so far: method, url, authorization header
+//   GET  /$admin/log     every FHIR request so far: method, url, authorization and x-request-id headers
 //   POST /$admin/reset   forget resources, log, fault, page size and bulk exports
 //   POST /$admin/bulk    Bulk Data export behaviour (see the "Bulk Data export" section)
 //   GET  /$admin/bulk    the export jobs: [{id, polls, deleted, complete}]
@@ -43,6 +43,14 @@ let fault = {};
 let pageSize = 0;
 let cacheReads = false;
 const answered = new Map();
+
+// What the request log keeps of one request: the headers tests check.
+function logEntry(req, url) {
+  return {
+    method: req.method, url, authorization: req.headers.authorization ?? null,
+    requestId: req.headers['x-request-id'] ?? null,
+  };
+}
 
 function send(res, status, body) {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -297,12 +305,12 @@ const server = http.createServer(async (req, res) => {
     const body = await readBody(req);
     if (path.startsWith('/$admin/')) return await admin(req, res, path, body);
     if (path.startsWith('/bulk/')) {
-      requestLog.push({ method: req.method, url, authorization: req.headers.authorization ?? null });
+      requestLog.push(logEntry(req, url));
       return await bulk(req, res, path);
     }
     if (!path.startsWith('/fhir/')) return send(res, 404, { error: 'FHIR is served under /fhir/' });
 
-    requestLog.push({ method: req.method, url, authorization: req.headers.authorization ?? null });
+    requestLog.push(logEntry(req, url));
     const applies = !fault.match || url.includes(fault.match);
     if (applies && fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (applies && fault.reset) return req.socket.destroy();

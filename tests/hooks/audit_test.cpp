@@ -4,7 +4,9 @@
 #include <boost/test/unit_test.hpp>
 #include <future>
 
+#include "crdex/fhir/sqlite_database.hpp"
 #include "crdex/hooks/audit_log.hpp"
+#include "crdex/hooks/audit_store.hpp"
 #include "crdex/hooks/feedback.hpp"
 #include "crdex/hooks/feedback_store.hpp"
 #include "crdex/hooks/timestamps.hpp"
@@ -166,6 +168,62 @@ BOOST_AUTO_TEST_CASE(CRD_45_search_by_hookInstance_patient_time_and_pages) {
   BOOST_TEST(page[1].hook_instance == "hi-4");
   window.after_id = page.back().id;
   BOOST_TEST(store.find(window).value().empty());
+}
+
+BOOST_AUTO_TEST_CASE(ops_request_id_is_kept_in_compact_and_full_records_and_searchable) {
+  test::TempDir dir;
+  auto store = hooks::AuditStore::open(dir.path() / "audit.sqlite");
+  BOOST_TEST_REQUIRE(store.ok());
+  auto full = record_of("hi-full", "p-1", 1'795'000'000'000);
+  full.request_id = "ehr-req-full-1";
+  auto compact = record_of("hi-compact", "p-1", 1'795'000'001'000);
+  compact.request_id = "ehr-req-compact-2";
+  compact.keep_bodies = false;
+  auto without = record_of("hi-none", "p-1", 1'795'000'002'000);
+  BOOST_TEST_REQUIRE((*store)->write({full, compact, without}).ok());
+
+  hooks::AuditQuery by_id;
+  by_id.request_id = "ehr-req-compact-2";
+  const auto found = (*store)->find(by_id).value();
+  BOOST_TEST_REQUIRE(found.size() == 1u);
+  BOOST_TEST(found[0].hook_instance == "hi-compact");
+  BOOST_TEST(found[0].request.empty());  // compact: no body, the id all the same
+  by_id.request_id = "ehr-req-full-1";
+  BOOST_TEST_REQUIRE((*store)->find(by_id).value().size() == 1u);
+  BOOST_TEST((*store)->find(by_id).value()[0].request.find("hi-full") != std::string::npos);
+  hooks::AuditQuery everything;
+  const auto all = (*store)->find(everything).value();
+  BOOST_TEST_REQUIRE(all.size() == 3u);
+  BOOST_TEST(all[2].request_id.empty());
+}
+
+BOOST_AUTO_TEST_CASE(ops_an_audit_database_from_before_request_ids_opens_and_keeps_its_calls) {
+  test::TempDir dir;
+  const auto file = dir.path() / "audit.sqlite";
+  {
+    // The invocations table as earlier releases made it: no request_id column.
+    auto old = fhir::SqliteDatabase::open(file, R"sql(
+      CREATE TABLE invocations (id INTEGER PRIMARY KEY, recorded_ms INTEGER NOT NULL, recorded_at TEXT NOT NULL,
+        service TEXT NOT NULL, hook TEXT, hook_instance TEXT, patient TEXT, payer TEXT, status INTEGER NOT NULL,
+        duration_us INTEGER NOT NULL, request TEXT, response TEXT NOT NULL);
+      INSERT INTO invocations (recorded_ms, recorded_at, service, hook_instance, status, duration_us, response)
+        VALUES (1795000000000, '2026-11-18T08:26:40.000Z', 'crdex-order-sign', 'hi-old', 200, 5, '{"cards":[]}');
+    )sql", {.name = "old audit store"});
+    BOOST_TEST_REQUIRE(old.ok());
+  }
+  auto store = hooks::AuditStore::open(file);
+  BOOST_TEST_REQUIRE(store.ok(), (store.ok() ? "" : store.error().message));
+  auto fresh = record_of("hi-new", "p-1", 1'795'000'001'000);
+  fresh.request_id = "after-the-upgrade";
+  BOOST_TEST_REQUIRE((*store)->write({fresh}).ok());
+  const auto all = (*store)->find(hooks::AuditQuery{}).value();
+  BOOST_TEST_REQUIRE(all.size() == 2u);
+  BOOST_TEST(all[0].hook_instance == "hi-old");
+  BOOST_TEST(all[0].request_id.empty());
+  BOOST_TEST(all[1].request_id == "after-the-upgrade");
+  store = hooks::AuditStore::open(file);  // opening again changes nothing
+  BOOST_TEST_REQUIRE(store.ok());
+  BOOST_TEST((*store)->find(hooks::AuditQuery{}).value().size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(retention_purges_old_calls_and_feedback_keeps_its_rule) {

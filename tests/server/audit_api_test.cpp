@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_SUITE(audit_api)
 
 BOOST_AUTO_TEST_CASE(by_default_a_call_is_kept_as_a_compact_record_without_bodies) {
   AuditedServer s(false);
-  const auto answered = s.call(example_call(instance(7)));
+  const auto answered = s.call(example_call(instance(7)), {"X-Request-Id: compact-audit-0007"});
   BOOST_TEST_REQUIRE(answered.status == 200, answered.body);
   s.restart();
   const auto found = s.admin("/admin/audit?hookInstance=" + instance(7));
@@ -94,6 +94,7 @@ BOOST_AUTO_TEST_CASE(by_default_a_call_is_kept_as_a_compact_record_without_bodie
   auto entry = entries.at(0).value();
   BOOST_TEST(std::string(entry["patientId"].get_string().value()) == "123");
   BOOST_TEST(std::string(entry["payer"].get_string().value()) == "acme-health-plan");
+  BOOST_TEST(std::string(entry["requestId"].get_string().value()) == "compact-audit-0007");
   BOOST_TEST(entry["request"].is_null());
   BOOST_TEST(entry["response"]["bodiesKept"].get_bool().value() == false);
   BOOST_TEST(entry["response"]["response"]["bytes"].get_int64().value() == static_cast<int64_t>(answered.body.size()));
@@ -112,6 +113,7 @@ BOOST_AUTO_TEST_CASE(by_default_a_call_is_kept_as_a_compact_record_without_bodie
 BOOST_AUTO_TEST_CASE(CRD_45_every_call_is_retrievable_and_no_token_is_ever_stored) {
   AuditedServer s;
   const auto answered = s.call(example_call(instance(1)), {"Authorization: Bearer " + std::string(kClientJwt)});
+  const std::string request_id = answered.header("x-request-id");  // made by crdex
   BOOST_TEST_REQUIRE(answered.status == 200, answered.body);
   BOOST_TEST(s.call("{not json", {}).status == 400);
   s.restart();  // the writer has flushed everything
@@ -126,6 +128,9 @@ BOOST_AUTO_TEST_CASE(CRD_45_every_call_is_retrievable_and_no_token_is_ever_store
   BOOST_TEST(std::string(entry["patientId"].get_string().value()) == "123");
   BOOST_TEST(std::string(entry["payer"].get_string().value()) == "acme-health-plan");
   BOOST_TEST(entry["status"].get_int64().value() == 200);
+  BOOST_TEST(std::string(entry["requestId"].get_string().value()) == request_id);
+  const auto by_id = s.admin("/admin/audit?requestId=" + request_id);
+  BOOST_TEST(by_id.body.find(instance(1)) != std::string::npos, by_id.body);
   BOOST_TEST(std::string(entry["request"]["hookInstance"].get_string().value()) == instance(1));
   BOOST_TEST(entry["request"]["fhirAuthorization"].error() == simdjson::NO_SUCH_FIELD);
   BOOST_TEST(test::minified(entry["response"].value()) == test::minified(test::Json(answered.body).root()));

@@ -146,10 +146,13 @@ BOOST_AUTO_TEST_CASE(CH28_valid_rs384_token_from_inline_jwks_gets_200) {
 
 BOOST_AUTO_TEST_CASE(CH28_CH32_valid_rs384_token_from_the_issuers_jwks_url_gets_200_and_keys_are_cached) {
   for (int i = 0; i < 3; ++i) {
-    const auto response = call(token(rsa, JwsAlgorithm::RS384, claims(kUrlIssuer, aud())));
+    const auto response = call(token(rsa, JwsAlgorithm::RS384, claims(kUrlIssuer, aud())), nullptr,
+                               {"X-Request-Id: jwks-call-" + std::to_string(i)});
     BOOST_TEST(response.status == 200, response.body);
   }
   BOOST_TEST(jwks.requests("/keys.json") == 1);  // parsed once, then from the cache
+  // The fetch names the call it was made for.
+  BOOST_TEST(jwks.last_request_id("/keys.json") == "jwks-call-0");
 }
 
 BOOST_AUTO_TEST_CASE(CH32_valid_es384_token_naming_an_allowlisted_jku_gets_200) {

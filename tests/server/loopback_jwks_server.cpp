@@ -20,6 +20,8 @@ class Handler : public Http::Handler {
     {
       std::lock_guard lock(state_->mutex);
       ++state_->counts[request.resource()];
+      const auto id = request.headers().tryGetRaw("X-Request-Id");
+      state_->request_ids[request.resource()] = id ? id->value() : std::string();
       if (auto it = state_->bodies.find(request.resource()); it != state_->bodies.end()) {
         body = it->second;
         found = true;
@@ -56,6 +58,12 @@ int LoopbackJwksServer::requests(const std::string& path) const {
   std::lock_guard lock(state_->mutex);
   auto it = state_->counts.find(path);
   return it == state_->counts.end() ? 0 : it->second;
+}
+
+std::string LoopbackJwksServer::last_request_id(const std::string& path) const {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->request_ids.find(path);
+  return it == state_->request_ids.end() ? std::string() : it->second;
 }
 
 }  // namespace crdex::test

@@ -1,7 +1,7 @@
 #pragma once
 // A tiny JWK Set publisher for the client-authentication tests: a Pistache
 // endpoint on 127.0.0.1:0 that serves the key sets the test sets, counts
-// every request per path, and stops on destruction.
+// every request per path (keeping the last X-Request-Id), and stops on destruction.
 
 #include <map>
 #include <memory>
@@ -27,11 +27,14 @@ class LoopbackJwksServer {
   void publish(const std::string& path, std::string json);
   // Requests seen for `path` so far.
   int requests(const std::string& path) const;
+  // The X-Request-Id of the last request for `path` ("" without one).
+  std::string last_request_id(const std::string& path) const;
 
   struct State {
     mutable std::mutex mutex;
     std::map<std::string, std::string> bodies;
     std::map<std::string, int> counts;
+    std::map<std::string, std::string> request_ids;
   };
 
  private:

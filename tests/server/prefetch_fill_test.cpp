@@ -38,6 +38,17 @@ struct FillServers {
     return test::http_post(crdex.base_url() + "/cds-services/" + service, body);
   }
 
+  // The X-Request-Id of each FHIR request the FHIR server received ("" without).
+  std::vector<std::string> requested_ids() const {
+    test::Json log(fhir.request_log());
+    std::vector<std::string> ids;
+    for (auto entry : log.root().get_array()) {
+      std::string_view id;
+      ids.emplace_back(entry["requestId"].get_string().get(id) == simdjson::SUCCESS ? id : std::string_view());
+    }
+    return ids;
+  }
+
   // The FHIR requests the FHIR server received, as "METHOD url" lines' urls.
   std::vector<std::string> requested_urls() const {
     test::Json log(fhir.request_log());
@@ -225,6 +236,26 @@ BOOST_AUTO_TEST_CASE(ops1_order_select_warms_the_cache_a_later_order_sign_reuses
   BOOST_TEST(count_containing(requested_urls(), "/fhir/Coverage?patient=123&status=active") == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(ops_the_request_id_goes_on_every_direct_query_of_the_call) {
+  const auto body = pointed_at_fhir(test::read_fixture("crd-ig/CRDServiceRequest3.json"));
+  const auto given = test::http_request("POST", crdex.base_url() + "/cds-services/crdex-order-sign", body,
+                                        "application/json", {"X-Request-Id: ehr-call-fill-0001"});
+  BOOST_TEST_REQUIRE(given.status == 200, given.body);
+  auto ids = requested_ids();
+  BOOST_TEST_REQUIRE(ids.size() >= 2u, fhir.request_log());
+  for (const auto& id : ids) BOOST_TEST(id == "ehr-call-fill-0001", fhir.request_log());
+
+  // Without one, the id crdex made (echoed in the answer) is the one sent.
+  auto other = body;
+  replace_all(other, "some-opaque-fhir-access-token", "another-session-token");  // not from the cache
+  const auto made = post("crdex-order-sign", other);
+  BOOST_TEST_REQUIRE(made.status == 200, made.body);
+  BOOST_TEST_REQUIRE(made.header("x-request-id").size() == 32u);
+  ids = requested_ids();
+  BOOST_TEST_REQUIRE(ids.size() > 2u);
+  BOOST_TEST(ids.back() == made.header("x-request-id"), fhir.request_log());
+}
+
 BOOST_AUTO_TEST_CASE(CRD36_dev20_questionnaire_the_ehr_holds_is_not_created_again) {
   // Acme with a form whose Questionnaire the payer ships.
   test::TempDir rules;
@@ -239,8 +270,10 @@ BOOST_AUTO_TEST_CASE(CRD36_dev20_questionnaire_the_ehr_holds_is_not_created_agai
   }
   test::ServerProcess acme({}, rules.path().string());
   const auto body = pointed_at_fhir(test::read_fixture("crd-ig/CRDServiceRequest.json"));
+  std::string last_request_id;
   const auto actions_of_first_card = [&] {
     const auto answer = test::http_post(acme.base_url() + "/cds-services/crdex-order-sign", body);
+    last_request_id = answer.header("x-request-id");
     BOOST_TEST_REQUIRE(answer.status == 200, answer.body);
     test::Json json(answer.body);
     std::vector<std::string> types;
@@ -252,6 +285,11 @@ BOOST_AUTO_TEST_CASE(CRD36_dev20_questionnaire_the_ehr_holds_is_not_created_agai
   BOOST_TEST((actions_of_first_card() == std::vector<std::string>{"Questionnaire", "Task"}));
   const auto query = "/fhir/Questionnaire?url=http://example.org/acme/Questionnaire/oxygen-cmn&version=2";
   BOOST_TEST(count_containing(requested_urls(), query) == 1u, fhir.request_log());
+  // The lookup carries the call's request id like the prefetch queries.
+  const auto urls = requested_urls();
+  const auto ids = requested_ids();
+  for (size_t i = 0; i < urls.size(); ++i)
+    if (urls[i].find(query) != std::string::npos) BOOST_TEST(ids[i] == last_request_id, fhir.request_log());
   // The EHR holds it: only the Task.
   fhir.seed(R"({"resourceType":"Questionnaire","id":"oxygen-cmn","url":"http://example.org/acme/Questionnaire/oxygen-cmn",
       "version":"2","status":"active","item":[{"linkId":"1","text":"SpO2 at rest","type":"decimal"}]})");

@@ -25,7 +25,7 @@ class FhirServerProcess {
   void admin_config(const std::string& config_json) const;
   // {"delayMs":N,"status":500,"reset":true,"match":"Medication?"}; "{}" clears.
   void set_fault(const std::string& fault_json) const;
-  // Every FHIR request so far: [{"method","url","authorization"}] as JSON text.
+  // Every FHIR request so far: [{"method","url","authorization","requestId"}] as JSON text.
   std::string request_log() const;
 
  private:

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "../http_setup.hpp"
+#include "crdex/fhir/http_client.hpp"
 #include "bounded_body.hpp"
 #include "search_pages.hpp"
 
@@ -66,6 +67,8 @@ class QueryRun {
     origin_ = detail::url_origin(server.base_url);
     // The header list holds the only copy of the token; freed with this run.
     headers_.list = curl_slist_append(headers_.list, "Accept: application/fhir+json");
+    if (const auto id = request_id_header(options.request_id); !id.empty())
+      headers_.list = curl_slist_append(headers_.list, id.c_str());
     headers_.list = detail::append_bearer(headers_.list, server.access_token);
     for (size_t i = 0; i < queries.size(); ++i) start(i, detail::join_url(server.base_url, queries[i]));
   }

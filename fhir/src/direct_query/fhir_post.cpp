@@ -28,6 +28,7 @@ QueryAnswer post_resource(const FhirServerAccess& server, std::string_view relat
   call.method = "POST";
   call.url = detail::join_url(server.base_url, relative);
   call.headers = {"Accept: application/fhir+json", "Content-Type: application/fhir+json"};
+  if (auto id = request_id_header(options.request_id); !id.empty()) call.headers.push_back(std::move(id));
   call.body = std::string(body);
   call.access_token = std::string(server.access_token);
   call.timeout = std::max(std::chrono::milliseconds(1), remaining);

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS invocations (
   status        INTEGER NOT NULL,
   duration_us   INTEGER NOT NULL,
   request       TEXT,
-  response      TEXT NOT NULL
+  response      TEXT NOT NULL,
+  request_id    TEXT
 );
 CREATE INDEX IF NOT EXISTS invocations_by_hook_instance ON invocations (hook_instance);
 CREATE INDEX IF NOT EXISTS invocations_by_patient ON invocations (patient, id);
@@ -58,13 +59,25 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 )sql";
 
+// A database made before request ids were recorded gets the column (NULL in
+// its old rows); its index is made here, once the column surely exists.
+bool add_request_id_column(fhir::SqliteDatabase& db) {
+  bool present = false;
+  fhir::SqliteStatement columns(db, "SELECT 1 FROM pragma_table_info('invocations') WHERE name = 'request_id'");
+  if (!columns.each_row([&](const fhir::SqliteStatement&) { present = true; })) return false;
+  if (!present && !db.exec("ALTER TABLE invocations ADD COLUMN request_id TEXT")) return false;
+  return db.exec("CREATE INDEX IF NOT EXISTS invocations_by_request_id ON invocations (request_id)");
+}
+
 }  // namespace
 
 fhir::Result<std::unique_ptr<fhir::SqliteDatabase>> open_audit_database(const std::filesystem::path& file) {
   // The busy timeout: the writer thread and a feedback write may meet. FULL:
   // a committed batch survives a power loss; batching keeps that to one sync
   // per batch, not per call.
-  return fhir::SqliteDatabase::open(file, kSchema, {.name = "audit store"});
+  auto db = fhir::SqliteDatabase::open(file, kSchema, {.name = "audit store"});
+  if (db && !add_request_id_column(**db)) return (*db)->error("cannot add the request_id column");
+  return db;
 }
 
 }  // namespace crdex::hooks::detail

@@ -13,11 +13,12 @@ using fhir::SqliteTransaction;
 namespace {
 
 constexpr const char* kEntryColumns =
-    "id, recorded_at, service, hook, hook_instance, patient, payer, status, duration_us, request, response";
+    "id, recorded_at, service, hook, hook_instance, patient, payer, status, duration_us, request, response, "
+    "request_id";
 
 AuditEntry read_entry(const SqliteStatement& s) {
   return {s.integer(0), s.text(1),  s.text(2),  s.text(3),  s.text(4),  s.text(5),
-          s.text(6),    static_cast<int>(s.integer(7)), s.integer(8), s.text(9), s.text(10)};
+          s.text(6),    static_cast<int>(s.integer(7)), s.integer(8), s.text(9), s.text(10), s.text(11)};
 }
 
 }  // namespace
@@ -36,7 +37,7 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
   if (!transaction.begun()) return db_->error("cannot begin a write");
   SqliteStatement call(*db_,
                        "INSERT INTO invocations (recorded_ms, recorded_at, service, hook, hook_instance, patient, "
-                       "payer, status, duration_us, request, response) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                       "payer, status, duration_us, request, response, request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
   SqliteStatement card(*db_,
                        "INSERT OR IGNORE INTO card_origins (card_uuid, invocation_id, payer, rule_set_version, "
                        "rule_id, card_type, order_ref) VALUES (?,?,?,?,?,?,?)");
@@ -60,7 +61,8 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
         .bind(8, int64_t{record.status})
         .bind(9, record.duration_us)
         .bind_or_null(10, record.keep_bodies ? request.json : std::string())
-        .bind(11, record.keep_bodies ? record.response_body : compact);
+        .bind(11, record.keep_bodies ? record.response_body : compact)
+        .bind_or_null(12, record.request_id);
     if (call.step() != SqliteStep::done) return db_->error("cannot store a call");
     call.reset();
     const int64_t id = db_->last_insert_rowid();
@@ -87,6 +89,7 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::find(const AuditQuery& query) 
   if (!query.hook_instance.empty()) sql += " AND hook_instance = ?";
   if (!query.patient_id.empty()) sql += " AND patient = ?";
   if (!query.payer_id.empty()) sql += " AND payer = ?";
+  if (!query.request_id.empty()) sql += " AND request_id = ?";
   if (query.from_ms) sql += " AND recorded_ms >= ?";
   if (query.to_ms) sql += " AND recorded_ms < ?";
   sql += " ORDER BY id LIMIT ?";
@@ -95,7 +98,7 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::find(const AuditQuery& query) 
   if (!s.ok()) return db_->error("cannot search");
   int index = 1;
   s.bind(index++, query.after_id);
-  for (const auto* text : {&query.hook_instance, &query.patient_id, &query.payer_id})
+  for (const auto* text : {&query.hook_instance, &query.patient_id, &query.payer_id, &query.request_id})
     if (!text->empty()) s.bind(index++, *text);
   if (query.from_ms) s.bind(index++, *query.from_ms);
   if (query.to_ms) s.bind(index++, *query.to_ms);

@@ -112,6 +112,7 @@ FilledPrefetch fill_prefetch(const HookRequest& request, std::span<const Prefetc
   query_options.max_pages = options.max_pages;
   query_options.allow_plain_http = options.allow_plain_http;
   query_options.fetcher = options.fetcher.get();
+  query_options.request_id = options.request_id;
   const fhir::FhirServerAccess server{request.fhir_server, request.access_token};
   const PrefetchScope scope{request.context.element(),
                             [&](std::string_view key) { return prefetch_value(request, filled, key); }};

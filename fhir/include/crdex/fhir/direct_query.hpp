@@ -54,6 +54,9 @@ struct DirectQueryOptions {
   // When set, every request goes through it, one after the other, instead of
   // crdex's own libcurl client (which runs them in parallel).
   const FhirFetcher* fetcher = nullptr;
+  // The incoming request this query serves, sent as X-Request-Id (not
+  // through a `fetcher`, whose host owns its headers); empty: none.
+  std::string_view request_id;
 };
 
 struct QueryAnswer {

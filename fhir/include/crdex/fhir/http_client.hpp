@@ -50,6 +50,11 @@ struct HttpAnswer {
 
 HttpAnswer perform_http_call(const HttpCall& call);
 
+// The "X-Request-Id: <id>" header line that ties an outgoing call to the
+// incoming request it serves (docs/operations.md), or "" when `id` is empty or
+// not 1 to 128 letters, digits and . _ : - (nothing else may reach a header).
+std::string request_id_header(std::string_view id);
+
 // A Retry-After header in seconds (delta form); HTTP dates and garbage give `fallback`.
 std::chrono::seconds retry_after_seconds(const std::string& value, std::chrono::seconds fallback);
 

@@ -25,6 +25,7 @@ struct AuditRecord {
   std::string response_body;
   std::string payer_id;
   std::vector<CardOrigin> cards;
+  std::string request_id;  // the call's X-Request-Id, also sent on its outgoing queries ("": none)
   // False (crdex-server's default; --audit-bodies sets it): the bodies are
   // not stored, only their SHA-256 and sizes; the searchable fields and the
   // card origins (rule, rule-set version, card type, order) are kept.
@@ -44,6 +45,7 @@ struct AuditEntry {
   int64_t duration_us = 0;
   std::string request;  // JSON without fhirAuthorization; empty when the body was not a JSON object
   std::string response;
+  std::string request_id;  // "" for calls recorded before request ids were (or without one)
 };
 
 // The request body made safe to store, and the fields the log is searched by.

@@ -24,6 +24,7 @@ struct AuditQuery {
   std::string hook_instance;
   std::string patient_id;
   std::string payer_id;
+  std::string request_id;
   std::optional<int64_t> from_ms;  // inclusive
   std::optional<int64_t> to_ms;    // exclusive
   int64_t after_id = 0;

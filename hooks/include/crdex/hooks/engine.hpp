@@ -55,14 +55,18 @@ class Engine {
 
   // POST /cds-services/{id} with `body`. Never throws: internal failures
   // become a 500 OperationOutcome whose text reveals nothing internal.
-  ServiceResponse call_service(std::string_view service_id, std::string_view body) const noexcept;
+  // `request_id` (the call's X-Request-Id) goes on every query the call makes
+  // to the EHR's FHIR server (prefetch fill, Questionnaire lookup).
+  ServiceResponse call_service(std::string_view service_id, std::string_view body,
+                               std::string_view request_id = {}) const noexcept;
 
   // Direct Query without evaluation (the plugin's crdex_engine_fill_prefetch):
   // the request checked as for call_service, its lacking prefetch keys
   // fetched, and on 200 a JSON object {"request": the hook request with
   // those keys filled in, "queries": [{key, query, round}], "problems":
   // {key: why}}. Never throws.
-  ServiceResponse fill_prefetch(std::string_view service_id, std::string_view body) const noexcept;
+  ServiceResponse fill_prefetch(std::string_view service_id, std::string_view body,
+                                std::string_view request_id = {}) const noexcept;
 
   // Publishes a new rule catalog; calls already running finish on the old one.
   void replace_rules(std::shared_ptr<const config::RuleCatalog> rules);
@@ -95,8 +99,9 @@ class Engine {
   }
 
  private:
-  ServiceResponse evaluate(std::string_view service_id, std::string_view body) const;
-  ServiceResponse fill_only(std::string_view service_id, std::string_view body) const;
+  ServiceResponse evaluate(std::string_view service_id, std::string_view body, std::string_view request_id) const;
+  ServiceResponse fill_only(std::string_view service_id, std::string_view body, std::string_view request_id) const;
+  PrefetchFillOptions fill_for_call(std::string_view request_id) const;
 
   std::atomic<std::shared_ptr<const config::RuleCatalog>> rules_;
   PrefetchFillOptions fill_;

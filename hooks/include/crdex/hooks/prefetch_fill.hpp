@@ -38,6 +38,9 @@ struct PrefetchFillOptions {
   // The host's own HTTP stack (plugin); nullptr: crdex's libcurl client.
   std::shared_ptr<const fhir::FhirFetcher> fetcher;
   PrefetchCacheOptions cache;     // what secondary hooks keep for a later order-sign
+  // The id of the hook call being answered (X-Request-Id), set by the engine
+  // per call: every query made for the call carries it. Empty: none sent.
+  std::string request_id;
 
   // The deadline of the I/O about to start.
   std::chrono::steady_clock::time_point io_deadline() const {
