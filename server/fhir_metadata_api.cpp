@@ -23,11 +23,14 @@ std::vector<Route> FhirMetadataApi::routes() const {
   }
   std::vector<Route> metadata;
   for (const auto& base : fhir_bases(served))
-    metadata.push_back(Route{Http::Method::Get, base + "/metadata", AccessPolicy::public_access,
+    metadata.push_back(Route{Http::Method::Get,
+                             base + "/metadata",
+                             AccessPolicy::public_access,
                              [this, base](const Http::Request&, const PathParams&) {
                                return ApiAnswer{200, statement(base), true, {}};
                              },
-                             false, {}});
+                             false,
+                             {}});
   return metadata;
 }
 

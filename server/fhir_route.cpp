@@ -21,29 +21,32 @@ std::vector<std::string_view> fhir_route_segments(std::string_view pattern) {
 }
 
 // FHIR resource type names are capitalised letters and digits ("Task", "DocumentReference").
-bool names_resource_type(std::string_view segment) {
+bool fhir_names_resource_type(std::string_view segment) {
   return !segment.empty() && std::isupper(static_cast<unsigned char>(segment.front())) &&
-         std::all_of(segment.begin(), segment.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+         std::all_of(segment.begin(), segment.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
 }
 
-bool is_parameter(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+bool fhir_is_parameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
 
-std::string base_of(const std::vector<std::string_view>& segments, size_t end) {
+std::string fhir_base_of(const std::vector<std::string_view>& segments, size_t end) {
   std::string base;
   for (size_t i = 0; i < end; ++i) base.append("/").append(segments[i]);
   return base;
 }
 
-std::optional<FhirRoute> operation_route(std::string base, std::string type, std::string_view segment,
-                                         Http::Method method) {
+std::optional<FhirRoute> fhir_operation_route(std::string base, std::string type, std::string_view segment,
+                                              Http::Method method) {
   if (method != Http::Method::Post && method != Http::Method::Get) return std::nullopt;
   return FhirRoute{std::move(base), std::move(type), "", std::string(segment.substr(1))};
 }
 
 // What a method on [type], [type]/{id} or [type]/{id}/_history/{vid} is.
-std::string type_interaction(Http::Method method, size_t rest, const std::vector<std::string_view>& after) {
+std::string fhir_type_interaction(Http::Method method, size_t rest, const std::vector<std::string_view>& after) {
   if (rest == 0) return method == Http::Method::Get ? "search-type" : method == Http::Method::Post ? "create" : "";
-  if (!is_parameter(after[0])) return "";
+  if (!fhir_is_parameter(after[0])) return "";
   if (rest == 1) {
     if (method == Http::Method::Get) return "read";
     if (method == Http::Method::Put) return "update";
@@ -53,7 +56,7 @@ std::string type_interaction(Http::Method method, size_t rest, const std::vector
   }
   if (after[1] != "_history" || method != Http::Method::Get) return "";
   if (rest == 2) return "history-instance";
-  if (rest == 3 && is_parameter(after[2])) return "vread";
+  if (rest == 3 && fhir_is_parameter(after[2])) return "vread";
   return "";
 }
 
@@ -65,20 +68,20 @@ std::optional<FhirRoute> fhir_route_of(Http::Method method, std::string_view pat
     const std::string_view segment = segments[i];
     const bool last = i + 1 == segments.size();
     if (segment.starts_with('$') && segment.size() > 1 && last)
-      return operation_route(base_of(segments, i), "", segment, method);
+      return fhir_operation_route(fhir_base_of(segments, i), "", segment, method);
     if (segment == "metadata" && last && method == Http::Method::Get)
-      return FhirRoute{base_of(segments, i), "", "capabilities", ""};
-    if (!names_resource_type(segment)) continue;
+      return FhirRoute{fhir_base_of(segments, i), "", "capabilities", ""};
+    if (!fhir_names_resource_type(segment)) continue;
     const std::vector<std::string_view> after(segments.begin() + static_cast<std::ptrdiff_t>(i) + 1, segments.end());
     if (!after.empty() && after.back().starts_with('$')) {
       // [type]/$op or [type]/{id}/$op
-      if (after.size() == 1 || (after.size() == 2 && is_parameter(after[0])))
-        return operation_route(base_of(segments, i), std::string(segment), after.back(), method);
+      if (after.size() == 1 || (after.size() == 2 && fhir_is_parameter(after[0])))
+        return fhir_operation_route(fhir_base_of(segments, i), std::string(segment), after.back(), method);
       return std::nullopt;
     }
-    std::string interaction = type_interaction(method, after.size(), after);
+    std::string interaction = fhir_type_interaction(method, after.size(), after);
     if (interaction.empty()) return std::nullopt;
-    return FhirRoute{base_of(segments, i), std::string(segment), std::move(interaction), ""};
+    return FhirRoute{fhir_base_of(segments, i), std::string(segment), std::move(interaction), ""};
   }
   return std::nullopt;
 }

@@ -5,8 +5,8 @@
 // FH-05 test: makes the credentials, calls routes and records each answer.
 #include <openssl/evp.h>
 
-#include <boost/test/unit_test.hpp>
 #include <array>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -23,7 +23,6 @@
 #include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
-
 
 namespace crdex::test {
 
@@ -105,17 +104,14 @@ struct OpenApiServer {
       std::ofstream(dir.path() / name) << token << "\n";
       return (dir.path() / name).string();
     };
-    args = {"--public-url", kOpenApiPublicUrl,
-            "--clients", (dir.path() / "clients.json").string(),
-            "--authorization-servers", (dir.path() / "authorization-servers.json").string(),
-            "--operators", (dir.path() / "operators.json").string(),
-            "--admin-token-file", write("admin", admin_token),
-            "--cdex-admin-token-file", write("cdex-admin", cdex_admin),
-            "--cdex-client-token-file", write("cdex-client", cdex_client),
-            "--cdex-ehr-fhir", "http://127.0.0.1:9/fhir",
-            "--smart-launch-token", write("launch", launch_token),
-            "--publisher-token", std::string(kOpenApiPayer) + "=" + write("publisher", publisher),
-            "--signing-key", "crdex-1=" + (dir.path() / "crdex-key.pem").string(),
+    args = {"--public-url", kOpenApiPublicUrl, "--clients", (dir.path() / "clients.json").string(),
+            "--authorization-servers", (dir.path() / "authorization-servers.json").string(), "--operators",
+            (dir.path() / "operators.json").string(), "--admin-token-file", write("admin", admin_token),
+            "--cdex-admin-token-file", write("cdex-admin", cdex_admin), "--cdex-client-token-file",
+            write("cdex-client", cdex_client), "--cdex-ehr-fhir", "http://127.0.0.1:9/fhir", "--smart-launch-token",
+            write("launch", launch_token), "--publisher-token",
+            std::string(kOpenApiPayer) + "=" + write("publisher", publisher), "--signing-key",
+            "crdex-1=" + (dir.path() / "crdex-key.pem").string(),
             // Small enough that a padded header shows the 431 every route can answer.
             "--max-header-bytes", "1024", "--max-body-bytes", "262144"};
     server = std::make_unique<ServerProcess>(args, std::string(), true, std::string(), true);
@@ -147,8 +143,8 @@ struct OpenApiServer {
   // Calls `path` (a concrete path of `pattern`, with its query), records the
   // answer, and checks the status the script expects.
   HttpResult call(const std::string& method, const std::string& pattern, const std::string& path,
-                        const std::string& token, long expected, const std::string& body = {},
-                        const std::string& content_type = "application/json", std::vector<std::string> headers = {}) {
+                  const std::string& token, long expected, const std::string& body = {},
+                  const std::string& content_type = "application/json", std::vector<std::string> headers = {}) {
     if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
     auto result = http_request(method, server->base_url() + path, body, content_type, headers);
     BOOST_TEST(result.status == expected, method << " " << path << ": " << result.status << " " << result.body);
@@ -187,8 +183,11 @@ struct OpenApiServer {
     w.StartArray();
     for (const auto& e : exchanges) {
       w.StartObject();
-      for (auto [key, value] : {std::pair{"method", &e.method}, {"pattern", &e.pattern}, {"path", &e.path},
-                                {"contentType", &e.content_type}, {"body", &e.body}}) {
+      for (auto [key, value] : {std::pair{"method", &e.method},
+                                {"pattern", &e.pattern},
+                                {"path", &e.path},
+                                {"contentType", &e.content_type},
+                                {"body", &e.body}}) {
         fhir::write_key(w, key);
         fhir::write_string(w, *value);
       }

@@ -9,8 +9,8 @@
 // against the declared schema.
 #include <simdjson.h>
 
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cctype>
 #include <cstdlib>
 
@@ -63,9 +63,10 @@ void call_every_route(test::OpenApiServer& s) {
   const std::string card = openapi_member(cards.body, {"cards", "uuid"});
   BOOST_TEST(!card.empty(), cards.body);
   const std::string feedback = sign + "/feedback";
-  s.call("POST", "/cds-services/{id}/feedback", feedback, s.client_jwt(feedback), 200,
-         R"({"feedback":[{"card":")" + card +
-             R"(","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:05:00Z","overrideReason":{"userComment":"on file"}}]})");
+  s.call(
+      "POST", "/cds-services/{id}/feedback", feedback, s.client_jwt(feedback), 200,
+      R"({"feedback":[{"card":")" + card +
+          R"(","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:05:00Z","overrideReason":{"userComment":"on file"}}]})");
   s.call("POST", "/cds-services/{id}/feedback", feedback, s.client_jwt(feedback), 400, R"({"feedback":[]})");
   s.call("GET", "/console/api/codes", "/console/api/codes", s.client_jwt("/console/api/codes"), 200);
   s.call("GET", "/console/api/codes", "/console/api/codes", "", 401);
@@ -150,8 +151,9 @@ void call_every_route(test::OpenApiServer& s) {
   s.call("DELETE", "/bulk-exports/{id}", "/bulk-exports/no-such-job", s.bulk_op, 404);
 
   // SMART launch helper.
-  const auto launch = s.call("POST", "/smart/launches", "/smart/launches", s.launch_token, 201,
-                             R"({"iss":"https://ehr.example.org/fhir","appUrl":"https://dtr.example.org/launch","patient":"123"})");
+  const auto launch =
+      s.call("POST", "/smart/launches", "/smart/launches", s.launch_token, 201,
+             R"({"iss":"https://ehr.example.org/fhir","appUrl":"https://dtr.example.org/launch","patient":"123"})");
   s.call("POST", "/smart/launches", "/smart/launches", "", 401, "{}");
   s.call("POST", "/smart/launches:resolve", "/smart/launches:resolve", s.launch_token, 200,
          R"({"launch":")" + openapi_member(launch.body, {"launch"}) + "\"}");
@@ -205,7 +207,8 @@ BOOST_FIXTURE_TEST_CASE(every_route_answers_as_docs_openapi_json_describes, test
   call_every_route(*this);
   // Every route was called, each with at least one error answer.
   std::map<std::pair<std::string, std::string>, std::pair<int, int>> seen;  // successes, errors
-  for (const auto& e : exchanges) (e.status < 400 ? seen[{e.method, e.pattern}].first : seen[{e.method, e.pattern}].second)++;
+  for (const auto& e : exchanges)
+    (e.status < 400 ? seen[{e.method, e.pattern}].first : seen[{e.method, e.pattern}].second)++;
   for (const auto& route : routes()) {
     BOOST_TEST(seen.contains(route), route.first << " " << route.second << " was not called");
     BOOST_TEST(seen[route].second > 0, route.first << " " << route.second << " gave no error answer");
