@@ -187,10 +187,13 @@ BOOST_FIXTURE_TEST_CASE(every_route_of_the_table_is_in_docs_openapi_json_and_it_
   simdjson::dom::object paths;
   BOOST_REQUIRE(parser.parse(document)["paths"].get(paths) == simdjson::SUCCESS);
   std::set<std::pair<std::string, std::string>> documented;
-  for (auto [path, item] : paths)
-    for (auto [method, operation] : item.get_object().value_unsafe())
+  for (auto [path, item] : paths) {
+    simdjson::dom::object operations;
+    BOOST_REQUIRE(item.get(operations) == simdjson::SUCCESS);
+    for (auto [method, operation] : operations)
       if (method != "parameters" && method != "summary" && method != "description")
         documented.emplace(std::string(method), std::string(path));
+  }
   const auto table = routes();
   BOOST_TEST(table.size() >= 40u);
   for (const auto& [method, pattern] : table)
