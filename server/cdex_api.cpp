@@ -193,8 +193,17 @@ std::vector<Route> CdexApi::routes() const {
   };
 }
 
+// The Task search's one parameter: what search_tasks reads is what the
+// CapabilityStatement lists.
+constexpr std::string_view kTaskStatusParam = "status";
+
+std::vector<ApiModule::SearchParam> CdexApi::search_params(std::string_view pattern) const {
+  if (pattern != kTaskPath) return {};
+  return {{std::string(kTaskStatusParam), "token", "the Tasks in this status (Task.status); all Tasks without it"}};
+}
+
 ApiAnswer CdexApi::search_tasks(const Http::Request& request) const {
-  auto bundle = source_->search(query_param(request, "status"));
+  auto bundle = source_->search(query_param(request, std::string(kTaskStatusParam)));
   return bundle ? ApiAnswer{200, std::move(bundle).value(), true, {}} : problem_answer(bundle.error());
 }
 

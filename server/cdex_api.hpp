@@ -35,6 +35,8 @@ class CdexApi : public ApiModule {
                                                        bool allow_plain_http, int max_pages);
 
   std::vector<Route> routes() const override;
+  // GET /fhir/Task reads `status` (the CapabilityStatement says so).
+  std::vector<SearchParam> search_params(std::string_view pattern) const override;
 
   // Ends the background threads (after the work in hand); called on shutdown.
   void stop();

@@ -33,6 +33,8 @@
 #include "log_format.hpp"
 #include "request_size_gate.hpp"
 #include "metrics_api.hpp"
+#include "fhir_metadata_api.hpp"
+#include "openapi_api.hpp"
 #include "probes.hpp"
 #include "rules_api.hpp"
 #include "server_options.hpp"
@@ -289,6 +291,10 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
                                          options.data_dir / "attachments.sqlite", options.data_dir / "exports.sqlite"},
       store, state->engine);
   state->modules.push_back(std::make_shared<crdex::server::ProbesApi>(readiness));
+  state->modules.push_back(std::make_shared<crdex::server::OpenApiApi>());
+  // Last: [base]/metadata for every FHIR base the modules above serve.
+  state->modules.push_back(std::make_shared<crdex::server::FhirMetadataApi>(
+      *state, state->modules, options.public_url, crdex::server::version_number()));
   if (!state->build_routes()) {
     spdlog::critical("the route table refused a route (no access policy, or a method and path served twice)");
     return 2;

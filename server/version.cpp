@@ -9,4 +9,6 @@ std::string version_text() {
          "\nplugin ABI " + build_info::kPluginAbi;
 }
 
+std::string version_number() { return build_info::kVersion; }
+
 }  // namespace crdex::server

@@ -10,4 +10,7 @@ namespace crdex::server {
 
 std::string version_text();
 
+// The release alone ("0.9.0"): the CapabilityStatement's software.version.
+std::string version_number();
+
 }  // namespace crdex::server
