@@ -58,4 +58,11 @@ int LoopbackJwksServer::requests(const std::string& path) const {
   return it == state_->counts.end() ? 0 : it->second;
 }
 
+int LoopbackJwksServer::total_requests() const {
+  std::lock_guard lock(state_->mutex);
+  int total = 0;
+  for (const auto& [path, count] : state_->counts) total += count;
+  return total;
+}
+
 }  // namespace crdex::test

@@ -27,6 +27,8 @@ class LoopbackJwksServer {
   void publish(const std::string& path, std::string json);
   // Requests seen for `path` so far.
   int requests(const std::string& path) const;
+  // Requests seen for any path so far.
+  int total_requests() const;
 
   struct State {
     mutable std::mutex mutex;
