@@ -17,8 +17,9 @@ std::string lowered(std::string_view text) {
   return out;
 }
 
-// The URL with its origin normalised (url_origin) and trailing '/' removed.
-std::string normalised_base(std::string_view url) {
+}  // namespace
+
+std::string normalised_base_url(std::string_view url) {
   const auto origin = url_origin(url);
   if (origin.empty()) return {};
   const auto scheme_end = url.find("://") + 3;
@@ -27,8 +28,6 @@ std::string normalised_base(std::string_view url) {
   while (out.size() > origin.size() && out.back() == '/') out.pop_back();
   return out;
 }
-
-}  // namespace
 
 std::string url_origin(std::string_view url) {
   const auto scheme_end = url.find("://");
@@ -45,14 +44,14 @@ std::string url_origin(std::string_view url) {
 }
 
 bool fhir_server_allowed(const TrustedClient& client, std::string_view fhir_server) {
-  const auto named = normalised_base(fhir_server);
+  const auto named = normalised_base_url(fhir_server);
   if (named.empty() || fhir_server.find_first_of("?#") != std::string_view::npos) return false;
   if (!client.fhir_servers) {
     const auto own = url_origin(client.iss);
     return !own.empty() && url_origin(fhir_server) == own;
   }
   return std::any_of(client.fhir_servers->begin(), client.fhir_servers->end(),
-                     [&](const std::string& listed) { return normalised_base(listed) == named; });
+                     [&](const std::string& listed) { return normalised_base_url(listed) == named; });
 }
 
 std::optional<std::string> named_fhir_server(std::string_view body) {

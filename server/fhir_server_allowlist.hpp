@@ -27,6 +27,10 @@ namespace crdex::server {
 // 443) dropped; "" when `url` is not an absolute http(s) URL.
 std::string url_origin(std::string_view url);
 
+// The URL with its origin normalised (url_origin) and trailing '/' removed;
+// "" when it is not an absolute http(s) URL.
+std::string normalised_base_url(std::string_view url);
+
 // True when `client` may name `fhir_server`.
 bool fhir_server_allowed(const TrustedClient& client, std::string_view fhir_server);
 
