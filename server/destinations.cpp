@@ -152,10 +152,11 @@ const Destination* Destinations::holding(std::string_view url) const {
   if (tricky_url(url)) return nullptr;
   const auto wanted = normalised_base_url(url);
   if (wanted.empty()) return nullptr;
+  const Destination* best = nullptr;  // the longest base holding the URL (the first of equals)
   for (const auto& d : destinations_)
     if (wanted == d.url || (wanted.size() > d.url.size() && wanted.starts_with(d.url) && wanted[d.url.size()] == '/'))
-      return &d;
-  return nullptr;
+      if (!best || d.url.size() > best->url.size()) best = &d;
+  return best;
 }
 
 fhir::Result<const Destination*> Destinations::choose(std::string_view name, std::string_view url,

@@ -59,7 +59,7 @@ class Destinations {
   const std::vector<Destination>& all() const { return destinations_; }
   const Destination* named(std::string_view name) const;
   // The destination whose base URL `url` is, or lies under ("/..." after
-  // it); null for any other URL, and for URLs with a query, a fragment,
+  // it; the longest such base); null for any other URL, and for URLs with a query, a fragment,
   // userinfo or a dot-dot segment.
   const Destination* holding(std::string_view url) const;
   // A request body's choice: `name` when given, else `url`. 400 with an

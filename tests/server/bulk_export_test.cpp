@@ -279,4 +279,33 @@ BOOST_AUTO_TEST_CASE(BD_07_a_restart_resumes_a_pending_export) {
   BOOST_TEST(log.find("$export") == log.rfind("$export"), log);
 }
 
+// Issue 17, point 3: a destination's credential gives the runner its token at
+// each call (here the fallback, a static token_file), so a job resumed after
+// a restart still has one; a pasted accessToken would have been lost.
+BOOST_AUTO_TEST_CASE(BD_07_a_destinations_token_is_sent_and_survives_a_restart) {
+  bulk_config(R"({"polls":1000000})");
+  const std::string token = "destination-bulk-token-0123456789";
+  std::ofstream(config_dir.path() / "ehr.token") << token << "\n";
+  auto args = test::destinations_args(config_dir.path(), {{"ehr", fhir.fhir_url()}}, "with-token.json",
+                                      R"(,"token_file":"ehr.token")");
+  args.insert(args.end(), {"--bulk-poll-min-ms", "5", "--bulk-poll-max-ms", "50"});
+  test::TempDir data;
+  const auto data_dir = (data.path() / "crdex").string();
+  std::string id;
+  {
+    test::ServerProcess crdex(args, {}, true, data_dir);
+    // The body's accessToken is ignored for a destination with a credential.
+    id = start_job(crdex, R"({"destination":"ehr","group":"panel","types":["Patient"],"accessToken":"pasted-token-xyz-0123"})");
+    wait_until([&] { return shim_polls() >= 1; }, "the first status poll");
+    BOOST_TEST_REQUIRE(crdex.stop(SIGTERM).code == 0);
+  }
+  bulk_config(R"({"polls":0})");
+  test::ServerProcess again(args, {}, true, data_dir);
+  wait_until([&] { return state_of(again, id) == "completed"; }, "the resumed export to complete");
+  const auto log = fhir.request_log();
+  BOOST_TEST(log.find("Bearer " + token) != std::string::npos, log);
+  BOOST_TEST(log.find("pasted-token-xyz") == std::string::npos, log);
+  BOOST_TEST(log.find(R"("authorization":null)") == std::string::npos, log);  // every call carried the token
+}
+
 BOOST_AUTO_TEST_SUITE_END()
