@@ -184,7 +184,23 @@ ApiAnswer AttachmentsApi::register_claim(const Http::Request& request) const {
 
 ApiAnswer AttachmentsApi::send(const Http::Request& request) const {
   if (!has_json_body(request)) return problem_answer(415, fhir::IssueType::not_supported, "send JSON");
-  auto sent = cdex::send_attachment(request.body(), options_.allow_plain_http);
+  // The payer is a configured destination: named ("payer"), or by a URL under
+  // its base (payerUrl, or the solicited Task's); its credential, else the body's token.
+  const cdex::OutboxRoute route = [this](std::string_view name, std::string_view url,
+                                         std::string_view body_token) -> fhir::Result<cdex::OutboxTarget> {
+    if (!options_.destinations)
+      return fhir::Error{400, fhir::IssueType::security,
+                         "the outbox sends only to configured destinations, and none is configured (--destinations)",
+                         name.empty() ? "payerUrl" : "payer"};
+    auto chosen = options_.destinations->choose(name, url, name.empty() ? "payerUrl" : "payer");
+    if (!chosen) return chosen.error();
+    const Destination& payer = **chosen;
+    auto token = payer.bearer_token();
+    if (!token) return token.error();
+    if (token->empty()) token = std::string(body_token);  // the documented fallback: a pasted token
+    return cdex::OutboxTarget{name.empty() ? std::string(url) : payer.url + "/$submit-attachment", *token};
+  };
+  auto sent = cdex::send_attachment(request.body(), options_.allow_plain_http, route);
   if (!sent) return problem_answer(sent.error());
   const auto& payer_url = sent->payer_url;
   const auto& parameters = sent->parameters;

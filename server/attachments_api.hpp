@@ -19,6 +19,7 @@
 #include "api_module.hpp"
 #include "crdex/cdex/attachment_store.hpp"
 #include "crdex/cdex/signature_agreements.hpp"
+#include "destinations.hpp"
 
 namespace crdex::server {
 
@@ -26,6 +27,8 @@ struct AttachmentsApiOptions {
   bool allow_plain_http = false;  // outgoing $submit-attachment to non-loopback http://
   // Received attachments from these providers must be signed (CDX-13); null: none.
   std::shared_ptr<const cdex::SignatureAgreements> signatures;
+  // Where the outbox may send, and with which token (destinations.hpp); null: nowhere.
+  std::shared_ptr<const Destinations> destinations;
 };
 
 class AttachmentsApi : public ApiModule {

@@ -119,10 +119,23 @@ ApiAnswer BulkExportsApi::start(const Http::Request& request) const {
   if (parser.parse(request.body()).get(root) != simdjson::SUCCESS)
     return problem_answer(400, fhir::IssueType::structure, "the body is not JSON");
   cdex::BulkExportStart start;
+  const Destination* destination = nullptr;
   try {
     const fhir::JsonNode body(root, "");
     body.expect_object();
-    start.fhir_server = std::string(body.at("fhirServer").as_non_empty_string());
+    // The server is a configured destination: "destination" (its name), or a
+    // "fhirServer" at or under its base URL.
+    const auto name = body.string_or_empty("destination");
+    const auto url = name.empty() ? body.at("fhirServer").as_non_empty_string() : std::string_view();
+    if (!name.empty() && body.find("fhirServer")) body.fail("give \"destination\" or \"fhirServer\", not both");
+    if (!destinations_)
+      return problem_answer(400, fhir::IssueType::security,
+                            "exports read only from configured destinations, and none is configured (--destinations)",
+                            name.empty() ? "fhirServer" : "destination");
+    auto chosen = destinations_->choose(name, url, name.empty() ? "fhirServer" : "destination");
+    if (!chosen) return problem_answer(chosen.error());
+    destination = *chosen;
+    start.fhir_server = name.empty() ? std::string(url) : destination->url;
     start.group_id = std::string(body.at("group").as_non_empty_string());
     if (start.group_id.find_first_of("/?#&") != std::string::npos) body.at("group").fail("must be a Group id");
     if (const auto types = body.find("types"))
@@ -132,7 +145,8 @@ ApiAnswer BulkExportsApi::start(const Http::Request& request) const {
         start.types.emplace_back(type);
       }
     start.since = std::string(body.string_or_empty("since"));
-    start.access_token = std::string(body.string_or_empty("accessToken"));
+    // A pasted token is the fallback for a destination without a credential.
+    if (!destination->has_credential()) start.access_token = std::string(body.string_or_empty("accessToken"));
   } catch (const fhir::JsonShapeError& e) {
     return problem_answer(400, fhir::IssueType::invalid, e.what(), e.path);
   }

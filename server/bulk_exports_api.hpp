@@ -10,12 +10,16 @@
 
 #include "api_module.hpp"
 #include "crdex/cdex/bulk_export_runner.hpp"
+#include "destinations.hpp"
 
 namespace crdex::server {
 
 class BulkExportsApi : public ApiModule {
  public:
-  explicit BulkExportsApi(std::shared_ptr<cdex::BulkExportRunner> runner) : runner_(std::move(runner)) {}
+  // `destinations`: the servers an export may name (destinations.hpp); null: none.
+  explicit BulkExportsApi(std::shared_ptr<cdex::BulkExportRunner> runner,
+                          std::shared_ptr<const Destinations> destinations = nullptr)
+      : runner_(std::move(runner)), destinations_(std::move(destinations)) {}
 
   // Store writes; cancel calls the FHIR server: every route runs on a worker.
   // Every route: an operator with the "bulk" role (--operators).
@@ -26,6 +30,7 @@ class BulkExportsApi : public ApiModule {
   ApiAnswer list() const;
   ApiAnswer show(const std::string& id, bool cancel) const;
   std::shared_ptr<cdex::BulkExportRunner> runner_;
+  std::shared_ptr<const Destinations> destinations_;
 };
 
 }  // namespace crdex::server

@@ -92,7 +92,8 @@ std::string body_text(const std::string& body, const char* key) {
 }  // namespace
 
 fhir::Result<std::shared_ptr<CdexApi>> CdexApi::create(const CdexOptions& options, const std::filesystem::path& data_dir,
-                                                       bool allow_plain_http, int max_pages) {
+                                                       bool allow_plain_http, int max_pages,
+                                                       std::shared_ptr<const Destinations> destinations) {
   auto api = std::make_shared<CdexApi>();
   auto store = cdex::TaskStore::open(data_dir / "cdex.sqlite");
   if (!store) return store.error();
@@ -133,7 +134,9 @@ fhir::Result<std::shared_ptr<CdexApi>> CdexApi::create(const CdexOptions& option
   consumer.cadence = {std::chrono::milliseconds(options.poll_first_ms), std::chrono::milliseconds(options.poll_early_ms),
                       std::chrono::milliseconds(options.poll_early_window_ms),
                       std::chrono::milliseconds(options.poll_late_ms)};
-  consumer.source_token = *consumer_token;
+  consumer.source_token = *consumer_token;  // the fallback for destinations without a credential
+  consumer.token_for = token_lookup(destinations);
+  api->destinations_ = std::move(destinations);
   consumer.request_timeout = std::chrono::milliseconds(options.query_timeout_ms);
   consumer.max_pages = max_pages;
   consumer.allow_plain_http = allow_plain_http;
@@ -240,6 +243,16 @@ ApiAnswer CdexApi::start_request(const Http::Request& request) const {
   if (auto refused = refuse_media_type(request)) return *refused;
   auto body = read_consumer_request(request.body());
   if (!body) return problem_answer(body.error());
+  // The Data Source is a configured destination: by name, or a URL under one.
+  const bool by_url = body->source.find("://") != std::string::npos;
+  if (!destinations_)
+    return problem_answer(400, fhir::IssueType::security,
+                          "the consumer sends Tasks only to configured destinations, and none is configured "
+                          "(--destinations)",
+                          "source");
+  auto chosen = destinations_->choose(by_url ? "" : body->source, by_url ? body->source : "", "source");
+  if (!chosen) return problem_answer(chosen.error());
+  if (!by_url) body->source = (*chosen)->url;
   auto row = body->follow_task_id.empty() ? consumer_->request(body->source, body->request)
                                           : consumer_->follow(body->source, body->follow_task_id);
   if (!row) return problem_answer(row.error());

@@ -24,6 +24,7 @@
 #include "crdex/fhir/result.hpp"
 #include "crdex/cdex/consumer.hpp"
 #include "crdex/cdex/data_source.hpp"
+#include "destinations.hpp"
 
 namespace crdex::server {
 
@@ -32,7 +33,8 @@ class CdexApi : public ApiModule {
   // Opens DATA_DIR/cdex.sqlite and starts the consumer's scheduler and, when
   // configured, the data source's worker (both resume stored work).
   static fhir::Result<std::shared_ptr<CdexApi>> create(const CdexOptions& options, const std::filesystem::path& data_dir,
-                                                       bool allow_plain_http, int max_pages);
+                                                       bool allow_plain_http, int max_pages,
+                                                       std::shared_ptr<const Destinations> destinations = nullptr);
 
   std::vector<Route> routes() const override;
   // GET /fhir/Task reads `status` (the CapabilityStatement says so).
@@ -55,6 +57,7 @@ class CdexApi : public ApiModule {
   std::shared_ptr<cdex::TaskStore> store_;
   std::unique_ptr<cdex::DataSource> source_;
   std::unique_ptr<cdex::Consumer> consumer_;
+  std::shared_ptr<const Destinations> destinations_;  // where the consumer may send Tasks
   std::string client_token_;
   std::string admin_token_;
 };

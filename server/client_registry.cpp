@@ -73,6 +73,16 @@ TrustedClient read_client(const JsonNode& node, const std::filesystem::path& bas
   }
   if (!client.keys && client.jwks_url.empty() && client.allowed_jku.empty())
     node.fail("needs keys: \"jwks\", \"jwks_file\", \"jwks_url\" or \"jku\"");
+  if (const auto servers = node.find("fhir_servers")) {
+    client.fhir_servers.emplace();
+    for (const auto& item : servers->items()) {
+      std::string url(item.as_non_empty_string());
+      if (!url.starts_with("https://") && !url.starts_with("http://")) item.fail("must be an http(s) URL");
+      if (url.find_first_of("?#") != std::string::npos) item.fail("must be a base URL (no query or fragment)");
+      while (url.size() > 1 && url.back() == '/') url.pop_back();
+      client.fhir_servers->push_back(std::move(url));
+    }
+  }
   if (const auto tenant = node.find("tenant")) client.tenant = std::string(tenant->as_non_empty_string());
   if (const auto algorithms = node.find("algorithms")) {
     for (const auto& item : algorithms->items()) {

@@ -32,6 +32,10 @@ struct TrustedClient {
   std::optional<std::string> tenant;
   // "algorithms": this client's allowlist (default: ES384, RS384, RS256).
   std::vector<smart::JwsAlgorithm> algorithms;
+  // "fhir_servers": the FHIR server base URLs this client's hook calls may
+  // name as `fhirServer` (fhir_server_allowlist.hpp), trailing '/' removed.
+  // Absent (nullopt): only servers on the origin of `iss`. Empty: none.
+  std::optional<std::vector<std::string>> fhir_servers;
 
   bool jku_allowed(std::string_view jku) const;
 };

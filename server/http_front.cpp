@@ -11,6 +11,7 @@
 
 #include "api_helpers.hpp"
 #include "crdex/fhir/json_writer.hpp"
+#include "fhir_server_allowlist.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/hooks/audit_record.hpp"
 #include "crdex/hooks/timestamps.hpp"
@@ -151,7 +152,7 @@ HeaderList cors_headers(const Http::Request& request, const FrontState& state, b
 // the client's key set must be fetched first and `may_fetch` is false (an
 // event thread), sets `pending` so the caller checks again on a worker.
 std::optional<Answer> check_client(const Http::Request& request, const FrontState& state, bool may_fetch,
-                                   bool& pending, std::string& caller_key) {
+                                   bool& pending, std::string& caller_key, PathParams& params) {
   pending = false;
   if (!state.client_auth) return std::nullopt;
   const auto header = request.headers().tryGet<Http::Header::Authorization>();
@@ -160,6 +161,7 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
                                       may_fetch);
   if (outcome.verdict == ClientAuthenticator::Verdict::accepted) {
     caller_key = "CDS client " + outcome.issuer;
+    params.set_caller({"cds_client", outcome.issuer, {}});  // its fhirServer allowlist is checked by the handler
     return std::nullopt;
   }
   if (outcome.verdict == ClientAuthenticator::Verdict::needs_fetch) {
@@ -241,7 +243,7 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     return *refused;
   bool auth_pending = false;  // the client's key set must be fetched: on a worker
   if (found.policy == AccessPolicy::cds_client)
-    if (auto refused = check_client(request, state, !state.query_workers, auth_pending, caller_key))
+    if (auto refused = check_client(request, state, !state.query_workers, auth_pending, caller_key, match.params))
       return *refused;
   if (auto limited = check_rate(state, caller_key)) return *limited;
   const bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking ||
@@ -254,7 +256,7 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
       if (gate_pending)
         if (auto refused = check_gate(copy, *route, *shared, true, again, params, key)) return *refused;
       if (auth_pending)
-        if (auto refused = check_client(copy, *shared, true, again, key)) return *refused;
+        if (auto refused = check_client(copy, *shared, true, again, key, params)) return *refused;
       if (auto limited = check_rate(*shared, key)) return *limited;
       return from_module(route->handler(copy, params));
     };
@@ -336,6 +338,11 @@ bool FrontState::build_routes() {
               if (!has_json_body(request))
                 return problem_answer(415, fhir::IssueType::not_supported,
                                       "send the hook request as application/json (or application/fhir+json)");
+              // The client may send crdex only to its own FHIR servers (fhir_server_allowlist.hpp).
+              if (const auto* client = client_auth && params.caller().kind == "cds_client"
+                                           ? client_auth->registry().find(params.caller().name)
+                                           : nullptr)
+                if (auto refused = refuse_unlisted_fhir_server(*client, request.body())) return *refused;
               return call_and_record(*this, params.get("id"), request.body());
             },
             false,

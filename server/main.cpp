@@ -224,8 +224,19 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->audit_bodies = options.audit_bodies;
   state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
   state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
+  // Where the outbox, the CDex consumer and Bulk exports may send (never a URL only a request names).
+  std::shared_ptr<const crdex::server::Destinations> destinations;
+  if (!options.destinations_file.empty()) {
+    auto loaded = crdex::server::Destinations::load(options.destinations_file, {}, options.fill.allow_plain_http);
+    if (!loaded) {
+      spdlog::critical("--destinations {}", loaded.error().message);
+      return 2;
+    }
+    destinations = std::move(loaded).value();
+    spdlog::info("{} outbound destination(s) configured", destinations->all().size());
+  }
   auto cdex = crdex::server::CdexApi::create(options.cdex, options.data_dir, options.fill.allow_plain_http,
-                                            options.fill.max_pages);
+                                            options.fill.max_pages, destinations);
   if (!cdex) {
     spdlog::critical("CDex: {}", cdex.error().message);
     return 2;
@@ -240,6 +251,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   }
   crdex::server::AttachmentsApiOptions attachment_options;
   attachment_options.allow_plain_http = options.fill.allow_plain_http;
+  attachment_options.destinations = destinations;
   if (!options.cdex.signature_agreements_file.empty()) {
     auto agreements = crdex::cdex::SignatureAgreements::from_file(options.cdex.signature_agreements_file);
     if (!agreements) {
@@ -254,6 +266,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   bulk_options.min_poll = options.bulk_poll_min;
   bulk_options.max_poll = options.bulk_poll_max;
   bulk_options.allow_plain_http = options.fill.allow_plain_http;
+  bulk_options.token_for = crdex::server::token_lookup(destinations);
   bulk_options.report = [](crdex::cdex::BulkReportLevel level, const std::string& message) {
     using L = crdex::cdex::BulkReportLevel;
     spdlog::log(level == L::error     ? spdlog::level::err
@@ -269,7 +282,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   } else if (*resumed > 0) {
     spdlog::info("resuming {} unfinished export job(s)", *resumed);
   }
-  state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner));
+  state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner, destinations));
   if (!crdex::server::configure_smart_launch(options, *state)) return 2;
   if (!crdex::server::configure_jwks(options, *state)) return 2;
   if (!crdex::server::configure_console(options, *state)) return 2;

@@ -175,6 +175,11 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   app.add_option("--outbound-allow-address", options.outbound_allowed_addresses,
                  "an internal IP address (optionally :PORT) crdex may call; others (loopback, link-local, private) "
                  "are refused; repeatable");
+  app.add_option("--destinations", options.destinations_file,
+                 "JSON file of the places crdex sends to (attachments outbox, CDex consumer, Bulk exports): name, "
+                 "base URL, SMART Backend Services client or token file; a request may name only these "
+                 "(docs/security.md)")
+      ->check(CLI::ExistingFile);
   app.add_option("--rate-limit", options.rate_limit_per_minute,
                  "calls a minute each CDS client, operator or system may make (burst as large); over it: 429 with "
                  "Retry-After; 0: no limit")

@@ -77,6 +77,9 @@ struct ServerOptions {
   // Internal addresses crdex may call ("10.1.2.3", "127.0.0.1:8090", "[::1]:9000");
   // every other loopback, link-local or private address is refused (outbound_policy.hpp).
   std::vector<std::string> outbound_allowed_addresses;
+  // The named places crdex sends to (outbox, CDex consumer, Bulk exports) and
+  // their outbound credentials (destinations.hpp); none: such requests are refused.
+  std::filesystem::path destinations_file;
   int rate_limit_per_minute = 0;  // per CDS client, operator or system; 0: no limit
   bool print_routes = false;  // print "METHOD PATTERN POLICY" per route and exit (tests, reviews)
   // SMART launch helper: FILE with the EHR authorization server's token for

@@ -67,14 +67,15 @@ fhir::Result<int> register_claim(AttachmentStore& store, std::string_view body_j
   return *attached;
 }
 
-fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool allow_plain_http) {
+fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool allow_plain_http,
+                                             const OutboxRoute& route) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (fhir::parse_json(parser, body_json, root) != simdjson::SUCCESS)
     return fhir::Error{400, fhir::IssueType::structure, "the body is not JSON", ""};
   const fhir::SourceSpelling spelling(parser, body_json);  // what is sent keeps its numbers as given
   SentAttachment sent;
-  std::string token;
+  std::string token, payer_name;
   try {
     const fhir::JsonNode body(root, "");
     body.expect_object();
@@ -93,7 +94,9 @@ fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool al
       sent.payer_url = parsed->payer_url;
       sent.parameters = fhir::submit_attachment_parameters_json(fhir::answer_attachment_request(*parsed, contents));
     } else {
-      sent.payer_url = std::string(body.at("payerUrl").as_non_empty_string());
+      payer_name = std::string(body.string_or_empty("payer"));
+      if (payer_name.empty()) sent.payer_url = std::string(body.at("payerUrl").as_non_empty_string());
+      else if (body.find("payerUrl")) body.fail("give \"payer\" (a configured destination) or \"payerUrl\", not both");
       const auto given = body.at("parameters");
       given.expect_object();
       sent.parameters = fhir::minified(given.element());
@@ -103,7 +106,11 @@ fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool al
   }
   // Never send what the payer would have to reject.
   if (auto checked = fhir::parse_submit_attachment(sent.parameters); !checked) return checked.error();
-  auto receipt = fhir::send_submit_attachment(sent.payer_url, sent.parameters, token, allow_plain_http);
+  if (!route) return fhir::Error{500, fhir::IssueType::exception, "no outbound destinations are set up", ""};
+  auto target = route(payer_name, sent.payer_url, token);
+  if (!target) return target.error();
+  sent.payer_url = target->url;
+  auto receipt = fhir::send_submit_attachment(sent.payer_url, sent.parameters, target->token, allow_plain_http);
   if (!receipt) {
     auto error = receipt.error();
     if (error.http_status == 412) error.http_status = 400;  // a payer URL crdex may not call is bad input here

@@ -76,9 +76,10 @@ fhir::Result<bool> BulkExportRunner::cancel(const std::string& id) {
     std::lock_guard lock(mutex_);
     due_.erase(id);
   }
-  server = server_for(**job);
+  auto with_token = server_for(**job);
+  if (with_token) server = std::move(with_token).value();
   // The server may keep working on a job nobody will fetch: tell it.
-  if (!(*job)->status_url.empty())
+  if (with_token && !(*job)->status_url.empty())
     if (auto told = fhir::bulk_cancel(server, (*job)->status_url); !told)
       report(BulkReportLevel::warning,
              "export " + id + ": the server was not told of the cancel: " + told.error().message);
@@ -91,12 +92,18 @@ fhir::Result<bool> BulkExportRunner::cancel(const std::string& id) {
   return true;
 }
 
-fhir::BulkServer BulkExportRunner::server_for(const BulkJob& job) {
+fhir::Result<fhir::BulkServer> BulkExportRunner::server_for(const BulkJob& job) {
   fhir::BulkServer server;
   server.base_url = job.fhir_server;
   server.allow_plain_http = options_.allow_plain_http;
-  std::lock_guard lock(mutex_);
-  if (auto it = tokens_.find(job.id); it != tokens_.end()) server.access_token = it->second;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = tokens_.find(job.id); it != tokens_.end()) server.access_token = it->second;
+  }
+  if (!server.access_token.empty() || !options_.token_for) return server;
+  auto token = options_.token_for(job.fhir_server);  // outside the lock: it may ask a token endpoint
+  if (!token) return token.error();
+  server.access_token = std::move(token).value();
   return server;
 }
 
@@ -145,7 +152,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
   if (!loaded || !*loaded) return std::nullopt;
   BulkJob job = std::move(**loaded);
   if (job.finished()) return std::nullopt;
-  const auto server = server_for(job);
+  auto with_token = server_for(job);
   auto fail = [&](const std::string& why) -> std::optional<milliseconds> {
     report(BulkReportLevel::warning, "export " + id + " failed: " + why);
     job.state = "failed";
@@ -155,6 +162,8 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
     tokens_.erase(id);
     return std::nullopt;
   };
+  if (!with_token) return fail("no access token for " + job.fhir_server + ": " + with_token.error().message);
+  const fhir::BulkServer server = std::move(with_token).value();
   if (job.needs_token && server.access_token.empty())
     return fail("the access token is kept in memory only and was lost when crdex restarted; start the export again");
 

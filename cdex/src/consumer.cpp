@@ -26,8 +26,24 @@ fhir::DirectQueryOptions direct_options(const ConsumerOptions& options) {
   return direct;
 }
 
+// The bearer token for a call to `base`: the destination's (token_for), else
+// the static source_token.
+fhir::Result<std::string> source_token_for(const ConsumerOptions& options, const std::string& base) {
+  if (!options.token_for) return options.source_token;
+  auto token = options.token_for(base);
+  if (token && token->empty()) return options.source_token;
+  return token;
+}
+
 fhir::QueryAnswer get_from_source(const ConsumerOptions& options, const std::string& base, const std::string& path) {
-  const fhir::FhirServerAccess server{base, options.source_token};
+  auto token = source_token_for(options, base);
+  if (!token) {
+    fhir::QueryAnswer failed;
+    failed.outcome = fhir::QueryAnswer::Outcome::unreachable;
+    failed.problem = token.error().message;
+    return failed;
+  }
+  const fhir::FhirServerAccess server{base, *token};
   auto answers = fhir::run_direct_queries(server, std::span<const std::string>(&path, 1), direct_options(options));
   return std::move(answers.front());
 }
@@ -156,7 +172,9 @@ void Consumer::poll(ConsumerRequestRow row) {
 
 fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_base, const fc::DataRequest& request) {
   const std::string task = fc::build_data_request_task(request);
-  const TaskPosting to{source_base, options_.source_token, options_.request_timeout, options_.allow_plain_http};
+  auto token = source_token_for(options_, source_base);
+  if (!token) return fhir::Error{502, fhir::IssueType::security, token.error().message, ""};
+  const TaskPosting to{source_base, *token, options_.request_timeout, options_.allow_plain_http};
   const auto answer = post_task(to, task);
   if (!answer.ok()) {
     std::string detail;

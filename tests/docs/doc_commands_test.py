@@ -424,7 +424,14 @@ def cdex_md_attachments(args):
     payer = provider = None
     try:
         payer = RunServer(args, "examples/run-server.sh")
-        provider = RunServer(args, "examples/run-server.sh")
+        # The doc's provider names examples/destinations.json (the payer on 8080): the same on the payer's port.
+        destinations = os.path.join(payer.data, "destinations.json")
+        with open(os.path.join(args.source, "examples/destinations.json")) as f:
+            listed = f.read().replace("127.0.0.1:8080", f"127.0.0.1:{payer.port}")
+        with open(destinations, "w") as f:
+            f.write(listed)
+        check("--destinations examples/destinations.json" in example, "the doc starts the provider with its destinations")
+        provider = RunServer(args, "examples/run-server.sh", ["--destinations", destinations])
         answers = []
         for command in commands:
             command = command.replace("127.0.0.1:8081", f"127.0.0.1:{provider.port}")

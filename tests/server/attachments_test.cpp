@@ -9,6 +9,7 @@
 #include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/json_checks.hpp"
+#include "support/destinations_file.hpp"
 #include "support/server_process.hpp"
 
 using namespace crdex;
@@ -29,7 +30,8 @@ std::string issue_text(const std::string& outcome) {
 struct TwoRoles {
   test::TempDir payer_data;
   test::ServerProcess payer{{}, {}, true, (payer_data.path() / "payer").string()};
-  test::ServerProcess provider;
+  // The provider's outbox may send to the payer only: a configured destination.
+  test::ServerProcess provider{test::destinations_args(payer_data.path(), {{"payer", payer.base_url()}})};
 
   test::HttpResult send(const std::string& body) const {
     return test::http_post(provider.base_url() + "/attachments/outbox", body);
@@ -176,10 +178,11 @@ BOOST_AUTO_TEST_CASE(CDX_10_a_payer_that_does_not_answer_is_a_502_for_the_sender
   const auto sent = send(R"({"payerUrl":")" + payer.base_url() + R"(/$submit-attachment","parameters":)" + parameters_example(1) + "}");
   BOOST_TEST(sent.status == 502, sent.body);
   BOOST_TEST(sent.body.find("did not answer") != std::string::npos, sent.body);
-  // Tokens go over https only, or to loopback.
+  // Only configured destinations: another URL is refused before any traffic.
   const auto refused =
       send(R"({"payerUrl":"http://payer.example.org/$submit-attachment","accessToken":"t","parameters":)" + parameters_example(1) + "}");
   BOOST_TEST(refused.status == 400, refused.body);
+  BOOST_TEST(refused.body.find("is not under a configured destination") != std::string::npos, refused.body);
 }
 
 BOOST_AUTO_TEST_CASE(CDX_10_received_attachments_survive_a_restart) {

@@ -14,6 +14,7 @@
 #include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/json_checks.hpp"
+#include "support/destinations_file.hpp"
 #include "support/server_process.hpp"
 
 using namespace crdex;
@@ -41,6 +42,7 @@ int64_t lines_of(const std::string& path) {
 
 struct BulkFixture {
   test::FhirServerProcess fhir;
+  test::TempDir config_dir;  // the --destinations file
   BulkFixture() { fhir.seed(kPanel); }
 
   void bulk_config(const std::string& json) const {
@@ -99,7 +101,12 @@ struct BulkFixture {
   }
 };
 
-std::vector<std::string> fast_polls() { return {"--bulk-poll-min-ms", "5", "--bulk-poll-max-ms", "50"}; }
+// Fast polls, and the shim as the one configured destination ("ehr").
+std::vector<std::string> fast_polls(const test::FhirServerProcess& fhir, const std::filesystem::path& dir) {
+  auto args = test::destinations_args(dir, {{"ehr", fhir.fhir_url()}});
+  args.insert(args.end(), {"--bulk-poll-min-ms", "5", "--bulk-poll-max-ms", "50"});
+  return args;
+}
 
 }  // namespace
 
@@ -185,7 +192,7 @@ BOOST_AUTO_TEST_CASE(BD_13_files_of_a_token_protected_export_need_the_token) {
 
 BOOST_AUTO_TEST_CASE(BD_09_crdex_export_job_runs_to_completion) {
   bulk_config(R"({"polls":3})");
-  test::ServerProcess crdex(fast_polls());
+  test::ServerProcess crdex(fast_polls(fhir, config_dir.path()));
   const auto id = start_job(crdex, panel_job());
   wait_until([&] { return state_of(crdex, id) == "completed"; }, "the export to complete");
   test::Json job(job_json(crdex, id));
@@ -203,11 +210,18 @@ BOOST_AUTO_TEST_CASE(BD_09_crdex_export_job_runs_to_completion) {
   BOOST_TEST(test::http_post(crdex.base_url() + "/bulk-exports", R"({"group":"panel"})").status == 400);
   BOOST_TEST(test::http_post(crdex.base_url() + "/bulk-exports",
                              R"({"fhirServer":"http://example.org/fhir","group":"panel"})").status == 400);
+  // A destination by name; an unknown name refused with the configured ones.
+  const auto by_name = R"({"destination":"ehr","group":"panel","types":["Patient"]})";
+  BOOST_TEST(test::http_post(crdex.base_url() + "/bulk-exports", by_name).status == 202);
+  const auto unknown = test::http_post(crdex.base_url() + "/bulk-exports", R"({"destination":"elsewhere","group":"panel"})");
+  BOOST_TEST(unknown.status == 400);
+  BOOST_TEST(unknown.body.find("elsewhere\\\" is not a configured destination") != std::string::npos, unknown.body);
+  BOOST_TEST(unknown.body.find("configured: ehr") != std::string::npos, unknown.body);
 }
 
 BOOST_AUTO_TEST_CASE(BD_06_throttled_kick_off_and_polls_are_retried) {
   bulk_config(R"({"polls":1,"throttleKickOffs":2,"throttlePolls":2})");
-  test::ServerProcess crdex(fast_polls());
+  test::ServerProcess crdex(fast_polls(fhir, config_dir.path()));
   const auto id = start_job(crdex, panel_job());
   wait_until([&] { return state_of(crdex, id) == "completed"; }, "the export to complete");
   const auto log = fhir.request_log();
@@ -218,7 +232,7 @@ BOOST_AUTO_TEST_CASE(BD_06_throttled_kick_off_and_polls_are_retried) {
 
 BOOST_AUTO_TEST_CASE(BD_11_partial_failure_brings_an_error_file) {
   bulk_config(R"({"polls":0,"failType":"Coverage"})");
-  test::ServerProcess crdex(fast_polls());
+  test::ServerProcess crdex(fast_polls(fhir, config_dir.path()));
   const auto id = start_job(crdex, panel_job());
   wait_until([&] { return state_of(crdex, id) == "completed"; }, "the export to complete");
   test::Json job(job_json(crdex, id));
@@ -232,7 +246,7 @@ BOOST_AUTO_TEST_CASE(BD_11_partial_failure_brings_an_error_file) {
 
 BOOST_AUTO_TEST_CASE(BD_12_cancelling_a_job_tells_the_server) {
   bulk_config(R"({"polls":1000000})");
-  test::ServerProcess crdex(fast_polls());
+  test::ServerProcess crdex(fast_polls(fhir, config_dir.path()));
   const auto id = start_job(crdex, panel_job());
   wait_until([&] { return shim_polls() >= 1; }, "the first status poll");
   const auto cancelled = test::http_request("DELETE", crdex.base_url() + "/bulk-exports/" + id);
@@ -248,14 +262,14 @@ BOOST_AUTO_TEST_CASE(BD_07_a_restart_resumes_a_pending_export) {
   const auto data_dir = (data.path() / "crdex").string();
   std::string id;
   {
-    test::ServerProcess crdex(fast_polls(), {}, true, data_dir);
+    test::ServerProcess crdex(fast_polls(fhir, config_dir.path()), {}, true, data_dir);
     id = start_job(crdex, panel_job());
     wait_until([&] { return shim_polls() >= 1; }, "the first status poll");
     BOOST_TEST_REQUIRE(crdex.stop(SIGTERM).code == 0);
   }
   const auto polls_while_down = shim_polls();
   bulk_config(R"({"polls":0})");  // the job completes at its next poll
-  test::ServerProcess again(fast_polls(), {}, true, data_dir);
+  test::ServerProcess again(fast_polls(fhir, config_dir.path()), {}, true, data_dir);
   wait_until([&] { return state_of(again, id) == "completed"; }, "the resumed export to complete");
   BOOST_TEST(shim_polls() > polls_while_down);
   test::Json job(job_json(again, id));
@@ -263,6 +277,35 @@ BOOST_AUTO_TEST_CASE(BD_07_a_restart_resumes_a_pending_export) {
   // One kick-off only: the restart went on polling the same status URL.
   const auto log = fhir.request_log();
   BOOST_TEST(log.find("$export") == log.rfind("$export"), log);
+}
+
+// Issue 17, point 3: a destination's credential gives the runner its token at
+// each call (here the fallback, a static token_file), so a job resumed after
+// a restart still has one; a pasted accessToken would have been lost.
+BOOST_AUTO_TEST_CASE(BD_07_a_destinations_token_is_sent_and_survives_a_restart) {
+  bulk_config(R"({"polls":1000000})");
+  const std::string token = "destination-bulk-token-0123456789";
+  std::ofstream(config_dir.path() / "ehr.token") << token << "\n";
+  auto args = test::destinations_args(config_dir.path(), {{"ehr", fhir.fhir_url()}}, "with-token.json",
+                                      R"(,"token_file":"ehr.token")");
+  args.insert(args.end(), {"--bulk-poll-min-ms", "5", "--bulk-poll-max-ms", "50"});
+  test::TempDir data;
+  const auto data_dir = (data.path() / "crdex").string();
+  std::string id;
+  {
+    test::ServerProcess crdex(args, {}, true, data_dir);
+    // The body's accessToken is ignored for a destination with a credential.
+    id = start_job(crdex, R"({"destination":"ehr","group":"panel","types":["Patient"],"accessToken":"pasted-token-xyz-0123"})");
+    wait_until([&] { return shim_polls() >= 1; }, "the first status poll");
+    BOOST_TEST_REQUIRE(crdex.stop(SIGTERM).code == 0);
+  }
+  bulk_config(R"({"polls":0})");
+  test::ServerProcess again(args, {}, true, data_dir);
+  wait_until([&] { return state_of(again, id) == "completed"; }, "the resumed export to complete");
+  const auto log = fhir.request_log();
+  BOOST_TEST(log.find("Bearer " + token) != std::string::npos, log);
+  BOOST_TEST(log.find("pasted-token-xyz") == std::string::npos, log);
+  BOOST_TEST(log.find(R"("authorization":null)") == std::string::npos, log);  // every call carried the token
 }
 
 BOOST_AUTO_TEST_SUITE_END()

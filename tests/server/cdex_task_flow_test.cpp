@@ -15,6 +15,7 @@
 #include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/json_checks.hpp"
+#include "support/destinations_file.hpp"
 #include "support/server_process.hpp"
 
 using namespace crdex;
@@ -74,21 +75,24 @@ struct CdexServers {
         std::string{}, true, source_data.path().string());
   }
 
+  // The consumer sends Tasks only to configured destinations: the source as
+  // it listens now (a restarted source is on a new port: start the consumer again).
   void start_consumer() {
     consumer.reset();
-    consumer = std::make_unique<test::ServerProcess>(
-        std::vector<std::string>{"--cdex-admin-token-file", (files.path() / "admin.token").string(),
+    auto args = test::destinations_args(files.path(), {{"source", source_fhir()}});
+    args.insert(args.end(), {"--cdex-admin-token-file", (files.path() / "admin.token").string(),
                                  "--cdex-consumer-token-file", (files.path() / "client.token").string(),
                                  "--cdex-poll-first-ms", "20", "--cdex-poll-early-ms", "20",
-                                 "--cdex-poll-early-window-ms", "600000"},
-        std::string{}, true, consumer_data.path().string());
+                                 "--cdex-poll-early-window-ms", "600000"});
+    consumer = std::make_unique<test::ServerProcess>(args, std::string{}, true, consumer_data.path().string());
   }
 
   std::string source_fhir() const { return source->base_url() + "/fhir"; }
 
   // POST /cdex/requests at the consumer with `what` ("query": ..., or "dataCode": ...).
-  test::HttpResult ask(const std::string& what, const std::string& extra = {}) const {
-    const std::string body = R"({"source":")" + source_fhir() + R"(",)" + what + R"(,"for":)" + kMember +
+  test::HttpResult ask(const std::string& what, const std::string& extra = {}, std::string to = {}) const {
+    if (to.empty()) to = source_fhir();
+    const std::string body = R"({"source":")" + to + R"(",)" + what + R"(,"for":)" + kMember +
                              R"(,"requester":{"identifier":{"system":"http://example.org/cdex/payer/payer-ids","value":"Payer123"}})"
                              R"(,"owner":{"identifier":{"system":"http://hl7.org/fhir/sid/us-npi","value":"9941339108"}})" +
                              extra + "}";
@@ -334,6 +338,7 @@ BOOST_AUTO_TEST_CASE(CDX_05_a_held_task_survives_a_source_restart) {
   const auto exit = source->stop(SIGTERM);
   BOOST_TEST((exit.exited && exit.code == 0));
   start_source("all");
+  start_consumer();  // its destination: the source's new port
   const auto waiting = test::http_request("GET", source->base_url() + "/cdex/review", {}, "application/json", bearer(kAdminToken));
   BOOST_TEST(text(test::Json(waiting.body).root()["entry"].at(0)["resource"]["id"]) == task_id);
   BOOST_TEST_REQUIRE(review(task_id, "approve", "").status == 200);
@@ -360,6 +365,7 @@ BOOST_AUTO_TEST_CASE(CDX_06_source_sigterm_during_fulfilment_loses_no_task) {
   const auto exit = source->stop(SIGTERM);
   BOOST_TEST((exit.exited && exit.code == 0));
   start_source();
+  start_consumer();  // its destination: the source's new port
   const auto followed = test::http_request("POST", consumer->base_url() + "/cdex/requests",
                                            R"({"source":")" + source_fhir() + R"(","taskId":")" + task_id + R"("})",
                                            "application/json", bearer(kAdminToken));
@@ -381,6 +387,16 @@ BOOST_AUTO_TEST_CASE(CDX_04_consumer_endpoints_check_token_and_body) {
   BOOST_TEST(text(test::Json(no_owner.body).root()["issue"].at(0)["expression"].at(0)) == "owner");
   const auto two = ask(R"("query":"Condition","questionnaire":"http://example.org/q")");
   BOOST_TEST(two.status == 400);
+  // The source is a configured destination, by name or by a URL under its base; nothing else is called.
+  const auto elsewhere = ask(R"("query":"Condition")", {}, "http://127.0.0.1:1/fhir");
+  BOOST_TEST(elsewhere.status == 400, elsewhere.body);
+  BOOST_TEST(elsewhere.body.find("is not under a configured destination") != std::string::npos, elsewhere.body);
+  const auto unknown_name = ask(R"("query":"Condition")", {}, "payer-b");
+  BOOST_TEST(unknown_name.status == 400, unknown_name.body);
+  BOOST_TEST(unknown_name.body.find("configured: source") != std::string::npos, unknown_name.body);
+  const auto by_name = ask(R"("query":"Condition")", {}, "source");
+  BOOST_TEST(by_name.status == 201, by_name.body);
+  BOOST_TEST(text(test::Json(by_name.body).root()["source"]) == source_fhir());
   const auto unknown = test::http_request("GET", consumer->base_url() + "/cdex/requests/nope", {}, "application/json",
                                           bearer(kAdminToken));
   BOOST_TEST(unknown.status == 404);

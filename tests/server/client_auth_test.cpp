@@ -10,6 +10,8 @@
 #include <csignal>
 #include <fstream>
 #include <memory>
+#include <tuple>
+#include <vector>
 
 #include "crdex/smart/base64url.hpp"
 #include "crdex/smart/jwt.hpp"
@@ -34,6 +36,10 @@ constexpr const char* kSandboxIssuer = "https://sandbox.cds-hooks.org";
 constexpr const char* kSandboxJku = "https://sandbox.cds-hooks.org/.well-known/jwks.json";
 constexpr const char* kSandboxKid = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f";
 constexpr const char* kOrderSignPath = "/cds-services/crdex-order-sign";
+// The fhirServer of examples/requests/order-sign.json, listed for the issuers above.
+constexpr const char* kExampleFhirServers = R"(,"fhir_servers":["http://example.org/some-payer/fhir/crd"])";
+// An issuer registered without "fhir_servers": only its own origin may be named.
+constexpr const char* kOriginIssuer = "https://origin.ehr.example.org";
 
 int64_t now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -91,12 +97,17 @@ struct AuthServer {
     std::ofstream(file) << R"({"settings":{"clock_skew_seconds":30,"jwks_min_refresh_seconds":)" << min_refresh
                         << R"(},"clients":[)"
                         << R"({"iss":")" << kIssuer << R"(","jwks":)"
-                        << jwks_of({{&ec, JwsAlgorithm::ES384}, {&rsa, JwsAlgorithm::RS384}}) << "},"
+                        << jwks_of({{&ec, JwsAlgorithm::ES384}, {&rsa, JwsAlgorithm::RS384}}) << kExampleFhirServers
+                        << "},"
                         << R"({"iss":")" << kUrlIssuer << R"(","jwks_url":")" << jwks.url("/keys.json")
-                        << R"(","jku":[")" << jwks.url("/alt-keys.json") << R"("]},)"
-                        << R"({"iss":")" << kTenantIssuer << R"(","jwks_file":"tenant-keys.json","tenant":"t-1"},)"
+                        << R"(","jku":[")" << jwks.url("/alt-keys.json") << R"("])" << kExampleFhirServers << "},"
+                        << R"({"iss":")" << kTenantIssuer << R"(","jwks_file":"tenant-keys.json","tenant":"t-1")"
+                        << kExampleFhirServers << "},"
+                        << R"({"iss":")" << kOriginIssuer << R"(","jwks":)" << jwks_of({{&ec, JwsAlgorithm::ES384}})
+                        << "},"
                         << R"({"iss":")" << kSandboxIssuer << R"(","jwks":)" << jwks_of({{&sandbox, JwsAlgorithm::ES384}})
-                        << R"(,"jku":[")" << jwks.url("/sandbox-keys.json") << R"("]}]})";
+                        << R"(,"jku":[")" << jwks.url("/sandbox-keys.json") << R"("])" << kExampleFhirServers
+                        << "}]}";
     extra.insert(extra.begin(), {"--clients", file.string()});
     return std::make_unique<test::ServerProcess>(extra);
   }
@@ -396,6 +407,41 @@ BOOST_AUTO_TEST_CASE(tenant_claim_must_match_the_issuers_tenant) {
                  "\\\"tenant\\\" is not the one configured");
   expect_refused(call(token(tenant_key, JwsAlgorithm::ES384, claims(kTenantIssuer, aud()))),
                  "\\\"tenant\\\" is not the one configured");
+}
+
+// Issue 17: a CDS client may send crdex only to its own FHIR servers. Each
+// refusal is a 403 OperationOutcome before the engine runs: the named server
+// (a loopback stub here) never sees a request.
+BOOST_AUTO_TEST_CASE(a_fhir_server_the_client_may_not_name_gets_403_and_no_request) {
+  const auto with_fhir_server = [&](const std::string& url) {
+    std::string changed = body;
+    const std::string example = "http://example.org/some-payer/fhir/crd";
+    changed.replace(changed.find(example), example.size(), url);
+    return changed;
+  };
+  const auto call_naming = [&](const std::string& iss, const std::string& url) {
+    return test::http_request("POST", service_url(), with_fhir_server(url), "application/json",
+                              {"Authorization: Bearer " + token(ec, JwsAlgorithm::ES384, claims(iss, aud()))});
+  };
+  const std::string stub = jwks.url("/fhir");
+  const int seen_before = jwks.total_requests();
+  for (const auto& [iss, url, why] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {kIssuer, stub, "only the fhir_servers of its registration"},
+           {kIssuer, "https://169.254.169.254/latest/meta-data", "only the fhir_servers of its registration"},
+           {kIssuer, "http://example.org/some-payer/fhir/other", "only the fhir_servers of its registration"},
+           {kOriginIssuer, stub, "only FHIR servers on its own origin (https://origin.ehr.example.org)"},
+           {kOriginIssuer, "http://example.org/some-payer/fhir/crd", "its own origin"},
+           {kOriginIssuer, "https://origin.ehr.example.org.evil.example/fhir", "its own origin"}}) {
+    const auto answer = call_naming(iss, url);
+    BOOST_TEST(answer.status == 403, iss << " naming " << url << ": " << answer.body);
+    BOOST_TEST(answer.header("content-type").starts_with("application/fhir+json"));
+    BOOST_TEST(answer.body.find("\"resourceType\":\"OperationOutcome\"") != std::string::npos);
+    BOOST_TEST(answer.body.find("is not a FHIR server this CDS client may name") != std::string::npos, answer.body);
+    BOOST_TEST(answer.body.find(why) != std::string::npos, answer.body);
+  }
+  BOOST_TEST(jwks.total_requests() == seen_before);  // no request reached the named server
+  // The listed server still works for the client that lists it.
+  BOOST_TEST(call(token(ec, JwsAlgorithm::ES384, claims(kIssuer, aud()))).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(bad_clients_file_stops_start_up_with_its_path) {

@@ -66,4 +66,11 @@ std::string LoopbackJwksServer::last_request_id(const std::string& path) const {
   return it == state_->request_ids.end() ? std::string() : it->second;
 }
 
+int LoopbackJwksServer::total_requests() const {
+  std::lock_guard lock(state_->mutex);
+  int total = 0;
+  for (const auto& [path, count] : state_->counts) total += count;
+  return total;
+}
+
 }  // namespace crdex::test

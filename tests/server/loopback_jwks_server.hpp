@@ -29,6 +29,8 @@ class LoopbackJwksServer {
   int requests(const std::string& path) const;
   // The X-Request-Id of the last request for `path` ("" without one).
   std::string last_request_id(const std::string& path) const;
+  // Requests seen for any path so far.
+  int total_requests() const;
 
   struct State {
     mutable std::mutex mutex;

@@ -6,6 +6,11 @@
 //     the same call without a token is 401.
 //   - A payer's data consumer reads /fhir/Task with system/Task.rs; without a
 //     token it is 401, with a token lacking the scope 403.
+//   - Outbound (issue 17, point 3): another crdex sends to this one as a
+//     configured destination with a Backend Services credential — its outbox
+//     submits an attachment, its CDex consumer creates a Task — obtaining the
+//     tokens itself from the same authorization server; the same destination
+//     without a credential is refused by this crdex.
 #include <boost/test/unit_test.hpp>
 #include <algorithm>
 #include <fstream>
@@ -24,6 +29,8 @@ constexpr const char* kCrdexBase = "https://crdex.example.org";
 struct ResourceServerFixture {
   smart::SigningKey provider_key = smart::SigningKey::generate(smart::JwsAlgorithm::RS384, "provider-1").value();
   smart::SigningKey consumer_key = smart::SigningKey::generate(smart::JwsAlgorithm::ES384, "consumer-1").value();
+  // crdex's own key when it calls out as a Backend Services client (its destinations).
+  smart::SigningKey outbound_key = smart::SigningKey::generate(smart::JwsAlgorithm::ES384, "crdex-out-1").value();
   test::TempDir dir;
   std::unique_ptr<test::AuthServerProcess> auth;
   std::unique_ptr<test::ServerProcess> crdex_server;
@@ -41,7 +48,9 @@ struct ResourceServerFixture {
         R"({"client_id":"provider-system","jwks":)" + jwks_of(provider_key, smart::JwsAlgorithm::RS384) +
         R"(,"scope":"system/DocumentReference.c"},)" +
         R"({"client_id":"payer-consumer","jwks":)" + jwks_of(consumer_key, smart::JwsAlgorithm::ES384) +
-        R"(,"scope":"system/Task.rs system/DocumentReference.c"}]})");
+        R"(,"scope":"system/Task.rs system/DocumentReference.c"},)" +
+        R"({"client_id":"crdex-outbound","jwks":)" + jwks_of(outbound_key, smart::JwsAlgorithm::ES384) +
+        R"(,"scope":"system/DocumentReference.c system/Task.c system/Task.r"}]})");
     std::ofstream(dir.path() / "authorization-servers.json")
         << R"({"authorization_servers":[{"iss":")" << auth->issuer() << R"(","jwks_url":")" << auth->issuer()
         << R"(/jwks"}]})";
@@ -58,6 +67,24 @@ struct ResourceServerFixture {
     auto token = backend->bearer_token();
     BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? std::string() : token.error().message) << auth->errors());
     return *token;
+  }
+
+  // A crdex in laptop mode whose destinations are this fixture's crdex (its
+  // base URL + `path`): "payer" with a Backend Services credential (`scope`),
+  // "payer-no-credential" without.
+  std::unique_ptr<test::ServerProcess> sender(const std::string& scope, const std::string& path,
+                                              std::vector<std::string> extra = {}) {
+    std::ofstream(dir.path() / "crdex-out.pem") << outbound_key.private_pem();
+    const std::string credential = R"(,"backend_services":{"token_url":")" + auth->token_url() +
+                                   R"(","client_id":"crdex-outbound","scope":")" + scope +
+                                   R"(","key_file":"crdex-out.pem","kid":"crdex-out-1","algorithm":"ES384"})";
+    const std::string url = crdex_server->base_url() + path;
+    std::ofstream(dir.path() / "destinations.json")
+        << R"({"destinations":[{"name":"payer","url":")" << url << '"' << credential
+        << R"(},{"name":"payer-no-credential","url":")" << url << R"("}]})";
+    std::vector<std::string> args = {"--destinations", (dir.path() / "destinations.json").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<test::ServerProcess>(args);
   }
 
   test::HttpResult call(const std::string& method, const std::string& path, const std::string& token,
@@ -100,6 +127,41 @@ BOOST_AUTO_TEST_CASE(a_payer_data_consumer_reads_tasks_with_a_scoped_token) {
   const auto wrong = call("GET", "/fhir/Task", other);
   BOOST_TEST(wrong.status == 403, wrong.body);
   BOOST_TEST(wrong.header("www-authenticate").find("insufficient_scope") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_outbox_sends_with_a_token_it_obtains_for_its_configured_destination) {
+  const auto provider = sender("system/DocumentReference.c", "");
+  const std::string parameters = test::read_fixture("cdex-ig/cdex-parameters-example1.json");
+  const auto send = [&](const std::string& body) {
+    return test::http_request("POST", provider->base_url() + "/attachments/outbox", body, "application/json");
+  };
+  // Twice: the second send reuses the cached token.
+  for (int i = 0; i < 2; ++i) {
+    const auto sent = send(R"({"payer":"payer","parameters":)" + parameters + "}");
+    BOOST_TEST(sent.status == 200, sent.body << auth->errors());
+    BOOST_TEST(sent.body.find(R"("payerStatus":200)") != std::string::npos, sent.body);
+  }
+  // The same payer reached through the destination without a credential: this crdex refuses (401), the outbox 502.
+  const auto anonymous = send(R"({"payer":"payer-no-credential","parameters":)" + parameters + "}");
+  BOOST_TEST(anonymous.status == 502, anonymous.body);
+  BOOST_TEST(anonymous.body.find(R"("payerStatus":401)") != std::string::npos, anonymous.body);
+}
+
+BOOST_AUTO_TEST_CASE(the_cdex_consumer_creates_a_task_with_a_token_it_obtains) {
+  std::ofstream(dir.path() / "admin.token") << "consumer-admin-token-0123456789\n";
+  const auto consumer =
+      sender("system/Task.c system/Task.r", "/fhir", {"--cdex-admin-token-file", (dir.path() / "admin.token").string()});
+  const std::string body =
+      R"({"source":"payer","query":"Condition?clinical-status=active","for":{"reference":"Patient/p1"},)"
+      R"("requester":{"identifier":{"value":"Payer123"}},"owner":{"identifier":{"value":"9941339108"}}})";
+  const auto asked = test::http_request("POST", consumer->base_url() + "/cdex/requests", body, "application/json",
+                                        {"Authorization: Bearer consumer-admin-token-0123456789"});
+  BOOST_TEST(asked.status == 201, asked.body << auth->errors());
+  BOOST_TEST(asked.body.find(R"("taskId":"")") == std::string::npos, asked.body);
+  // The Task is at this crdex (the data source), readable with a Task-scoped token.
+  const std::string reader = token_for("payer-consumer", consumer_key, smart::JwsAlgorithm::ES384, "system/Task.rs");
+  const auto tasks = call("GET", "/fhir/Task", reader);
+  BOOST_TEST(tasks.body.find("\"resourceType\":\"Task\"") != std::string::npos, tasks.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

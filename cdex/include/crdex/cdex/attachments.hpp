@@ -8,6 +8,7 @@
 //             PayerUrl), checked before it leaves.
 // Errors name the field (expression) and carry the HTTP status to answer with.
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -40,8 +41,22 @@ struct SentAttachment {
   long payer_status = 0;
   std::string payer_answer;  // the payer's body as received
 };
-// {"payerUrl", "parameters", "accessToken"?} or {"attachmentRequest": Task,
-// "contents": [resources], "accessToken"?}: builds, checks and sends.
-fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool allow_plain_http);
+// Where an outgoing attachment may go, decided by the face (crdex-server: its
+// configured destinations, never a URL only the request names): given the
+// destination name the body gives ("payer", or ""), the payer URL it names
+// ("payerUrl", or the solicited Task's; or "") and its "accessToken" (or ""),
+// the URL to POST to and the bearer token to send; an Error refuses.
+struct OutboxTarget {
+  std::string url;
+  std::string token;
+};
+using OutboxRoute = std::function<fhir::Result<OutboxTarget>(std::string_view payer_name, std::string_view payer_url,
+                                                             std::string_view body_token)>;
+
+// {"payer" | "payerUrl", "parameters", "accessToken"?} or {"attachmentRequest":
+// Task, "contents": [resources], "accessToken"?}: builds, checks, asks `route`
+// where to, and sends.
+fhir::Result<SentAttachment> send_attachment(std::string_view body_json, bool allow_plain_http,
+                                             const OutboxRoute& route);
 
 }  // namespace crdex::cdex

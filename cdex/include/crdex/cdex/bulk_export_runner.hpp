@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "crdex/cdex/bulk_job_store.hpp"
+#include "crdex/cdex/outbound_token.hpp"
 #include "crdex/fhir/bulk_export.hpp"
 
 namespace crdex::cdex {
@@ -33,6 +34,10 @@ struct BulkExportOptions {
   int max_transient_failures = 5;  // polls in a row that got no answer (or a transient error)
   // Where the runner says what happened to a job (the face's log); may be empty.
   std::function<void(BulkReportLevel, const std::string&)> report;
+  // When set, the token for each call to a job's server (configured per
+  // destination, fetched when needed, so a resumed job gets a fresh one). A
+  // job's own access_token, when given, is used instead.
+  TokenFor token_for;
 };
 
 struct BulkExportStart {
@@ -70,7 +75,8 @@ class BulkExportRunner {
   std::optional<std::chrono::milliseconds> step(const std::string& id);
   std::optional<std::chrono::milliseconds> download(BulkJob& job, const fhir::BulkServer& server);
   std::chrono::milliseconds wait_for(const std::optional<std::chrono::seconds>& retry_after, int64_t attempt) const;
-  fhir::BulkServer server_for(const BulkJob& job);
+  // The job's server with its token; an Error when the destination's token cannot be had.
+  fhir::Result<fhir::BulkServer> server_for(const BulkJob& job);
 
   std::shared_ptr<BulkJobStore> store_;
   std::filesystem::path files_dir_;

@@ -22,6 +22,7 @@
 #include "crdex/fhir/cdex_polling.hpp"
 #include "crdex/fhir/cdex_task.hpp"
 #include "crdex/fhir/result.hpp"
+#include "crdex/cdex/outbound_token.hpp"
 #include "crdex/cdex/task_store.hpp"
 
 namespace crdex::cdex {
@@ -31,6 +32,9 @@ struct ConsumerOptions {
   // Bearer token for the Data Sources (CDex: issued to the consumer by the
   // source, e.g. SMART Backend Services); empty sends none.
   std::string source_token;
+  // When set, the token for each call to a source (configured per
+  // destination); source_token is then used only where it answers "".
+  TokenFor token_for;
   std::chrono::milliseconds request_timeout{30'000};
   int max_pages = 5;
   bool allow_plain_http = false;
