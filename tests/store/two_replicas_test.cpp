@@ -1,6 +1,7 @@
 // Two crdex-server replicas on one PostgreSQL (--store postgresql://...): a
-// publish through replica A is served by replica B within 1 s, and a CDS
-// client's JWT accepted by A is refused by B as a replay.
+// publish through replica A is served by replica B within 1 s, a CDS
+// client's JWT accepted by A is refused by B as a replay, and a SMART launch
+// created through A resolves through B, once.
 
 #include <boost/test/unit_test.hpp>
 
@@ -20,6 +21,7 @@ using crdex::smart::JwsAlgorithm;
 using namespace crdex::test::publishing;
 
 constexpr const char* kReplicaIssuer = "https://ehr.example.org";
+constexpr const char* kReplicaLaunchToken = "ehr-authorization-server-token-0123456789";
 
 int64_t replica_test_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -39,6 +41,7 @@ struct TwoReplicas {
 
   TwoReplicas() {
     std::ofstream(dir.path() / "acme.token") << kAcmeToken << "\n";
+    std::ofstream(dir.path() / "launch.token") << kReplicaLaunchToken << "\n";
     const crdex::smart::PublishedKey published[] = {{&key, JwsAlgorithm::ES384}};
     std::ofstream(dir.path() / "clients.json")
         << R"({"clients":[{"iss":")" << kReplicaIssuer
@@ -49,7 +52,8 @@ struct TwoReplicas {
   std::unique_ptr<crdex::test::ServerProcess> start() const {
     return std::make_unique<crdex::test::ServerProcess>(std::vector<std::string>{
         "--store", database.url(), "--clients", (dir.path() / "clients.json").string(), "--publisher-token",
-        std::string(kAcme) + "=" + (dir.path() / "acme.token").string()});
+        std::string(kAcme) + "=" + (dir.path() / "acme.token").string(), "--smart-launch-token",
+        (dir.path() / "launch.token").string()});
   }
   // A CDS client JWT valid at both replicas' service URLs.
   std::string token() const {
@@ -66,6 +70,11 @@ struct TwoReplicas {
   crdex::test::HttpResult hook_call(const crdex::test::ServerProcess& replica, const std::string& jwt) const {
     return crdex::test::http_request("POST", replica.base_url() + "/cds-services/crdex-order-sign",
                                      unlisted_order_request(), "application/json", {bearer(jwt)});
+  }
+  crdex::test::HttpResult launch_call(const crdex::test::ServerProcess& replica, const std::string& path,
+                                      const std::string& body) const {
+    return crdex::test::http_request("POST", replica.base_url() + path, body, "application/json",
+                                     {bearer(kReplicaLaunchToken)});
   }
   // The rule-set version the replica's answer names (its coverage-assertion-id).
   std::string served_version(const crdex::test::ServerProcess& replica) const {
@@ -117,6 +126,24 @@ BOOST_AUTO_TEST_CASE(a_jwt_accepted_by_replica_a_is_refused_by_replica_b) {
   BOOST_TEST(replayed.status == 401);
   BOOST_TEST(replayed.body.find("already used (replay)") != std::string::npos, replayed.body);
   BOOST_TEST(replicas.hook_call(*replicas.a, jwt).status == 401);  // and by A itself again
+}
+
+BOOST_AUTO_TEST_CASE(a_launch_created_through_replica_a_resolves_once_across_both) {
+  TwoReplicas replicas;
+  const auto created = replicas.launch_call(
+      *replicas.a, "/smart/launches",
+      R"({"iss":"https://ehr.example.org/fhir","appUrl":"https://app.example.org/launch","patient":"123"})");
+  BOOST_TEST_REQUIRE(created.status == 201, created.body);
+  const std::string key = "\"launch\":\"";
+  const auto at = created.body.find(key);
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  const std::string id = created.body.substr(at + key.size(), 43);
+  const std::string resolve = R"({"launch":")" + id + "\"}";
+  const auto first = replicas.launch_call(*replicas.b, "/smart/launches:resolve", resolve);
+  BOOST_TEST(first.status == 200, first.body);
+  BOOST_TEST(first.body.find(R"("patient":"123")") != std::string::npos, first.body);
+  BOOST_TEST(replicas.launch_call(*replicas.a, "/smart/launches:resolve", resolve).status == 404);
+  BOOST_TEST(replicas.launch_call(*replicas.b, "/smart/launches:resolve", resolve).status == 404);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
