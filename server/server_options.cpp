@@ -47,8 +47,8 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
       ->capture_default_str();
   app.add_option("--store", options.store_url,
                  "where the shared state lives: sqlite:DIR (the default: SQLite files under --data) or "
-                 "postgresql://user@host:port/database (one database every replica shares; the rule store "
-                 "and the CDS clients' jti replay cache so far, docs/deploy.md)")
+                 "postgresql://user@host:port/database (one database every replica shares: so far the rule "
+                 "store, the CDS clients' jti replay cache and SMART launches; docs/deploy.md)")
       ->check([](const std::string& url) {
         auto location = fhir::parse_store_location(url, ".");
         return location ? std::string() : location.error().message;

@@ -96,4 +96,26 @@ CRDEX_STORE_CASE(an_unchanged_store_is_not_reloaded) {
   BOOST_TEST(a.engine->rules() == before);  // the very same snapshot
 }
 
+BOOST_AUTO_TEST_CASE(connections_the_server_closed_are_reopened_postgresql) {
+  crdex::test::PostgresBackend backend;
+  SyncReplica a(backend);
+  SyncReplica b(backend);
+  auto feed = b.store->change_feed();
+  BOOST_TEST_REQUIRE(feed.ok());
+  // What a PostgreSQL restart or fail-over does to every connection.
+  backend.database().exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND pid <> pg_backend_pid()");
+  // The next statement outside a transaction runs on a fresh connection.
+  auto generation = a.store->generation();
+  BOOST_TEST_REQUIRE(generation.ok(), (generation.ok() ? "" : generation.error().message));
+  // The feed reports the break (announcements may have been missed) ...
+  BOOST_TEST((*feed)->wait(std::chrono::seconds(2)));
+  // ... and listens again: the next publish is announced.
+  const std::string document = crdex::test::read_file(crdex::test::example_rules_dir() / "acme-health-plan.json");
+  BOOST_TEST_REQUIRE(a.publisher->publish(kSyncPayer, document, "alice", "after the break").ok());
+  BOOST_TEST((*feed)->wait(std::chrono::seconds(2)));
+  BOOST_TEST(*b.store->generation() == *generation + 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -79,8 +79,18 @@ Result<PostgresResult> PostgresConnection::query(std::string_view what, const ch
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
-  pg_result* raw =
-      PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+  // Outside a transaction a statement that met a connection the server had
+  // closed (a restart, a fail-over) runs once more on a fresh one; inside a
+  // transaction the failure stands, since the transaction is gone with it.
+  const bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  auto run = [&] {
+    return PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+  };
+  pg_result* raw = run();
+  if (idle && PQstatus(conn_) == CONNECTION_BAD && ensure_connected()) {
+    PQclear(raw);
+    raw = run();
+  }
   const auto status = PQresultStatus(raw);
   PostgresResult result(raw);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(what);
@@ -89,7 +99,13 @@ Result<PostgresResult> PostgresConnection::query(std::string_view what, const ch
 
 Result<bool> PostgresConnection::exec(std::string_view what, const char* sql) {
   if (!ensure_connected()) return error(what);
-  PostgresResult result(PQexec(conn_, sql));
+  const bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  pg_result* raw = PQexec(conn_, sql);
+  if (idle && PQstatus(conn_) == CONNECTION_BAD && ensure_connected()) {  // as in query()
+    PQclear(raw);
+    raw = PQexec(conn_, sql);
+  }
+  PostgresResult result(raw);
   // PQexec with several statements returns the last one's result; an
   // earlier failure stops the rest and is the one returned.
   if (PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) == PQTRANS_INERROR) return error(what);
@@ -106,9 +122,15 @@ Result<bool> PostgresConnection::listen(const char* channel) {
 }
 
 bool PostgresConnection::wait_for_notification(std::chrono::milliseconds timeout) {
+  // While the server is unreachable each call waits out its time-out, so a
+  // caller looping on it does not spin on reconnection attempts.
+  auto unreachable = [timeout] {
+    poll(nullptr, 0, static_cast<int>(timeout.count()));
+    return false;
+  };
   if (PQstatus(conn_) != CONNECTION_OK) {
     // Announcements were missed while the connection was down.
-    return ensure_connected();
+    return ensure_connected() ? true : unreachable();
   }
   auto drain = [this] {
     bool any = false;
@@ -119,14 +141,20 @@ bool PostgresConnection::wait_for_notification(std::chrono::milliseconds timeout
     return any;
   };
   if (drain()) return true;
-  pollfd fd{PQsocket(conn_), POLLIN, 0};
-  if (fd.fd < 0) return ensure_connected();
-  if (poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return false;
-  if (!PQconsumeInput(conn_)) {
-    ensure_connected();
-    return true;
+  // Input that is no notification (a server's goodbye before it closes the
+  // connection) is consumed and the wait goes on until the time-out.
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return false;
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (fd.fd < 0) return ensure_connected() ? true : unreachable();
+    if (poll(&fd, 1, static_cast<int>(left)) <= 0) return false;
+    if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK)
+      return ensure_connected() ? true : unreachable();
+    if (drain()) return true;
   }
-  return drain();
 }
 
 }  // namespace crdex::fhir
