@@ -24,6 +24,10 @@ macro(_emit_previous_if_leaf depth)
     string(APPEND content
       "add_test([=[${TEST_PREFIX}:${path}]=] [==[${TEST_EXECUTABLE}]==] [=[--run_test=${path}]=] --color_output=no --log_level=message)\n"
       "set_tests_properties([=[${TEST_PREFIX}:${path}]=] PROPERTIES WORKING_DIRECTORY [==[${WORKING_DIR}]==])\n")
+    if(FIXTURE)
+      string(APPEND content
+        "set_tests_properties([=[${TEST_PREFIX}:${path}]=] PROPERTIES FIXTURES_REQUIRED [=[${FIXTURE}]=])\n")
+    endif()
   endif()
 endmacro()
 

@@ -20,7 +20,7 @@ endforeach()
 install(EXPORT crdexTargets NAMESPACE crdex:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/crdex)
 
 # The package's find_dependency calls: one per library the static targets
-# link (Threads, simdjson, OpenSSL, CURL, SQLite3).
+# link (Threads, simdjson, OpenSSL, CURL, SQLite3, libpq through pkg-config).
 set(crdex_openssl_major 3)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/crdexConfig.cmake.in ${PROJECT_BINARY_DIR}/crdexConfig.cmake @ONLY)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/crdexConfigVersion.cmake COMPATIBILITY SameMajorVersion)

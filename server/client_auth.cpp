@@ -54,7 +54,7 @@ std::optional<Outcome> check_claims(const smart::Jwt& jwt, const TrustedClient& 
 ClientAuthenticator::ClientAuthenticator(ClientRegistry registry, JwksFetch fetch, Now now)
     : registry_(std::move(registry)),
       keys_(std::make_unique<JwksCache>(registry_.settings, std::move(fetch))),
-      replays_(std::make_unique<ReplayCache>(registry_.settings.replay_cache_capacity)),
+      replays_(std::make_shared<ReplayCache>(registry_.settings.replay_cache_capacity)),
       now_(now ? std::move(now) : Now(system_now)) {}
 
 Outcome ClientAuthenticator::authenticate(std::string_view authorization, std::string_view audience,
@@ -105,10 +105,13 @@ Outcome ClientAuthenticator::authenticate(std::string_view authorization, std::s
   // Only a verified token may take a place in the replay cache.
   const int64_t remember_until = *jwt.exp + registry_.settings.clock_skew_seconds;
   switch (replays_->remember(jwt.iss, jwt.jti, remember_until, now)) {
-    case ReplayCache::Outcome::fresh: break;
-    case ReplayCache::Outcome::replayed: return reject("the token's \"jti\" was already used (replay)");
-    case ReplayCache::Outcome::full:
+    case smart::JtiLedger::Outcome::fresh: break;
+    case smart::JtiLedger::Outcome::replayed: return reject("the token's \"jti\" was already used (replay)");
+    case smart::JtiLedger::Outcome::full:
       spdlog::error("the jti replay cache is full; refusing tokens until entries expire");
+      return reject("the service cannot accept more tokens right now");
+    case smart::JtiLedger::Outcome::unavailable:
+      spdlog::error("the shared jti replay cache does not answer; refusing tokens");
       return reject("the service cannot accept more tokens right now");
   }
   return {Verdict::accepted, {}, jwt.iss};

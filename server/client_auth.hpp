@@ -46,13 +46,17 @@ class ClientAuthenticator {
   // again where blocking is fine.
   Outcome authenticate(std::string_view authorization, std::string_view audience, bool may_fetch) const;
 
+  // Replaces the in-process replay cache with a ledger replicas share
+  // (PostgreSQL); call before serving.
+  void share_replay_ledger(std::shared_ptr<smart::JtiLedger> ledger) { replays_ = std::move(ledger); }
+
   const ClientRegistry& registry() const { return registry_; }
   int key_set_fetches() const { return keys_->fetches(); }
 
  private:
   ClientRegistry registry_;
   std::unique_ptr<JwksCache> keys_;
-  std::unique_ptr<ReplayCache> replays_;
+  std::shared_ptr<smart::JtiLedger> replays_;
   Now now_;
 };
 

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crdex/fhir/json_writer.hpp"
+#include "crdex/fhir/store_location.hpp"
 #include "crdex/fhir/token_file.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 
@@ -135,7 +136,13 @@ bool configure_smart_launch(const ServerOptions& options, FrontState& state) {
     spdlog::critical("{}", token.error().message);
     return false;
   }
-  auto opened = smart::LaunchStore::open(options.data_dir / "launches.sqlite");
+  // --store: launches.sqlite under --data, or the database replicas share.
+  auto location = fhir::parse_store_location(options.store_url, options.data_dir);
+  if (!location) {
+    spdlog::critical("{}", location.error().message);
+    return false;
+  }
+  auto opened = smart::open_launch_store(*location);
   if (!opened) {
     spdlog::critical("{}", opened.error().message);
     return false;

@@ -7,7 +7,8 @@
 //
 // Both need the authorization server's bearer token (--smart-launch-token);
 // crdex keeps only its SHA-256 and compares in constant time. Contexts live
-// in --data DIR/launches.sqlite (smart::LaunchStore).
+// in --data DIR/launches.sqlite, or with --store postgresql://... in the
+// database replicas share (smart::LaunchStore).
 
 #include <pistache/http.h>
 

@@ -15,7 +15,10 @@
 #include "crdex/config/rule_catalog.hpp"
 #include "crdex/config/rule_store.hpp"
 #include "crdex/config/stored_catalog.hpp"
+#include "crdex/fhir/store_location.hpp"
 #include "crdex/fhir/token_file.hpp"
+#include "crdex/hooks/rule_sync.hpp"
+#include "crdex/smart/jti_ledger.hpp"
 #include "crdex/hooks/engine.hpp"
 #include "admin_api.hpp"
 #include "crdex/hooks/audit_log.hpp"
@@ -109,7 +112,8 @@ void warn_when_exposed(const std::string& host) {
 
 // CDS client authentication: on unless explicitly switched off. With no
 // clients file it stays on and refuses every service call.
-bool configure_client_auth(const ServerOptions& options, crdex::server::FrontState& state) {
+bool configure_client_auth(const ServerOptions& options, const crdex::fhir::StoreLocation& store,
+                           crdex::server::FrontState& state) {
   state.called_url = {options.public_url, options.trusted_proxies};
   if (options.insecure_no_client_auth) {
     spdlog::warn("*** --insecure-no-client-auth: hook calls are served WITHOUT checking the CDS client's JWT. "
@@ -129,7 +133,16 @@ bool configure_client_auth(const ServerOptions& options, crdex::server::FrontSta
     spdlog::warn("no --clients file: every hook call will be refused (401). Give --clients FILE, or for local "
                  "testing only --insecure-no-client-auth");
   }
-  state.client_auth = std::make_shared<crdex::server::ClientAuthenticator>(std::move(registry));
+  auto client_auth = std::make_shared<crdex::server::ClientAuthenticator>(std::move(registry));
+  if (store.is_postgresql()) {  // replicas refuse a jti any of them accepted
+    auto ledger = crdex::smart::open_postgres_jti_ledger(store.postgres_url);
+    if (!ledger) {
+      spdlog::critical("{}", ledger.error().message);
+      return false;
+    }
+    client_auth->share_replay_ledger(std::move(ledger).value());
+  }
+  state.client_auth = std::move(client_auth);
   return true;
 }
 
@@ -162,7 +175,13 @@ void add_metric_samplers(crdex::server::Metrics& metrics, const std::shared_ptr<
 
 int serve(const ServerOptions& options, const sigset_t& signals) {
   if (!prepare_data_dir(options.data_dir)) return 2;
-  auto opened = crdex::config::RuleStore::open(options.data_dir / "rules.sqlite");
+  auto store_location = crdex::fhir::parse_store_location(options.store_url, options.data_dir);
+  if (!store_location) {
+    spdlog::critical("{}", store_location.error().message);
+    return 2;
+  }
+  spdlog::info("store: {}", store_location->describe());
+  auto opened = crdex::config::open_rule_store(*store_location);
   if (!opened) {
     spdlog::critical("{}", opened.error().message);
     return 2;
@@ -174,6 +193,11 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     return 2;
   }
   if (*seeded > 0) spdlog::info("seeded the rule store with {} payer(s) from {}", *seeded, options.rules_dir.string());
+  const auto generation_at_load = store->generation();  // before the catalog: a change meanwhile is seen later
+  if (!generation_at_load) {
+    spdlog::critical("{}", generation_at_load.error().message);
+    return 2;
+  }
   auto rules = crdex::config::load_current_catalog(*store);
   if (!rules) {
     spdlog::critical("cannot load payer rules from the store: {}", rules.error().message);
@@ -218,8 +242,14 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
                                       : spdlog::level::debug,
                 "{}", message);
   });
-  state->modules.push_back(std::make_shared<crdex::server::RulesApi>(
-      std::make_shared<crdex::hooks::RulePublisher>(store, state->engine), audit));
+  auto publisher = std::make_shared<crdex::hooks::RulePublisher>(store, state->engine, *generation_at_load);
+  state->modules.push_back(std::make_shared<crdex::server::RulesApi>(publisher, audit));
+  // Publishes made through another replica (or crdex-rules) reach this one.
+  crdex::hooks::RuleSync rule_sync(publisher, {.check_interval = std::chrono::milliseconds(500),
+                                               .report = [](bool error, const std::string& message) {
+                                                 if (error) spdlog::error("{}", message);
+                                                 else spdlog::info("{}", message);
+                                               }});
   state->audit = audit;
   state->audit_bodies = options.audit_bodies;
   state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
@@ -291,7 +321,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->max_in_flight = options.max_in_flight;
   state->cors_origins = options.cors_origins;
   state->query_workers = std::make_shared<crdex::server::WorkerPool>(options.query_workers, options.query_queue);
-  if (!configure_client_auth(options, *state)) return 2;
+  if (!configure_client_auth(options, *store_location, *state)) return 2;
   if (!crdex::server::configure_access_gate(options, *state)) return 2;
   if (!crdex::server::configure_outbound_policy(options, *state)) return 2;
   if (options.rate_limit_per_minute > 0)
@@ -299,10 +329,12 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->metrics = std::make_shared<crdex::server::Metrics>();
   add_metric_samplers(*state->metrics, state, audit);
   state->modules.push_back(std::make_shared<crdex::server::MetricsApi>(state->metrics, admin_token));
-  auto readiness = std::make_shared<crdex::server::Readiness>(
-      std::vector<std::filesystem::path>{options.data_dir / "rules.sqlite", options.data_dir / "audit.sqlite",
-                                         options.data_dir / "attachments.sqlite", options.data_dir / "exports.sqlite"},
-      store, state->engine);
+  std::vector<std::filesystem::path> store_files{options.data_dir / "audit.sqlite",
+                                                 options.data_dir / "attachments.sqlite",
+                                                 options.data_dir / "exports.sqlite"};
+  // A PostgreSQL rule store is probed through the store itself (all_current).
+  if (!store_location->is_postgresql()) store_files.insert(store_files.begin(), options.data_dir / "rules.sqlite");
+  auto readiness = std::make_shared<crdex::server::Readiness>(std::move(store_files), store, state->engine);
   state->modules.push_back(std::make_shared<crdex::server::ProbesApi>(readiness));
   state->modules.push_back(std::make_shared<crdex::server::OpenApiApi>());
   // Last: [base]/metadata for every FHIR base the modules above serve.

@@ -3,7 +3,9 @@
 // expires (CDS Hooks: jti protects against replay). Memory is bounded: tokens
 // live at most max_token_lifetime_seconds, expired entries are swept as the
 // cache grows, and a cache still full after a sweep refuses new tokens (fails
-// closed) instead of forgetting ones that could then be replayed.
+// closed) instead of forgetting ones that could then be replayed. This is
+// the one-replica JtiLedger; replicas sharing PostgreSQL use
+// smart::open_postgres_jti_ledger instead.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,15 +14,16 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "crdex/smart/jti_ledger.hpp"
+
 namespace crdex::server {
 
-class ReplayCache {
+class ReplayCache final : public smart::JtiLedger {
  public:
   explicit ReplayCache(size_t capacity) : capacity_(capacity) {}
 
-  enum class Outcome { fresh, replayed, full };
   // Records (iss, jti) until `expires_at` (epoch seconds) unless already seen.
-  Outcome remember(std::string_view iss, std::string_view jti, int64_t expires_at, int64_t now);
+  Outcome remember(std::string_view iss, std::string_view jti, int64_t expires_at, int64_t now) override;
 
   size_t size() const;
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "config_file.hpp"
+#include "crdex/fhir/store_location.hpp"
 
 namespace crdex::server {
 
@@ -44,6 +45,14 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   app.add_option("--data", options.data_dir,
                  "directory for crdex's own state, e.g. the rule store rules.sqlite (created if missing)")
       ->capture_default_str();
+  app.add_option("--store", options.store_url,
+                 "where the shared state lives: sqlite:DIR (the default: SQLite files under --data) or "
+                 "postgresql://user@host:port/database (one database every replica shares: so far the rule "
+                 "store, the CDS clients' jti replay cache and SMART launches; docs/deploy.md)")
+      ->check([](const std::string& url) {
+        auto location = fhir::parse_store_location(url, ".");
+        return location ? std::string() : location.error().message;
+      });
   app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body accepted (413 beyond)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1024}, size_t{256} << 20));
@@ -228,6 +237,10 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
     std::cerr << "--listen: expected HOST:PORT, got \"" << listen << "\"\n";
     return {std::nullopt, 2};
   }
+  // --store sqlite:DIR is --data DIR: every SQLite store lives there.
+  if (auto location = fhir::parse_store_location(options.store_url, options.data_dir);
+      location && !location->is_postgresql())
+    options.data_dir = location->sqlite_dir;
   while (options.public_url.ends_with('/')) options.public_url.pop_back();
   if (!options.public_url.empty() && !options.public_url.starts_with("https://") &&
       !options.public_url.starts_with("http://")) {

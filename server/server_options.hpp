@@ -19,6 +19,9 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 picks a free port
   std::filesystem::path rules_dir = "examples/rules";
   std::filesystem::path data_dir = "crdex-data";
+  // --store: "" or sqlite:DIR (the embedded SQLite stores, under --data when
+  // empty) or postgresql://... (shared by replicas); see fhir/store_location.hpp.
+  std::string store_url;
   // The web console's files; empty: share/crdex/console beside bin/ (console_api.hpp).
   std::filesystem::path console_dir;
   // The FHIR server whose patients the console's EHR view offers (empty: the

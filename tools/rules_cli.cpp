@@ -3,7 +3,7 @@
 //   crdex-rules validate FILE
 //   crdex-rules diff FILE_A FILE_B --requests REQUESTS.json
 //   crdex-rules publish FILE --server URL --payer ID --token-file F [--comment TEXT]
-//   crdex-rules issue-token --data DIR --payer ID [--token-file F]
+//   crdex-rules issue-token --data DIR [--store URL] --payer ID [--token-file F]
 //
 // Exit codes: 0 success (valid / no decision differs / published), 1 the rule
 // set is invalid or decisions differ, 2 usage or file error, 3 the server
@@ -21,6 +21,7 @@
 #include "crdex/config/rule_set_parser.hpp"
 #include "crdex/config/rule_store.hpp"
 #include "crdex/fhir/http_client.hpp"
+#include "crdex/fhir/store_location.hpp"
 #include "crdex/fhir/token_file.hpp"
 #include "crdex/hooks/decision_diff.hpp"
 
@@ -131,10 +132,16 @@ int publish(const std::string& file, const std::string& server, const std::strin
   return kServer;
 }
 
-int issue_token(const std::string& data_dir, const std::string& payer, const std::string& token_file) {
+int issue_token(const std::string& data_dir, const std::string& store_url, const std::string& payer,
+                const std::string& token_file) {
+  auto location = fhir::parse_store_location(store_url, data_dir);
+  if (!location) {
+    std::cerr << location.error().message << "\n";
+    return kUsage;
+  }
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  auto store = config::RuleStore::open(std::filesystem::path(data_dir) / "rules.sqlite");
+  if (!location->is_postgresql()) std::filesystem::create_directories(location->sqlite_dir, ec);
+  auto store = config::open_rule_store(*location);
   if (!store) {
     std::cerr << store.error().message << "\n";
     return kUsage;
@@ -163,7 +170,7 @@ int main(int argc, char** argv) {
                "Exit codes: 0 ok, 1 invalid rule set or decisions differ, 2 usage or file error,\n"
                "3 token refused, 4 server unreachable or failed."};
   app.require_subcommand(1);
-  std::string file, file_b, requests, server, payer, token_file, comment, data_dir;
+  std::string file, file_b, requests, server, payer, token_file, comment, data_dir, store_url;
 
   auto* validate_cmd = app.add_subcommand("validate", "check a rule set file and list every problem");
   validate_cmd->add_option("FILE", file, "rule set file")->required();
@@ -181,6 +188,7 @@ int main(int argc, char** argv) {
   publish_cmd->add_option("--comment", comment, "why this version (kept with it)");
   auto* token_cmd = app.add_subcommand("issue-token", "admin: create a payer's publisher token (replaces the old)");
   token_cmd->add_option("--data", data_dir, "crdex-server's --data directory")->required();
+  token_cmd->add_option("--store", store_url, "crdex-server's --store, when it names PostgreSQL");
   token_cmd->add_option("--payer", payer, "payer id")->required();
   token_cmd->add_option("--token-file", token_file, "write the token here (mode 0600) instead of stdout");
 
@@ -193,6 +201,6 @@ int main(int argc, char** argv) {
   if (*validate_cmd) code = validate(file);
   if (*diff_cmd) code = diff(file, file_b, requests);
   if (*publish_cmd) code = publish(file, server, payer, token_file, comment);
-  if (*token_cmd) code = issue_token(data_dir, payer, token_file);
+  if (*token_cmd) code = issue_token(data_dir, store_url, payer, token_file);
   return code;
 }

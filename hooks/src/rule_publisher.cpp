@@ -94,6 +94,21 @@ PublishResult<config::StoredRuleSet> RulePublisher::rollback(const std::string& 
   return result;
 }
 
+fhir::Result<bool> RulePublisher::refresh_if_changed() {
+  std::lock_guard lock(publish_mutex_);
+  // The generation first: a change committed while the catalog is read
+  // leaves a newer generation for the next call, never a stale catalog
+  // marked as current.
+  auto generation = store_->generation();
+  if (!generation) return generation.error();
+  if (loaded_generation_ == *generation) return false;
+  auto catalog = config::load_current_catalog(*store_);
+  if (!catalog) return catalog.error();
+  engine_->replace_rules(std::move(catalog).value());
+  loaded_generation_ = *generation;
+  return true;
+}
+
 PublishResult<std::shared_ptr<const config::RuleCatalog>> RulePublisher::candidate(const std::string& payer_id,
                                                                                    std::string_view document) const {
   auto set = check(payer_id, document);

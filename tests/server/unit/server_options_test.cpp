@@ -63,3 +63,23 @@ BOOST_AUTO_TEST_CASE(usage_errors_end_with_2_and_help_with_0) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(server_options_store)
+
+BOOST_AUTO_TEST_CASE(store_sqlite_dir_is_the_data_directory_and_postgresql_urls_are_kept) {
+  const auto sqlite = parse_server_args({"--data", "ignored", "--store", "sqlite:/srv/crdex"});
+  BOOST_REQUIRE(sqlite.options);
+  BOOST_TEST(sqlite.options->data_dir == "/srv/crdex");
+  const auto postgres = parse_server_args({"--data", "kept", "--store", "postgresql://crdex@db:5432/crdex"});
+  BOOST_REQUIRE(postgres.options);
+  BOOST_TEST(postgres.options->store_url == "postgresql://crdex@db:5432/crdex");
+  BOOST_TEST(postgres.options->data_dir == "kept");  // the stores not yet shared stay there
+}
+
+BOOST_AUTO_TEST_CASE(store_of_another_kind_is_a_usage_error) {
+  const auto parsed = parse_server_args({"--store", "mysql://u@h/db"});
+  BOOST_TEST(!parsed.options);
+  BOOST_TEST(parsed.exit_code == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

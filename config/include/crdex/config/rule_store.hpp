@@ -1,22 +1,28 @@
 #pragma once
-// RuleStore: every version of every payer's rule set, durable in SQLite (WAL)
-// under crdex's --data directory, with the pointer to each payer's current
-// version and the hashes of the payers' publisher tokens.
+// RuleStore: every version of every payer's rule set, with the pointer to
+// each payer's current version and the hashes of the payers' publisher
+// tokens. Two implementations behind one interface, chosen by `--store`:
+// SQLite (WAL) under the data directory (`rules.sqlite`, the embedded
+// default) and PostgreSQL (shared by replicas).
 //
 // A publish or a rollback is one transaction: after a crash (even SIGKILL in
 // the middle) the store holds either the old or the new current version,
-// never a mix. Tokens are never stored, only their SHA-256.
+// never a mix. Each one also advances the store's change generation, which
+// replicas compare to know their catalog is stale (RuleSync), and on
+// PostgreSQL announces itself (NOTIFY) so they need not wait for the next
+// comparison. Tokens are never stored, only their SHA-256.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "crdex/config/rule_change_feed.hpp"
 #include "crdex/fhir/result.hpp"
-#include "crdex/fhir/sqlite_database.hpp"
+#include "crdex/fhir/store_location.hpp"
 
 namespace crdex::config {
 
@@ -33,47 +39,54 @@ struct StoredRuleSet {
 
 class RuleStore {
  public:
-  // Opens (creating if needed) the database file.
+  // Opens (creating and migrating if needed) the SQLite database file.
   static fhir::Result<std::unique_ptr<RuleStore>> open(const std::filesystem::path& file);
-  ~RuleStore();
+  virtual ~RuleStore() = default;
   RuleStore(const RuleStore&) = delete;
   RuleStore& operator=(const RuleStore&) = delete;
 
   // Whether no payer has a current version yet (start-up seeds such a store).
-  fhir::Result<bool> empty();
+  virtual fhir::Result<bool> empty() = 0;
 
   // Stores `document` as the payer's next version and makes it current, in
   // one transaction. The caller has validated the document.
-  fhir::Result<StoredRuleSet> publish(std::string_view payer_id, std::string_view document, std::string_view author,
-                                      std::string_view comment);
+  virtual fhir::Result<StoredRuleSet> publish(std::string_view payer_id, std::string_view document,
+                                              std::string_view author, std::string_view comment) = 0;
   // Publishes several payers' sets (payer_id, document, author, comment of
   // each) in one transaction: seeding an empty store from files.
-  fhir::Result<std::vector<StoredRuleSet>> publish_all(const std::vector<StoredRuleSet>& sets);
+  virtual fhir::Result<std::vector<StoredRuleSet>> publish_all(const std::vector<StoredRuleSet>& sets) = 0;
   // Makes an existing version current again (404 when there is no such version).
-  fhir::Result<StoredRuleSet> make_current(std::string_view payer_id, int version, std::string_view author);
+  virtual fhir::Result<StoredRuleSet> make_current(std::string_view payer_id, int version,
+                                                   std::string_view author) = 0;
 
   // Every version of the payer, newest first, without documents.
-  fhir::Result<std::vector<StoredRuleSet>> versions(std::string_view payer_id);
+  virtual fhir::Result<std::vector<StoredRuleSet>> versions(std::string_view payer_id) = 0;
   // One version with its document (404 when absent).
-  fhir::Result<StoredRuleSet> version(std::string_view payer_id, int version);
+  virtual fhir::Result<StoredRuleSet> version(std::string_view payer_id, int version) = 0;
   // The payer's current version with its document (404 when none).
-  fhir::Result<StoredRuleSet> current(std::string_view payer_id);
+  virtual fhir::Result<StoredRuleSet> current(std::string_view payer_id) = 0;
   // Every payer's current version with its document, by payer id.
-  fhir::Result<std::vector<StoredRuleSet>> all_current();
+  virtual fhir::Result<std::vector<StoredRuleSet>> all_current() = 0;
+
+  // A number every publish, publish_all and rollback advances (in the same
+  // transaction): equal numbers mean the same current versions.
+  virtual fhir::Result<int64_t> generation() = 0;
+  // Announcements of changes made through any connection (any replica), or
+  // nullptr when this back end has none (then only generation() tells).
+  virtual fhir::Result<std::unique_ptr<RuleChangeFeed>> change_feed() = 0;
 
   // Sets (replaces) the hash of the payer's publisher token.
-  fhir::Result<bool> set_publisher_token(std::string_view payer_id, std::string_view token);
+  virtual fhir::Result<bool> set_publisher_token(std::string_view payer_id, std::string_view token) = 0;
   // The payer whose publisher token this is, or nullopt.
-  fhir::Result<std::optional<std::string>> payer_of_token(std::string_view token);
+  virtual fhir::Result<std::optional<std::string>> payer_of_token(std::string_view token) = 0;
 
- private:
-  explicit RuleStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
-  // Inside a transaction, with the mutex held.
-  fhir::Result<StoredRuleSet> insert_version(std::string_view payer_id, std::string_view document,
-                                             std::string_view author, std::string_view comment);
-  std::mutex mutex_;  // one connection, one statement sequence at a time
-  std::unique_ptr<fhir::SqliteDatabase> db_;
+ protected:
+  RuleStore() = default;
 };
+
+// The rule store `--store` names: rules.sqlite under the SQLite directory, or
+// the PostgreSQL database (its tables created or migrated on opening).
+fhir::Result<std::unique_ptr<RuleStore>> open_rule_store(const fhir::StoreLocation& location);
 
 // "sha256:<hex>" of `data`.
 std::string sha256_checksum(std::string_view data);

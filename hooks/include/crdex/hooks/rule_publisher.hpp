@@ -2,10 +2,14 @@
 // RulePublisher: the one writer of payer rules in a running crdex-server.
 // It validates a candidate rule set, commits it to the store, and only then
 // swaps the engine's catalog, all under one lock so two publishes cannot
-// interleave (each derives its catalog from the one before).
+// interleave (each derives its catalog from the one before). With several
+// replicas on one store, RuleSync calls refresh_if_changed() so each
+// replica's catalog follows the store's current versions.
 
 #include <memory>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +35,11 @@ struct PublishResult {
 
 class RulePublisher {
  public:
-  RulePublisher(std::shared_ptr<config::RuleStore> store, std::shared_ptr<hooks::Engine> engine)
-      : store_(std::move(store)), engine_(std::move(engine)) {}
+  // `loaded_generation`: the store's change generation read before the
+  // engine's catalog was loaded from it (unknown: the first refresh reloads).
+  RulePublisher(std::shared_ptr<config::RuleStore> store, std::shared_ptr<hooks::Engine> engine,
+                std::optional<int64_t> loaded_generation = std::nullopt)
+      : store_(std::move(store)), engine_(std::move(engine)), loaded_generation_(loaded_generation) {}
 
   config::RuleStore& store() { return *store_; }
 
@@ -45,6 +52,13 @@ class RulePublisher {
 
   // Makes an earlier version current again and activates it.
   PublishResult<config::StoredRuleSet> rollback(const std::string& payer_id, int version, const std::string& author);
+
+  // Catches up with changes made through another connection (another
+  // replica, crdex-rules): when the store's change generation differs from
+  // the one last loaded, rebuilds the catalog from the store's current
+  // versions and swaps it in. Serialized with publish and rollback, so a
+  // stale reload never replaces a newer publish. True when it swapped.
+  fhir::Result<bool> refresh_if_changed();
 
   // The live catalog with `document` as `payer_id`'s rules (checked), for a dry run.
   PublishResult<std::shared_ptr<const config::RuleCatalog>> candidate(const std::string& payer_id,
@@ -62,6 +76,7 @@ class RulePublisher {
   std::shared_ptr<config::RuleStore> store_;
   std::shared_ptr<hooks::Engine> engine_;
   std::mutex publish_mutex_;
+  std::optional<int64_t> loaded_generation_;  // guarded by publish_mutex_
 };
 
 }  // namespace crdex::hooks
