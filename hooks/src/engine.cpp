@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "coverage_response.hpp"
+#include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
@@ -115,8 +116,10 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
 
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
-  // Only a request with fhirServer and fhirAuthorization can make crdex query.
-  const bool could_query = !request->fhir_server.empty() && !request->access_token.empty();
+  // Only a request with fhirServer and fhirAuthorization can make crdex
+  // query, and only when the fill and the lookup would not refuse its URL.
+  const bool could_query = !request->fhir_server.empty() && !request->access_token.empty() &&
+                           !fhir::check_fhir_server_url(request->fhir_server, fill_.allow_plain_http);
   const auto lacking = prefetch_keys_to_fill(*request, service->prefetch);
   if (!may_query && could_query && !lacking.empty()) return needs_query();
   const auto log = log_sink_.load();
