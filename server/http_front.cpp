@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "api_helpers.hpp"
@@ -48,13 +49,17 @@ ApiAnswer from_engine(hooks::ServiceResponse response) {
 }
 
 // Calls the service and queues the call for the audit log; the writing
-// happens on the log's own thread.
-ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, const std::string& body) {
+// happens on the log's own thread. With `may_query` false (an event thread),
+// nullopt when the call would query the EHR: nothing was recorded, and the
+// caller runs it again on a worker.
+std::optional<ApiAnswer> call_and_record(const FrontState& state, std::string_view service_id,
+                                         const std::string& body, bool may_query) {
   const int64_t received_ms = hooks::now_epoch_ms();
   const auto started = std::chrono::steady_clock::now();
   RequestLogFields* log_fields = current_request_log_fields();
   if (log_fields) log_fields->service = service_id;
-  auto response = state.engine->call_service(service_id, body, current_request_id());
+  auto response = state.engine->call_service(service_id, body, current_request_id(), may_query);
+  if (response.needs_query) return std::nullopt;
   if (log_fields) log_fields->payer = response.payer_id;
   if (state.audit) {
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
@@ -68,6 +73,20 @@ ApiAnswer call_and_record(const FrontState& state, std::string_view service_id, 
     state.metrics->observe_hook_call(service_id, response.status != 404, response.status,
                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return from_engine(std::move(response));
+}
+
+// POST /cds-services/{id}; nullopt as call_and_record.
+std::optional<ApiAnswer> answer_hook_call(const FrontState& state, const Http::Request& request,
+                                          const PathParams& params, bool may_query) {
+  if (!has_json_body(request))
+    return problem_answer(415, fhir::IssueType::not_supported,
+                          "send the hook request as application/json (or application/fhir+json)");
+  // The client may send crdex only to its own FHIR servers (fhir_server_allowlist.hpp).
+  if (const auto* client = state.client_auth && params.caller().kind == "cds_client"
+                               ? state.client_auth->registry().find(params.caller().name)
+                               : nullptr)
+    if (auto refused = refuse_unlisted_fhir_server(*client, request.body())) return *refused;
+  return call_and_record(state, params.get("id"), request.body(), may_query);
 }
 
 Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}}; }
@@ -246,8 +265,11 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     if (auto refused = check_client(request, state, !state.query_workers, auth_pending, caller_key, match.params))
       return *refused;
   if (auto limited = check_rate(state, caller_key)) return *limited;
-  const bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking ||
-                                                 (found.blocking_when && found.blocking_when(request)));
+  bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking);
+  if (state.query_workers && !on_worker && found.try_without_blocking) {
+    if (auto answer = found.try_without_blocking(request, match.params)) return from_module(std::move(*answer));
+    on_worker = true;
+  }
   if (on_worker) {
     deferred = [shared, route = &found, params = std::move(match.params), auth_pending,
                 gate_pending](const Http::Request& copy) mutable {
@@ -335,20 +357,12 @@ bool FrontState::build_routes() {
             false, {}},
       Route{Http::Method::Post, "/cds-services/{id}", AccessPolicy::cds_client,
             [this](const Http::Request& request, const PathParams& params) {
-              if (!has_json_body(request))
-                return problem_answer(415, fhir::IssueType::not_supported,
-                                      "send the hook request as application/json (or application/fhir+json)");
-              // The client may send crdex only to its own FHIR servers (fhir_server_allowlist.hpp).
-              if (const auto* client = client_auth && params.caller().kind == "cds_client"
-                                           ? client_auth->registry().find(params.caller().name)
-                                           : nullptr)
-                if (auto refused = refuse_unlisted_fhir_server(*client, request.body())) return *refused;
-              return call_and_record(*this, params.get("id"), request.body());
+              return answer_hook_call(*this, request, params, true).value();
             },
             false,
-            // Only a request with a token can make crdex query the EHR's FHIR server.
-            [](const Http::Request& request) {
-              return request.body().find("\"fhirAuthorization\"") != std::string::npos;
+            // Only a call that must query the EHR's FHIR server goes to a worker.
+            [this](const Http::Request& request, const PathParams& params) {
+              return answer_hook_call(*this, request, params, false);
             }},
   };
   for (auto& route : services)

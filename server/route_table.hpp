@@ -85,9 +85,11 @@ struct Route {
   // True when the handler may block (store writes, outgoing HTTP): the front
   // end runs it on the worker pool rather than on a Pistache event thread.
   bool blocking = false;
-  // Set: the handler runs on the worker pool only when this says so for the
-  // request (a hook call carrying fhirAuthorization may query the EHR).
-  std::function<bool(const Pistache::Http::Request&)> blocking_when;
+  // Set (on a route that is not `blocking`): the handler blocks only for some
+  // requests (a hook call that must query the EHR's FHIR server). The front
+  // end first runs this on the event thread: it answers without blocking, or
+  // gives nullopt, and then the handler runs on the worker pool.
+  std::function<std::optional<ApiAnswer>(const Pistache::Http::Request&, const PathParams&)> try_without_blocking;
 };
 
 class RouteTable {

@@ -149,6 +149,11 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
                  "days the audit log keeps hook calls (audit.sqlite under --data); 0 keeps them all")
       ->capture_default_str()
       ->check(CLI::Range(0, 36'500));
+  app.add_option("--audit-max-bytes", options.audit_max_bytes,
+                 "bound on the audit log's size (audit.sqlite pages in use): above it the oldest calls are purged; "
+                 "a number of bytes or with a unit (512MB, 10GB; 1KB = 1024 bytes); 0: no bound")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("10GB");
   app.add_option("--audit-queue", options.audit_queue,
                  "hook calls waiting to be written to the audit log before further ones are dropped")
       ->capture_default_str()

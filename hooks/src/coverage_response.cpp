@@ -193,20 +193,23 @@ CoverageResponse coverage_response_json(const HookRequest& request,
   context.trace = settings.trace_allowed && configuration.rule_trace;
   std::vector<cards::CoverageDecision> decisions;
   decisions.reserve(orders.size());
-  for (const auto& order : orders) {
-    decisions.push_back(decide_one(request, order, coverage, rules, context, settings));
-    const auto& outcome = *decisions.back().outcome;
-    if (outcome.covered == "indeterminate" && decisions.back().synthesized && !outcome.reasons.empty())
-      report(settings, LogLevel::warning,
-             std::string(request.hook) + " " + std::string(request.hook_instance) + ": " +
-                 std::string(order.resource_type) + "/" + std::string(order.id) +
-                 " answered indeterminate/technical: " + outcome.reasons.front().text);
-  }
+  for (const auto& order : orders) decisions.push_back(decide_one(request, order, coverage, rules, context, settings));
 
   std::vector<std::string> on_client;
   if (settings.fill)
-    if (const auto searches = questionnaire_searches(decisions, configuration); !searches.empty())
+    if (const auto searches = questionnaire_searches(decisions, configuration); !searches.empty()) {
+      if (!settings.may_query) return {{}, {}, true};
       on_client = questionnaires_on_client(request, searches, *settings.fill);
+    }
+  // Reported once the call is sure to be answered here (not given back with needs_query).
+  for (size_t i = 0; i < orders.size(); ++i) {
+    const auto& outcome = *decisions[i].outcome;
+    if (outcome.covered == "indeterminate" && decisions[i].synthesized && !outcome.reasons.empty())
+      report(settings, LogLevel::warning,
+             std::string(request.hook) + " " + std::string(request.hook_instance) + ": " +
+                 std::string(orders[i].resource_type) + "/" + std::string(orders[i].id) +
+                 " answered indeterminate/technical: " + outcome.reasons.front().text);
+  }
 
   std::vector<cards::Card> cards;
   std::vector<size_t> card_orders;  // cards[i] is about orders[card_orders[i]] (kNoOrder: about the Coverage)
@@ -272,7 +275,7 @@ CoverageResponse coverage_response_json(const HookRequest& request,
   }
   if (context.trace) write_trace(w, orders, decisions);
   w.EndObject();
-  return {{buffer.GetString(), buffer.GetSize()}, std::move(kept)};
+  return {{buffer.GetString(), buffer.GetSize()}, std::move(kept), false};
 }
 
 }  // namespace crdex::hooks::detail

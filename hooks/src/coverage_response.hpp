@@ -22,6 +22,9 @@ namespace crdex::hooks::detail {
 struct CoverageResponse {
   std::string body;
   std::vector<CardOrigin> cards;  // one per card in the body
+  // With ResponseSettings::may_query false: the Questionnaire lookup would
+  // query the EHR, so nothing was answered (nor reported).
+  bool needs_query = false;
 };
 
 struct ResponseSettings {
@@ -37,6 +40,8 @@ struct ResponseSettings {
   // Turns the cards' SMART links into launches when the request asks
   // ("crdex-smart-launch"); nullptr: links stay as the rules wrote them.
   const SmartLinkLauncher* smart_links = nullptr;
+  // False: stop (needs_query) rather than ask the EHR for Questionnaires.
+  bool may_query = true;
 };
 
 CoverageResponse coverage_response_json(const HookRequest& request,

@@ -1,8 +1,10 @@
 #include "crdex/hooks/engine.hpp"
 
 #include <exception>
+#include <utility>
 
 #include "coverage_response.hpp"
+#include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/json_numbers.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
@@ -18,6 +20,12 @@ namespace crdex::hooks {
 namespace {
 
 ServiceResponse failure(const fhir::Error& error) { return {error.http_status, fhir::operation_outcome_json(error)}; }
+
+ServiceResponse needs_query() {
+  ServiceResponse response;
+  response.needs_query = true;
+  return response;
+}
 
 // One parser per thread: simdjson reuses its buffers, so steady-state parsing
 // allocates nothing.
@@ -67,8 +75,8 @@ ServiceResponse without_exceptions(Work&& work) noexcept {
 }
 
 ServiceResponse Engine::call_service(std::string_view service_id, std::string_view body,
-                                     std::string_view request_id) const noexcept {
-  return without_exceptions([&] { return evaluate(service_id, body, request_id); });
+                                     std::string_view request_id, bool may_query) const noexcept {
+  return without_exceptions([&] { return evaluate(service_id, body, request_id, may_query); });
 }
 
 ServiceResponse Engine::fill_prefetch(std::string_view service_id, std::string_view body,
@@ -105,7 +113,7 @@ ServiceResponse Engine::fill_only(std::string_view service_id, std::string_view 
 }
 
 ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view body,
-                                 std::string_view request_id) const {
+                                 std::string_view request_id, bool may_query) const {
   const ServiceDescriptor* service = find_service(service_id);
   if (!service)
     return failure({404, fhir::IssueType::not_found, "no CDS service \"" + std::string(service_id) + "\"", ""});
@@ -119,15 +127,36 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
 
   auto request = read_hook_request(root, service->hook);
   if (!request) return failure(request.error());
+  // Only a request with fhirServer and fhirAuthorization can make crdex
+  // query, and only when the fill and the lookup would not refuse its URL.
+  const bool could_query = !request->fhir_server.empty() && !request->access_token.empty() &&
+                           !fhir::check_fhir_server_url(request->fhir_server, fill_.allow_plain_http);
+  const auto lacking = prefetch_keys_to_fill(*request, service->prefetch);
+  if (!may_query && could_query && !lacking.empty()) return needs_query();
   const auto log = log_sink_.load();
-  note_tolerated_gaps(*request, log.get());
+  // Noted once per answered call: a call given back with needs_query is
+  // noted when it is evaluated again.
+  bool gaps_noted = false;
+  const auto note_gaps = [&] {
+    if (!std::exchange(gaps_noted, true)) note_tolerated_gaps(*request, log.get());
+  };
+  if (may_query || !could_query) note_gaps();
+  const auto answered = [&](ServiceResponse response) {
+    note_gaps();
+    response.hook = request->hook;
+    response.hook_instance = request->hook_instance;
+    std::string_view patient;
+    if (request->context.element()["patientId"].get_string().get(patient) == simdjson::SUCCESS)
+      response.patient_id = patient;
+    return response;
+  };
   // One deadline for all of this call's I/O: prefetch fill, then the
   // Questionnaire lookup with whatever the fill left.
   const PrefetchFillOptions call_fill = fill_for_call(request_id);
   // Keys the EHR did not send (or sent as an OperationOutcome) are fetched
   // from its FHIR server first, so everything below sees a complete prefetch.
   FilledPrefetch filled;
-  if (const auto lacking = prefetch_keys_to_fill(*request, service->prefetch); !lacking.empty()) {
+  if (!lacking.empty()) {
     // Secondary hooks warm the cache a later order-sign for the patient reads.
     filled = hooks::fill_prefetch(*request, service->prefetch, lacking, call_fill, &cache_,
                                   service->role == HookRole::secondary);
@@ -138,17 +167,19 @@ ServiceResponse Engine::evaluate(std::string_view service_id, std::string_view b
   // What each unfetched key means is its template's failure policy.
   const auto refused = detail::apply_prefetch_failure_policy(service->prefetch, filled);
   auto orders = service->orders_in_scope(*request);
-  if (!orders) return failure(orders.error());
+  if (!orders) return answered(failure(orders.error()));
 
   // One snapshot for the whole call, even if rules are replaced meanwhile.
-  if (refused) return failure(*refused);
+  if (refused) return answered(failure(*refused));
   const auto rules = rules_.load();
   auto coverage = select_coverage(*request, *rules, fhir::today_utc_date());
-  if (!coverage) return failure(coverage.error());
+  if (!coverage) return answered(failure(coverage.error()));
 
-  const detail::ResponseSettings settings{trace_allowed_, service->role, &call_fill, log.get(), smart_links_.get()};
+  const detail::ResponseSettings settings{trace_allowed_, service->role, &call_fill, log.get(), smart_links_.get(),
+                                          may_query || !could_query};
   auto answer = detail::coverage_response_json(*request, *orders, *coverage, *rules, settings);
-  return {200, std::move(answer.body), coverage->payer->payer_id, std::move(answer.cards)};
+  if (answer.needs_query) return needs_query();
+  return answered({200, std::move(answer.body), coverage->payer->payer_id, std::move(answer.cards)});
 }
 
 }  // namespace crdex::hooks

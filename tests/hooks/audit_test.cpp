@@ -253,6 +253,40 @@ BOOST_AUTO_TEST_CASE(retention_purges_old_calls_and_feedback_keeps_its_rule) {
   BOOST_TEST(summary[0].overridden == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_size_bound_purges_the_oldest_calls_first) {
+  test::TempDir dir;
+  const auto file = dir.path() / "audit.sqlite";
+  hooks::AuditOptions options;
+  options.max_bytes = 256 * 1024;
+  const std::string big_answer = R"({"cards":[],"note":")" + std::string(4000, 'x') + R"("})";
+  const int64_t t0 = hooks::now_epoch_ms();
+  // Ten runs of 50 calls with about 4.5 KB kept each: about 2.2 MB without the bound.
+  for (int run = 0; run < 10; ++run) {
+    auto log = hooks::AuditLog::open(file, options);
+    BOOST_TEST_REQUIRE(log.ok());
+    for (int i = 0; i < 50; ++i) {
+      auto record = record_of("hi-" + std::to_string(run * 50 + i), "p", t0 + run * 50 + i);
+      record.response_body = big_answer;
+      BOOST_TEST((*log)->record(std::move(record)));
+    }
+    (*log)->close();  // writes the 50; the size is checked after each batch
+    BOOST_TEST((*log)->stats().written == 50u);
+    BOOST_TEST((*log)->store().used_bytes().value() <= options.max_bytes);
+    if (run == 9) BOOST_TEST((*log)->stats().purged_for_size > 0u);
+  }
+  auto store = hooks::AuditStore::open(file);
+  BOOST_TEST_REQUIRE(store.ok());
+  hooks::AuditQuery all;
+  all.limit = 1000;
+  const auto left = (*store)->find(all).value();
+  BOOST_TEST_REQUIRE(!left.empty());
+  BOOST_TEST(left.size() < 100u);  // what 256 KB holds of 4.5 KB calls
+  BOOST_TEST(left.back().hook_instance == "hi-499");  // the newest stays
+  // What is left is the newest calls, without a gap.
+  for (size_t i = 0; i < left.size(); ++i)
+    BOOST_TEST(left[i].hook_instance == "hi-" + std::to_string(500 - left.size() + i));
+}
+
 BOOST_AUTO_TEST_CASE(CH_22_feedback_is_stored_once_and_summarised_per_rule) {
   test::TempDir dir;
   const auto file = dir.path() / "audit.sqlite";

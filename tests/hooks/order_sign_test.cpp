@@ -313,4 +313,39 @@ BOOST_AUTO_TEST_CASE(CRD40_what_if_call_without_unsolicited_determinations_gets_
   BOOST_TEST(what_if.text.find("satisfied-pa-id") == std::string::npos);
 }
 
+// crdex-server's event threads ask with may_query false: a call that would
+// query the EHR stops before it does (needs_query); any other is answered
+// as usual, with the fields the audit log searches by.
+BOOST_AUTO_TEST_CASE(without_queries_a_call_needing_the_ehr_stops_and_any_other_is_answered) {
+  const std::string guide = test::read_fixture("crd-ig/CRDServiceRequest.json");
+  std::string https = guide;
+  const std::string plain_url = "http://example.org/some-payer/fhir/crd";
+  https.replace(https.find(plain_url), plain_url.size(), "https://ehr.example.org/fhir");
+  // No prefetch at all: every key would be fetched with the request's token.
+  std::string lacking = https;
+  lacking.replace(lacking.find("\"prefetch\""), 10, "\"prefetcX\"");
+
+  const auto stopped = engine.call_service(kOrderSignService, lacking, {}, false);
+  BOOST_TEST(stopped.needs_query);
+  BOOST_TEST(stopped.body.empty());
+
+  // The guide's own plain-http fhirServer is one crdex never queries: answered.
+  const auto answered = engine.call_service(kOrderSignService, guide, {}, false);
+  BOOST_TEST(!answered.needs_query);
+  BOOST_TEST_REQUIRE(answered.status == 200, answered.body);
+  const auto as_usual = engine.call_service(kOrderSignService, guide, {}, true);
+  BOOST_TEST(as_usual.status == 200);
+  BOOST_TEST(answered.body.size() == as_usual.body.size());
+  BOOST_TEST(answered.cards.size() == as_usual.cards.size());
+  BOOST_TEST(answered.hook == "order-sign");
+  BOOST_TEST(!answered.hook_instance.empty());
+  BOOST_TEST(answered.patient_id == as_usual.patient_id);
+  BOOST_TEST(!answered.patient_id.empty());
+
+  // A refusal is answered too, without needs_query.
+  const auto refused = engine.call_service(kOrderSignService, R"({"hook":"order-sign"})", {}, false);
+  BOOST_TEST(!refused.needs_query);
+  BOOST_TEST(refused.status == 400);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

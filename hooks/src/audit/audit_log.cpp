@@ -1,5 +1,7 @@
 #include "crdex/hooks/audit_log.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "crdex/hooks/timestamps.hpp"
@@ -23,6 +25,7 @@ AuditLog::AuditLog(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStor
 AuditLog::~AuditLog() { close(); }
 
 bool AuditLog::record(AuditRecord record) noexcept {
+  bool wake = false;
   try {
     std::lock_guard lock(mutex_);
     const size_t bytes = record.request_body.size() + record.response_body.size();
@@ -36,10 +39,13 @@ bool AuditLog::record(AuditRecord record) noexcept {
     }
     queue_.push_back(std::move(record));
     queued_bytes_ += bytes;
+    // The writer waits for the first record, then for a full batch (or its
+    // delay): only those two wake it, so most calls make no system call here.
+    wake = queue_.size() == 1 || queue_.size() == options_.batch_size;
   } catch (...) {
     return false;  // out of memory: the call itself must still be answered
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return true;
 }
 
@@ -73,6 +79,41 @@ void AuditLog::purge_if_due(std::chrono::steady_clock::time_point& next_purge) {
     report(false, "audit log: purged " + std::to_string(*purged) + " call(s) older than the retention period");
 }
 
+void AuditLog::purge_if_too_large() {
+  if (options_.max_bytes == 0) return;
+  // A few rounds at most: pages of the indexes may stay partly used after a purge.
+  for (int round = 0; round < 5; ++round) {
+    auto used = writer_store_->used_bytes();  // three pragmas: cheap enough for every batch
+    if (!used) {
+      report(true, "audit log: cannot read its size: " + used.error().message);
+      return;
+    }
+    if (*used <= options_.max_bytes) return;
+    auto calls = writer_store_->call_count();
+    if (!calls) {
+      report(true, "audit log: cannot count its calls: " + calls.error().message);
+      return;
+    }
+    if (*calls == 0) return;
+    // The share of calls to remove so that what is left takes about 90 % of
+    // the bound (calls are of similar size).
+    const double target = 0.9 * static_cast<double>(options_.max_bytes);
+    const double share = (static_cast<double>(*used) - target) / static_cast<double>(*used);
+    const auto count = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(share * static_cast<double>(*calls))));
+    auto purged = writer_store_->purge_oldest(count);
+    if (!purged) {
+      report(true, "audit log: purge for size failed: " + purged.error().message);
+      return;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      stats_.purged_for_size += static_cast<uint64_t>(*purged);
+    }
+    report(false, "audit log: purged the oldest " + std::to_string(*purged) + " call(s): the log took " +
+                      std::to_string(*used) + " bytes, more than its bound of " + std::to_string(options_.max_bytes));
+  }
+}
+
 void AuditLog::report(bool error, const std::string& message) const {
   if (options_.report) options_.report(error, message);
 }
@@ -89,6 +130,10 @@ void AuditLog::run() {
         if (closing_) return;
         continue;  // time to purge
       }
+      // Gathers a batch: one commit for many calls under load, a few ms of
+      // delay for a lone call.
+      const auto batch_due = std::chrono::steady_clock::now() + options_.batch_delay;
+      wake_.wait_until(lock, batch_due, [this] { return closing_ || queue_.size() >= options_.batch_size; });
       // Up to 1000 at a time keeps one transaction short.
       const size_t take = std::min<size_t>(queue_.size(), 1000);
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + take));
@@ -97,15 +142,18 @@ void AuditLog::run() {
     }
     if (options_.before_batch) options_.before_batch();
     auto written = writer_store_->write(batch);
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (written) {
       stats_.written += batch.size();
+      ++stats_.batches;
     } else {
       stats_.failed += batch.size();
       report(true, "audit log: " + std::to_string(batch.size()) + " call(s) could not be recorded: " +
                        written.error().message);
     }
     batch.clear();
+    lock.unlock();
+    purge_if_too_large();
   }
 }
 

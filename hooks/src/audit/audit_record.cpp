@@ -43,6 +43,12 @@ AuditRecord audit_record_of(std::string_view service_id, std::string_view reques
   record.response_body = response.body;
   record.payer_id = response.payer_id;
   record.cards = std::move(response.cards);
+  // The engine read these when the request got as far as its hook; a request
+  // refused before that is read by the writer, as every request once was.
+  record.fields_read = !response.hook.empty();
+  record.hook = std::move(response.hook);
+  record.hook_instance = std::move(response.hook_instance);
+  record.patient_id = std::move(response.patient_id);
   return record;
 }
 

@@ -1,5 +1,7 @@
 #include "crdex/hooks/audit_store.hpp"
 
+#include <algorithm>
+
 #include "audit_database.hpp"
 #include "crdex/config/rule_store.hpp"
 #include "crdex/hooks/timestamps.hpp"
@@ -43,7 +45,13 @@ fhir::Result<size_t> AuditStore::write(const std::vector<AuditRecord>& batch) {
                        "rule_id, card_type, order_ref) VALUES (?,?,?,?,?,?,?)");
   if (!call.ok() || !card.ok()) return db_->error("cannot prepare a write");
   for (const auto& record : batch) {
-    const RedactedRequest request = redact_request(record.request_body);
+    // Parsed again only when the body is kept (it is stored redacted) or the
+    // engine did not get as far as reading the searchable fields.
+    RedactedRequest request;
+    if (record.keep_bodies || !record.fields_read)
+      request = redact_request(record.request_body);
+    else
+      request = {{}, record.hook, record.hook_instance, record.patient_id};
     // Compact: the bodies' hashes and sizes instead of the bodies (PHI kept to the minimum).
     std::string compact;
     if (!record.keep_bodies)
@@ -123,7 +131,9 @@ fhir::Result<std::vector<AuditEntry>> AuditStore::last_answered(const std::strin
   return out;
 }
 
-fhir::Result<int64_t> AuditStore::purge_before(int64_t cutoff_ms) {
+fhir::Result<int64_t> AuditStore::purge_before(int64_t cutoff_ms) { return purge_below("recorded_ms", cutoff_ms); }
+
+fhir::Result<int64_t> AuditStore::purge_below(const std::string& column, int64_t value) {
   std::lock_guard lock(mutex_);
   SqliteTransaction transaction(*db_);
   if (!transaction.begun()) return db_->error("cannot begin a purge");
@@ -132,17 +142,52 @@ fhir::Result<int64_t> AuditStore::purge_before(int64_t cutoff_ms) {
                        "UPDATE feedback SET payer = o.payer, rule_set_version = o.rule_set_version, "
                        "rule_id = o.rule_id, card_type = o.card_type "
                        "FROM card_origins o JOIN invocations i ON i.id = o.invocation_id "
-                       "WHERE o.card_uuid = feedback.card_uuid AND feedback.payer IS NULL AND i.recorded_ms < ?");
+                       "WHERE o.card_uuid = feedback.card_uuid AND feedback.payer IS NULL AND i." + column + " < ?");
   SqliteStatement cards(*db_,
                         "DELETE FROM card_origins WHERE invocation_id IN "
-                        "(SELECT id FROM invocations WHERE recorded_ms < ?)");
-  SqliteStatement calls(*db_, "DELETE FROM invocations WHERE recorded_ms < ?");
+                        "(SELECT id FROM invocations WHERE " + column + " < ?)");
+  SqliteStatement calls(*db_, "DELETE FROM invocations WHERE " + column + " < ?");
   if (!keep.ok() || !cards.ok() || !calls.ok()) return db_->error("cannot prepare a purge");
-  if (!keep.bind(1, cutoff_ms).run() || !cards.bind(1, cutoff_ms).run() || !calls.bind(1, cutoff_ms).run())
+  if (!keep.bind(1, value).run() || !cards.bind(1, value).run() || !calls.bind(1, value).run())
     return db_->error("cannot purge");
   const int64_t removed = db_->changes();
   if (!transaction.commit()) return db_->error("cannot commit a purge");
   return removed;
+}
+
+fhir::Result<int64_t> AuditStore::single_integer(const char* sql) {
+  std::lock_guard lock(mutex_);
+  SqliteStatement s(*db_, sql);
+  if (!s.ok() || s.step() != SqliteStep::row) return db_->error("cannot read the audit database's size");
+  return s.integer(0);
+}
+
+fhir::Result<uint64_t> AuditStore::used_bytes() {
+  auto pages = single_integer("PRAGMA page_count");
+  if (!pages) return pages.error();
+  auto free_pages = single_integer("PRAGMA freelist_count");
+  if (!free_pages) return free_pages.error();
+  auto page_size = single_integer("PRAGMA page_size");
+  if (!page_size) return page_size.error();
+  return static_cast<uint64_t>(std::max<int64_t>(0, *pages - *free_pages)) * static_cast<uint64_t>(*page_size);
+}
+
+fhir::Result<int64_t> AuditStore::call_count() {
+  return single_integer("SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM invocations");
+}
+
+fhir::Result<int64_t> AuditStore::purge_oldest(int64_t count) {
+  if (count <= 0) return int64_t{0};
+  int64_t below = 0;
+  {
+    std::lock_guard lock(mutex_);
+    // The id just past the oldest `count`; past the newest when there are fewer.
+    SqliteStatement s(*db_, "SELECT COALESCE((SELECT id FROM invocations ORDER BY id LIMIT 1 OFFSET ?), "
+                            "(SELECT MAX(id) + 1 FROM invocations), 0)");
+    if (!s.ok() || s.bind(1, count).step() != SqliteStep::row) return db_->error("cannot find the oldest calls");
+    below = s.integer(0);
+  }
+  return purge_below("id", below);
 }
 
 }  // namespace crdex::hooks

@@ -63,6 +63,27 @@ double ns_per_call(const crdex::hooks::Engine& engine, const std::string& body, 
   return elapsed / iterations;
 }
 
+// A bare simdjson parse of `text` (parser reused, as the engine's is): the
+// floor goal 3 of issue 20 measures the engine against, in the same process.
+double ns_per_parse(const std::string& text, int iterations) {
+  simdjson::dom::parser parser;
+  size_t sink = 0;
+  simdjson::padded_string padded(text);
+  for (int i = 0; i < iterations / 10 + 1; ++i) sink += parser.parse(padded).is_object();
+  const auto start = Clock::now();
+  for (int i = 0; i < iterations; ++i) sink += parser.parse(padded).is_object();
+  const auto elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+  if (sink == 0) throw std::runtime_error("parse failed");
+  return elapsed / iterations;
+}
+
+// The draftOrders Bundle of a request, as text.
+std::string draft_orders_text(const std::string& request) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root = parser.parse(request);
+  return simdjson::minify(root["context"]["draftOrders"]);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,10 +100,24 @@ int main(int argc, char** argv) {
   const double ig = ns_per_call(engine, request, iterations);
   std::cout << "engine.order_sign.ig_example " << ig << " ns/request\n";
   std::cout << "engine.order_sign.ig_example.per_order " << ig / 2 << " ns/order\n";
+  const double parse = ns_per_parse(request, iterations);
+  std::cout << "engine.parse.ig_example " << parse << " ns/request\n";
+  std::cout << "engine.order_sign.ig_example/parse " << ig / parse << " ratio\n";
+  double one_order = 0;
   for (int count : {1, 5, 20}) {
-    const double t = ns_per_call(engine, with_orders(request, count), iterations / count + 100);
+    const std::string body = with_orders(request, count);
+    const double t = ns_per_call(engine, body, iterations / count + 100);
     std::cout << "engine.order_sign.orders_" << count << " " << t << " ns/request\n";
     std::cout << "engine.order_sign.orders_" << count << ".per_order " << t / count << " ns/order\n";
+    if (count == 1) one_order = t;
+    if (count == 20) {
+      // What one more order costs, against parsing one order's bytes.
+      const double marginal = (t - one_order) / 19;
+      const double order_parse = ns_per_parse(draft_orders_text(body), iterations / count + 100) / count;
+      std::cout << "engine.order_sign.orders_20.marginal_per_order " << marginal << " ns/order\n";
+      std::cout << "engine.parse.orders_20.per_order " << order_parse << " ns/order\n";
+      std::cout << "engine.order_sign.orders_20.per_order/parse " << marginal / order_parse << " ratio\n";
+    }
   }
   // Decimals in the orders: each copied back as written (json_numbers.hpp),
   // which costs one pass over the request text and its tape per call.

@@ -33,6 +33,14 @@ BOOST_AUTO_TEST_CASE(defaults_listen_on_loopback_with_client_authentication_on) 
   BOOST_TEST(parsed.options->jwks_path == "/.well-known/jwks.json");
 }
 
+BOOST_AUTO_TEST_CASE(the_audit_size_bound_takes_units_and_zero) {
+  BOOST_TEST(parse_server_args({}).options->audit_max_bytes == uint64_t{10} << 30);
+  BOOST_TEST(parse_server_args({"--audit-max-bytes", "512MB"}).options->audit_max_bytes == uint64_t{512} << 20);
+  BOOST_TEST(parse_server_args({"--audit-max-bytes", "1048576"}).options->audit_max_bytes == uint64_t{1} << 20);
+  BOOST_TEST(parse_server_args({"--audit-max-bytes", "0"}).options->audit_max_bytes == 0u);
+  BOOST_TEST(!parse_server_args({"--audit-max-bytes", "lots"}).options);
+}
+
 BOOST_AUTO_TEST_CASE(listen_time_outs_and_public_url_are_read) {
   const auto parsed = parse_server_args({"--listen", "[::1]:0", "--header-timeout-ms", "1500", "--public-url",
                                          "https://crd.example.org/", "--bulk-poll-min-ms", "500",

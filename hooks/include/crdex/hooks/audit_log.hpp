@@ -8,7 +8,16 @@
 // not waited for: each drop is counted (stats().dropped, GET
 // /admin/audit/stats) and logged at error level. The writer takes everything
 // queued in one transaction, so a slow disk costs one sync per batch, not per
-// call, and the queue drains in few commits once the disk catches up.
+// call, and the queue drains in few commits once the disk catches up. Under
+// steady traffic it waits up to `batch_delay` for `batch_size` records before
+// it writes, so a busy server commits a few hundred times a second at most
+// instead of once per call; a request thread wakes the writer only when the
+// queue was empty or a batch is full.
+//
+// Retention: calls older than `retention` are purged, and when the database's
+// pages in use exceed `max_bytes` the oldest calls are purged until they are
+// under 90 % of it (checked after each batch). SQLite reuses the freed pages,
+// so the file stays near its high-water mark instead of growing.
 //
 // close() (SIGTERM, after the calls in flight finished) writes every queued
 // record before it returns: a clean shutdown loses none.
@@ -33,6 +42,11 @@ struct AuditOptions {
   size_t queue_max_bytes = size_t{256} << 20;  // request + response bodies waiting
   // Calls older than this are purged (at start and then hourly); zero keeps everything.
   std::chrono::hours retention{24 * 365};
+  // The database's pages in use above this: the oldest calls are purged; zero: no bound.
+  uint64_t max_bytes = 0;
+  // A batch is written when it holds batch_size records or its first waited this long.
+  size_t batch_size = 512;
+  std::chrono::milliseconds batch_delay{5};
   // Runs on the writer thread before each batch; tests hold the writer with it.
   std::function<void()> before_batch;
   // Where drops, failed writes and purges are reported (crdex-server: its
@@ -45,6 +59,8 @@ struct AuditStats {
   uint64_t written = 0;  // since start
   uint64_t dropped = 0;  // queue full or log closed
   uint64_t failed = 0;   // lost to a failed write (disk full, ...)
+  uint64_t batches = 0;  // transactions that wrote them
+  uint64_t purged_for_size = 0;  // calls removed to stay under max_bytes
 };
 
 class AuditLog {
@@ -69,6 +85,7 @@ class AuditLog {
   AuditLog(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStore> reader, AuditOptions options);
   void run();
   void purge_if_due(std::chrono::steady_clock::time_point& next_purge);
+  void purge_if_too_large();
   void report(bool error, const std::string& message) const;
 
   std::unique_ptr<AuditStore> writer_store_;  // the writer thread's connection

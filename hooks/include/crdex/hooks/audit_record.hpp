@@ -26,6 +26,13 @@ struct AuditRecord {
   std::string payer_id;
   std::vector<CardOrigin> cards;
   std::string request_id;  // the call's X-Request-Id, also sent on its outgoing queries ("": none)
+  // The searchable fields as the engine read them while answering
+  // (ServiceResponse); when `fields_read` is false the writer reads them
+  // from request_body.
+  std::string hook;
+  std::string hook_instance;
+  std::string patient_id;
+  bool fields_read = false;
   // False (crdex-server's default; --audit-bodies sets it): the bodies are
   // not stored, only their SHA-256 and sizes; the searchable fields and the
   // card origins (rule, rule-set version, card type, order) are kept.

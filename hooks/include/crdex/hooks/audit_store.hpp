@@ -50,8 +50,21 @@ class AuditStore {
   // feedback on their cards keeps its attribution. Returns how many calls.
   fhir::Result<int64_t> purge_before(int64_t cutoff_ms);
 
+  // Bytes of the database's pages in use (page count less free pages, WAL
+  // not included): what the calls, card origins and feedback take.
+  fhir::Result<uint64_t> used_bytes();
+
+  // Removes the oldest `count` calls, as purge_before does. Returns how many.
+  fhir::Result<int64_t> purge_oldest(int64_t count);
+
+  // Calls stored (the span of their ids: calls are only ever removed oldest first).
+  fhir::Result<int64_t> call_count();
+
  private:
   explicit AuditStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
+  // Removes the calls whose `column` ("recorded_ms" or "id") is below `value`.
+  fhir::Result<int64_t> purge_below(const std::string& column, int64_t value);
+  fhir::Result<int64_t> single_integer(const char* sql);
   std::mutex mutex_;  // one statement sequence at a time on this connection
   std::unique_ptr<fhir::SqliteDatabase> db_;
 };

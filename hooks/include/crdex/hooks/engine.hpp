@@ -42,6 +42,16 @@ struct ServiceResponse {
   std::string body;
   std::string payer_id;  // the payer whose rules answered (200 only)
   std::vector<CardOrigin> cards;
+  // What the audit log searches by, read from the request while it was
+  // parsed for the call (so the log need not parse it again); empty when the
+  // request was refused before they were read.
+  std::string hook;
+  std::string hook_instance;
+  std::string patient_id;  // context.patientId
+  // Asked with may_query false: the call would have queried the EHR's FHIR
+  // server, so it was not answered (status and body mean nothing); call
+  // again where blocking is allowed.
+  bool needs_query = false;
 };
 
 class Engine {
@@ -57,8 +67,13 @@ class Engine {
   // become a 500 OperationOutcome whose text reveals nothing internal.
   // `request_id` (the call's X-Request-Id) goes on every query the call makes
   // to the EHR's FHIR server (prefetch fill, Questionnaire lookup).
+  // `may_query` false (crdex-server's event threads, which must not block):
+  // a call that would query the EHR's FHIR server (prefetch to fill with the
+  // request's fhirAuthorization, or the payer's Questionnaires to look up)
+  // stops before it does and answers with `needs_query` set; a call that
+  // needs no query is answered exactly as with `may_query` true.
   ServiceResponse call_service(std::string_view service_id, std::string_view body,
-                               std::string_view request_id = {}) const noexcept;
+                               std::string_view request_id = {}, bool may_query = true) const noexcept;
 
   // Direct Query without evaluation (the plugin's crdex_engine_fill_prefetch):
   // the request checked as for call_service, its lacking prefetch keys
@@ -99,7 +114,8 @@ class Engine {
   }
 
  private:
-  ServiceResponse evaluate(std::string_view service_id, std::string_view body, std::string_view request_id) const;
+  ServiceResponse evaluate(std::string_view service_id, std::string_view body, std::string_view request_id,
+                           bool may_query) const;
   ServiceResponse fill_only(std::string_view service_id, std::string_view body, std::string_view request_id) const;
   PrefetchFillOptions fill_for_call(std::string_view request_id) const;
 
