@@ -355,7 +355,8 @@ BOOST_AUTO_TEST_CASE(every_route_family_reaches_crdex_through_the_shipped_config
   for (const std::string path :
        {"/cds-services", "/cds-services/crdex-order-sign/feedback", "/payers/acme/rules/versions",
         "/smart/launches", "/fhir/Task", "/cdex/requests", "/attachments/claims", "/bulk-exports",
-        "/admin/audit/stats", "/.well-known/jwks.json", "/health/live", "/health/ready"}) {
+        "/admin/audit/stats", "/.well-known/jwks.json", "/health/live", "/health/ready", "/$submit-attachment",
+        "/attachments", "/metadata", "/fhir/metadata", "/openapi.json", "/console/", "/console/api/codes"}) {
     const size_t before = upstream_requests();
     const auto answer = tls_call(to(path));
     BOOST_TEST(answer.code == CURLE_OK, path << ": " << curl_easy_strerror(answer.code));

@@ -20,6 +20,7 @@
 #include "crdex/smart/jwt.hpp"
 #include "crdex/smart/random_token.hpp"
 #include "crdex/smart/signing_key.hpp"
+#include "support/destinations_file.hpp"
 #include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -92,7 +93,8 @@ struct OpenApiServer {
         << smart::public_jwks_json(std::span<const smart::PublishedKey>(&as_published, 1)) << "}]}";
     const smart::PublishedKey ehr_published{&ehr_key, JwsAlgorithm::ES384};
     std::ofstream(dir.path() / "clients.json")
-        << R"({"clients":[{"iss":")" << kOpenApiEhrIssuer << R"(","jwks":)"
+        << R"({"clients":[{"iss":")" << kOpenApiEhrIssuer
+        << R"(","fhir_servers":["http://example.org/some-payer/fhir/crd"],"jwks":)"
         << smart::public_jwks_json(std::span<const smart::PublishedKey>(&ehr_published, 1)) << "}]}";
     std::ofstream(dir.path() / "operators.json")
         << R"({"operators":[)"
@@ -114,6 +116,8 @@ struct OpenApiServer {
             "crdex-1=" + (dir.path() / "crdex-key.pem").string(),
             // Small enough that a padded header shows the 431 every route can answer.
             "--max-header-bytes", "1024", "--max-body-bytes", "262144"};
+    // Bulk exports read only from configured destinations (docs/security.md).
+    for (auto& arg : test::destinations_args(dir.path(), {{"ehr", "http://127.0.0.1:9/fhir"}})) args.push_back(arg);
     server = std::make_unique<ServerProcess>(args, std::string(), true, std::string(), true);
   }
 

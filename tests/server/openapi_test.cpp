@@ -70,6 +70,10 @@ void call_every_route(test::OpenApiServer& s) {
   s.call("POST", "/cds-services/{id}/feedback", feedback, s.client_jwt(feedback), 400, R"({"feedback":[]})");
   s.call("GET", "/console/api/codes", "/console/api/codes", s.client_jwt("/console/api/codes"), 200);
   s.call("GET", "/console/api/codes", "/console/api/codes", "", 401);
+  // No --console-fhir-server here: the patient search answers 404 naming the option.
+  s.call("GET", "/console/api/patients", "/console/api/patients", s.client_jwt("/console/api/patients"),
+         404);
+  s.call("GET", "/console/api/patients", "/console/api/patients", "", 401);
 
   // Rule publishing.
   s.call("GET", "/payers/{payer}/rules", payer + "/rules", s.publisher, 200);

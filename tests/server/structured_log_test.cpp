@@ -83,7 +83,7 @@ struct EveryCredentialServer {
     const smart::PublishedKey client_published{&client_key, JwsAlgorithm::ES384};
     const smart::PublishedKey as_published{&as_key, JwsAlgorithm::ES384};
     std::ofstream(dir.path() / "clients.json")
-        << R"({"clients":[{"iss":")" << kLogClientIssuer << R"(","jwks":)"
+        << R"({"clients":[{"iss":")" << kLogClientIssuer << R"(","fhir_servers":["http://127.0.0.1:9/fhir"],"jwks":)"
         << smart::public_jwks_json(std::span<const smart::PublishedKey>(&client_published, 1)) << "}]}";
     std::ofstream(dir.path() / "authorization-servers.json")
         << R"({"authorization_servers":[{"iss":")" << kLogAsIssuer << R"(","algorithms":["ES384"],"jwks":)"

@@ -45,7 +45,8 @@ struct TwoReplicas {
     const crdex::smart::PublishedKey published[] = {{&key, JwsAlgorithm::ES384}};
     std::ofstream(dir.path() / "clients.json")
         << R"({"clients":[{"iss":")" << kReplicaIssuer
-        << R"(","jwks":)" << crdex::smart::public_jwks_json(published) << "}]}";
+        << R"(","fhir_servers":["http://ehr.example.org/fhir"],"jwks":)" << crdex::smart::public_jwks_json(published)
+        << "}]}";
     a = start();  // seeds the empty shared store from examples/rules
     b = start();
   }
