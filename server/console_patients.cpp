@@ -3,35 +3,18 @@
 #include <simdjson.h>
 
 #include <array>
-#include <cctype>
 #include <vector>
 
 #include "api_helpers.hpp"
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/json_writer.hpp"
+#include "crdex/smart/launch_context.hpp"  // url_encode
 
 namespace crdex::server {
 
 namespace {
 
 constexpr size_t kMaxPatientNameQuery = 100;
-
-// Percent-encodes a search value (RFC 3986 unreserved characters stay).
-std::string console_query_value(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0x0f]);
-    }
-  }
-  return out;
-}
 
 std::string_view console_string_of(simdjson::dom::element element, std::string_view key) {
   std::string_view value;
@@ -149,7 +132,7 @@ ApiAnswer search_console_patients(const ConsolePatientSearch& search, std::strin
     return problem_answer(400, fhir::IssueType::value,
                           "name is longer than " + std::to_string(kMaxPatientNameQuery) + " characters", "name");
   std::string query = "Patient?_count=" + std::to_string(search.count);
-  if (!name.empty()) query += "&name=" + console_query_value(name);
+  if (!name.empty()) query += "&name=" + smart::url_encode(name);
   const std::array<std::string, 1> queries{query};
   fhir::DirectQueryOptions options;
   options.deadline = std::chrono::steady_clock::now() + search.timeout;
