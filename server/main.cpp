@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <cstdlib>
 #include <iostream>
 
 #include <fstream>
@@ -409,6 +412,24 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   return 0;
 }
 
+// --print-routes needs the modules, and the modules open their stores: they
+// open them in a scratch directory of their own, removed afterwards, so
+// printing the route table never creates or changes a deployment's data.
+int print_routes(ServerOptions options, const sigset_t& signals) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "crdex-print-routes-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    spdlog::critical("--print-routes: cannot create a scratch directory: {}", std::strerror(errno));
+    return 2;
+  }
+  const std::filesystem::path scratch = pattern;
+  options.data_dir = scratch;
+  options.store_url.clear();
+  const int status = serve(options, signals);
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -422,6 +443,7 @@ int main(int argc, char** argv) {
       crdex::server::parse_log_format(parsed.options->log_format).value_or(crdex::server::LogFormat::text),
       spdlog::level::from_str(parsed.options->log_level));
   try {
+    if (parsed.options->print_routes) return print_routes(*parsed.options, signals);
     return serve(*parsed.options, signals);
   } catch (const std::exception& e) {
     spdlog::critical("crdex-server failed: {}", e.what());

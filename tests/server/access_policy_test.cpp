@@ -158,6 +158,24 @@ bool is_outcome(const test::HttpResult& r) {
 
 BOOST_AUTO_TEST_SUITE(server_access_policy)
 
+// Printing the route table touches no deployment data: the --data directory
+// named (or the default one in the working directory) is never created.
+BOOST_AUTO_TEST_CASE(print_routes_creates_no_data_directory) {
+  test::TempDir dir;
+  const auto data = dir.path() / "never-created";
+  const std::string command = "cd '" + dir.path().string() + "' && " + test::server_executable().string() +
+                              " --listen 127.0.0.1:0 --rules " + test::example_rules_dir().string() + " --data '" +
+                              data.string() + "' --print-routes 2>/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  BOOST_REQUIRE(pipe);
+  std::string out;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe.get())) out.append(buffer, n);
+  BOOST_TEST(out.find("POST /cds-services/{id} ") != std::string::npos, out);
+  BOOST_TEST(!std::filesystem::exists(data));
+  BOOST_TEST(!std::filesystem::exists(dir.path() / "crdex-data"));
+}
+
 BOOST_FIXTURE_TEST_CASE(every_non_public_route_refuses_no_credential_401_and_the_wrong_kind_403, AccessPolicyServer) {
   const auto table = routes();
   BOOST_TEST(table.size() >= 30u);
