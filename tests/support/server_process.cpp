@@ -84,47 +84,83 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ru
     pid_ = -1;
     throw std::runtime_error("cannot start " + args[0]);
   }
-  if (!expect_ready) return;
+  if (!expect_ready) {
+    start_draining();
+    return;
+  }
 
   // Wait for the one stdout line that says the server is ready.
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + kServerSafetyTimeout;
   while (out.find('\n') == std::string::npos) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) throw std::runtime_error("crdex-server did not report readiness: " + stderr_text());
+    if (left.count() <= 0) {
+      give_up();
+      throw std::runtime_error("crdex-server did not report readiness: " + stderr_);
+    }
     pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
     poll(fds, 2, static_cast<int>(left.count()));
     drain_fd(stderr_fd_, stderr_);
-    if (!drain_fd(stdout_fd_, out) && out.find('\n') == std::string::npos)
-      throw std::runtime_error("crdex-server exited before it was ready: " + stderr_text());
+    if (!drain_fd(stdout_fd_, out) && out.find('\n') == std::string::npos) {
+      give_up();
+      throw std::runtime_error("crdex-server exited before it was ready: " + stderr_);
+    }
   }
   first_line_ = out.substr(0, out.find('\n'));
+  stdout_ = out.substr(first_line_.size() + 1);
   const std::string marker = "listening on ";
   const auto at = first_line_.find(marker);
-  if (at == std::string::npos) throw std::runtime_error("unexpected first line: " + first_line_);
+  if (at == std::string::npos) {
+    give_up();
+    throw std::runtime_error("unexpected first line: " + first_line_);
+  }
   base_url_ = first_line_.substr(at + marker.size());
+  start_draining();
+}
+
+void ServerProcess::start_draining() { drainer_ = std::thread([this] { drain_until_closed(); }); }
+
+void ServerProcess::drain_until_closed() {
+  for (;;) {
+    int out_fd, err_fd;
+    {
+      std::lock_guard lock(output_mutex_);
+      if ((!stdout_open_ && !stderr_open_) || stop_draining_) break;
+      out_fd = stdout_open_ ? stdout_fd_ : -1;
+      err_fd = stderr_open_ ? stderr_fd_ : -1;
+    }
+    // The time-out only lets the thread notice stop_draining_; data and EOF wake it at once.
+    pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    poll(fds, 2, 200);
+    std::lock_guard lock(output_mutex_);
+    read_available();
+  }
+  std::lock_guard lock(output_mutex_);
+  output_open_ = false;
+  output_closed_.notify_all();
+}
+
+void ServerProcess::read_available() {
+  if (stdout_open_) stdout_open_ = drain_fd(stdout_fd_, stdout_);
+  if (stderr_open_) stderr_open_ = drain_fd(stderr_fd_, stderr_);
+}
+
+void ServerProcess::stop_draining() {
+  stop_draining_ = true;
+  if (drainer_.joinable()) drainer_.join();
 }
 
 ExitStatus ServerProcess::wait_for_exit(std::chrono::seconds timeout) {
   if (pid_ <= 0) return {};
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    const pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      pid_ = -1;
-      drain_fd(stderr_fd_, stderr_);
-      drain_fd(stdout_fd_, stdout_);
-      return decode(status);
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return {};
-    // Block until the child writes or closes its pipes (it closes them on exit).
-    pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
-    poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100)));
-    drain_fd(stderr_fd_, stderr_);
-    drain_fd(stdout_fd_, stdout_);
+  // The child closes its pipes when it exits; the drainer says when both are closed.
+  {
+    std::unique_lock lock(output_mutex_);
+    if (!output_closed_.wait_for(lock, timeout, [this] { return !output_open_; })) return {};
   }
+  int status = 0;
+  if (waitpid(pid_, &status, 0) != pid_) return {};
+  pid_ = -1;
+  return decode(status);
 }
 
 ExitStatus ServerProcess::stop(int signal) {
@@ -138,8 +174,25 @@ void ServerProcess::send_signal(int signal) {
 }
 
 std::string ServerProcess::stderr_text() {
-  if (stderr_fd_ >= 0) drain_fd(stderr_fd_, stderr_);
+  std::lock_guard lock(output_mutex_);
+  read_available();  // what the child wrote up to now, not only what the drainer has read
   return stderr_;
+}
+
+std::string ServerProcess::stdout_text() {
+  std::lock_guard lock(output_mutex_);
+  read_available();
+  return stdout_;
+}
+
+void ServerProcess::give_up() {
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  drain_fd(stderr_fd_, stderr_);
+  close(stdout_fd_);
+  close(stderr_fd_);
+  stdout_fd_ = stderr_fd_ = -1;
 }
 
 ServerProcess::~ServerProcess() {
@@ -150,6 +203,7 @@ ServerProcess::~ServerProcess() {
       waitpid(pid_, nullptr, 0);
     }
   }
+  stop_draining();
   if (stdout_fd_ >= 0) close(stdout_fd_);
   if (stderr_fd_ >= 0) close(stderr_fd_);
   std::error_code ignored;

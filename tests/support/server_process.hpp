@@ -3,11 +3,18 @@
 // `extra_args` give). The constructor returns
 // once the server has printed its "listening on" line; the destructor stops it
 // with SIGTERM (SIGKILL only if it does not exit within the safety time-out).
+// A thread reads the child's stdout and stderr as it writes them: a server
+// that logs a line per call would otherwise fill the pipe (64 KiB) and block
+// in write(2) after a few hundred calls, hanging every request.
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace crdex::test {
@@ -42,9 +49,9 @@ class ServerProcess {
   ExitStatus wait_for_exit(std::chrono::seconds timeout = std::chrono::seconds(60));
   // Everything the process wrote to stderr so far (after it ended: all of it).
   std::string stderr_text();
-  // What the process wrote to stdout after its first line (collected while
-  // waiting for its exit; e.g. --version's text).
-  const std::string& stdout_text() const { return stdout_; }
+  // What the process wrote to stdout after its first line so far (e.g.
+  // --version's text once it has exited).
+  std::string stdout_text();
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
@@ -56,8 +63,24 @@ class ServerProcess {
   std::string data_arg_;
   std::string base_url_;
   std::string first_line_;
-  std::string stderr_;
-  std::string stdout_;
+  // Reads both pipes into stdout_/stderr_ until the child closes them.
+  void drain_until_closed();
+  void start_draining();
+  void stop_draining();
+  // Appends what the pipes hold now; under output_mutex_.
+  void read_available();
+  // Before the drainer runs: the child did not come up; kill it, keep its stderr.
+  void give_up();
+
+  std::mutex output_mutex_;
+  std::condition_variable output_closed_;
+  bool output_open_ = true;  // under output_mutex_; false once the drainer has ended
+  bool stdout_open_ = true;  // under output_mutex_
+  bool stderr_open_ = true;  // under output_mutex_
+  std::string stderr_;       // under output_mutex_
+  std::string stdout_;       // under output_mutex_
+  std::atomic<bool> stop_draining_{false};
+  std::thread drainer_;
 };
 
 }  // namespace crdex::test
