@@ -73,7 +73,7 @@ void AuditLog::close() {
 AuditStats AuditLog::stats() const {
   std::lock_guard lock(mutex_);
   AuditStats out = stats_;
-  out.queued = queue_.size();
+  out.queued = queue_.size() + writing_;
   out.busy_refusals = busy_refusals_.load(std::memory_order_relaxed);
   return out;
 }
@@ -151,12 +151,14 @@ void AuditLog::run() {
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + take));
       for (const auto& record : batch) queued_bytes_ -= record.request_body.size() + record.response_body.size();
       queue_.erase(queue_.begin(), queue_.begin() + take);
+      writing_ = take;
       depth_.store(queue_.size(), std::memory_order_relaxed);
       depth_bytes_.store(queued_bytes_, std::memory_order_relaxed);
     }
     if (options_.before_batch) options_.before_batch();
     auto written = writer_store_->write(batch);
     std::unique_lock lock(mutex_);
+    writing_ = 0;
     if (written) {
       stats_.written += batch.size();
       ++stats_.batches;

@@ -66,7 +66,7 @@ struct AuditOptions {
 };
 
 struct AuditStats {
-  uint64_t queued = 0;   // waiting now
+  uint64_t queued = 0;   // waiting now, the batch being written included
   uint64_t written = 0;  // since start
   uint64_t dropped = 0;  // queue full or log closed
   uint64_t failed = 0;   // lost to a failed write (disk full, ...)
@@ -114,6 +114,7 @@ class AuditLog {
   std::condition_variable wake_;
   std::deque<AuditRecord> queue_;
   size_t queued_bytes_ = 0;
+  size_t writing_ = 0;  // records taken by the writer and not yet written
   size_t high_water_ = 0;
   // Copies of queue_.size() and queued_bytes_ for admit(), set under mutex_.
   std::atomic<size_t> depth_{0};
