@@ -37,10 +37,11 @@ struct Answer {
   bool close = false;
   HeaderList headers;
   std::string who;  // a refusal: the credential presented (never the token), for the audit
+  bool audit_busy = false;  // refused because the audit queue is at its high-water mark: not queued for it
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}, false};
 }
 
 ApiAnswer from_engine(hooks::ServiceResponse response) {
@@ -63,8 +64,9 @@ std::optional<ApiAnswer> call_and_record(const FrontState& state, std::string_vi
   if (log_fields) log_fields->payer = response.payer_id;
   if (state.audit) {
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-    auto record = hooks::audit_record_of(service_id, body, response, received_ms, took.count());
-    record.keep_bodies = state.audit_bodies;
+    // A compact record is hashed here, on the request thread: the writer
+    // thread only inserts rows, and the queue holds no bodies.
+    auto record = hooks::audit_record_of(service_id, body, response, received_ms, took.count(), state.audit_bodies);
     record.request_id = current_request_id();
     state.audit->record(std::move(record));
   }
@@ -89,7 +91,9 @@ std::optional<ApiAnswer> answer_hook_call(const FrontState& state, const Http::R
   return call_and_record(state, params.get("id"), request.body(), may_query);
 }
 
-Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}}; }
+Answer from_module(ApiAnswer a) {
+  return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}, false};
+}
 
 // Refusals go to the audit log too (status, reason, who, method and path; no
 // body), so an operator sees a brute force or a misconfigured EHR.
@@ -251,6 +255,14 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
   if (!match.route) return from_module(std::move(match.refusal));
   const Route& found = *match.route;
   matched = &found;
+  // Back-pressure (audit_log.hpp): a hook call the audit log could not take
+  // is refused before any work, so every call answered is audited.
+  if (state.audit && request.method() == Http::Method::Post && found.pattern == "/cds-services/{id}" &&
+      !state.audit->admit()) {
+    Answer answer = busy("the audit log is behind; retry shortly");
+    answer.audit_busy = true;
+    return answer;
+  }
   if (request.body().size() > state.max_body_bytes)
     return problem(413, fhir::IssueType::too_costly,
                    "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
@@ -330,7 +342,7 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
     const auto took =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     log_answer(Http::methodString(method), resource, answer.status, took);
-    if (state->audit && is_audited_refusal(answer.status))
+    if (state->audit && is_audited_refusal(answer.status) && !answer.audit_busy)
       state->audit->record(refusal_record(method, resource, answer, took));
     response.send(static_cast<Http::Code>(answer.status), answer.body)
         .then(
@@ -421,7 +433,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     } else if (in_flight > state_->max_in_flight) {
       answer = busy("the service is at its limit of calls in flight; retry shortly");
     } else if (preflight) {
-      answer = {204, "", false, false, {}, {}};
+      answer = {204, "", false, false, {}, {}, false};
     } else {
       answer = route(request, state_, deferred, matched);
     }

@@ -165,6 +165,7 @@ void add_metric_samplers(crdex::server::Metrics& metrics, const std::shared_ptr<
     m.set_gauge("crdex_audit_queue_depth", {}, static_cast<double>(audited.queued));
     m.set_total("crdex_audit_written_total", {}, static_cast<double>(audited.written));
     m.set_total("crdex_audit_dropped_total", {}, static_cast<double>(audited.dropped));
+    m.set_total("crdex_audit_busy_refusals_total", {}, static_cast<double>(audited.busy_refusals));
     m.set_total("crdex_audit_purged_for_size_total", {}, static_cast<double>(audited.purged_for_size));
     m.set_total("crdex_store_errors_total", {{"store", "audit"}}, static_cast<double>(audited.failed));
     const auto counts = front->engine->counts();
@@ -221,6 +222,12 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   }
   crdex::hooks::AuditOptions audit_options;
   audit_options.queue_capacity = options.audit_queue;
+  audit_options.high_water = options.audit_high_water;
+  if (options.audit_high_water >= options.audit_queue) {
+    spdlog::critical("--audit-high-water ({}) must be below --audit-queue ({})", options.audit_high_water,
+                     options.audit_queue);
+    return 2;
+  }
   audit_options.retention = std::chrono::hours(24 * options.audit_retention_days);
   audit_options.max_bytes = options.audit_max_bytes;
   audit_options.report = [](bool error, const std::string& message) {

@@ -28,6 +28,7 @@ const std::vector<SampledMetric>& sampled_metrics() {
       {"crdex_audit_queue_depth", "hook calls waiting to be written to the audit log", false},
       {"crdex_audit_written_total", "hook calls written to the audit log", true},
       {"crdex_audit_dropped_total", "hook calls not audited: the queue was full or the log closed", true},
+      {"crdex_audit_busy_refusals_total", "hook calls refused with 503: the audit queue was at its high-water mark", true},
       {"crdex_audit_purged_for_size_total", "audited calls purged to keep the log under --audit-max-bytes", true},
       {"crdex_store_errors_total", "failed store operations, by store", true},
       {"crdex_rule_set_version", "the rule-set version served, by payer", false},

@@ -158,6 +158,11 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
                  "hook calls waiting to be written to the audit log before further ones are dropped")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
+  app.add_option("--audit-high-water", options.audit_high_water,
+                 "hook calls get 503 with Retry-After: 1 (before any work) while this many records wait for the "
+                 "audit writer, so no answered call goes unaudited; below --audit-queue; 0: 80 % of --audit-queue")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{10'000'000}));
   app.add_flag("--audit-bodies", options.audit_bodies,
                "keep each hook call's request and response bodies (PHI) in the audit log; default: a compact record "
                "(hook, ids, patient, payer, status, duration, card origins, SHA-256 and size of the bodies)");

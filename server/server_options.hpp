@@ -60,6 +60,7 @@ struct ServerOptions {
   // Audit log (--data DIR/audit.sqlite) and the admin API.
   int audit_retention_days = 365;  // 0 keeps every call
   size_t audit_queue = 10'000;     // records waiting for the writer before new ones are dropped
+  size_t audit_high_water = 0;     // hook calls get 503 from this many records waiting; 0: 80 % of audit_queue
   uint64_t audit_max_bytes = uint64_t{10} << 30;  // the oldest calls are purged above this; 0: no bound
   bool audit_bodies = false;       // keep hook request / response bodies (PHI); default: compact records
   std::filesystem::path admin_token_file;  // empty: the admin API answers 403

@@ -53,6 +53,42 @@ std::string random_uuid() {
   return {text, sizeof text};
 }
 
+std::optional<std::string> uuid_bytes(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  const auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out(16, '\0');
+  size_t at = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      if (text[at] != '-') return std::nullopt;
+      ++at;
+    }
+    const int high = nibble(text[at]), low = nibble(text[at + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out[i] = static_cast<char>((high << 4) | low);
+    at += 2;
+  }
+  return out;
+}
+
+std::string uuid_text(std::string_view bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    out += hex[byte >> 4];
+    out += hex[byte & 0x0f];
+  }
+  return out;
+}
+
 std::string today_utc_date() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};

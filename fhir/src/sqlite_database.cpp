@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "crdex/fhir/identifiers.hpp"
+
 namespace crdex::fhir {
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::filesystem::path& file, const char* schema,
@@ -36,6 +38,22 @@ int64_t SqliteDatabase::changes() const { return sqlite3_changes(db_); }
 
 int64_t SqliteDatabase::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
+bool SqliteDatabase::define_uuid_key_function() {
+  const auto uuid_key = [](sqlite3_context* context, int, sqlite3_value** argv) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_TEXT) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+      const auto size = static_cast<size_t>(sqlite3_value_bytes(argv[0]));
+      if (auto bytes = uuid_bytes(std::string_view(text, size))) {
+        sqlite3_result_blob(context, bytes->data(), static_cast<int>(bytes->size()), SQLITE_TRANSIENT);
+        return;
+      }
+    }
+    sqlite3_result_value(context, argv[0]);
+  };
+  return sqlite3_create_function_v2(db_, "uuid_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                    nullptr, uuid_key, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
 SqliteStatement::SqliteStatement(SqliteDatabase& db, std::string_view sql) {
   if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
     sqlite3_finalize(stmt_);
@@ -61,6 +79,15 @@ SqliteStatement& SqliteStatement::bind_or_null(int index, std::string_view text)
   return *this;
 }
 
+SqliteStatement& SqliteStatement::bind_blob_or_null(int index, std::string_view bytes) {
+  if (!stmt_) return *this;
+  if (bytes.empty())
+    sqlite3_bind_null(stmt_, index);
+  else
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 SqliteStep SqliteStatement::step() {
   if (!stmt_) return SqliteStep::failed;
   switch (sqlite3_step(stmt_)) {
@@ -80,6 +107,13 @@ std::string SqliteStatement::text(int column) const {
   if (!stmt_) return {};
   const auto* p = sqlite3_column_text(stmt_, column);
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+           : std::string();
+}
+
+std::string SqliteStatement::blob(int column) const {
+  if (!stmt_) return {};
+  const auto* p = sqlite3_column_blob(stmt_, column);
+  return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
            : std::string();
 }
 

@@ -220,7 +220,8 @@ CoverageResponse coverage_response_json(const HookRequest& request,
                                                         : configuration.card_type_enabled(card.topic);
       if (!wanted) continue;
       origins.push_back({card.uuid, std::string(orders[i].resource_type) + "/" + std::string(orders[i].id),
-                         origin_rule(decisions[i]), decisions[i].rule_set_version, card.topic});
+                         origin_rule(decisions[i]), decisions[i].rule_set_version, card.topic,
+                         decisions[i].outcome->covered + "/" + decisions[i].outcome->pa_needed});
       cards.push_back(std::move(card));
       card_orders.push_back(i);
     }

@@ -115,11 +115,13 @@ wait_audit_queue() {  # until the writer has written what is queued (a time-out 
 if [ "$audit_seconds" -gt 0 ]; then
   wait_audit_queue
   written_before=$(metric crdex_audit_written_total); dropped_before=$(metric crdex_audit_dropped_total)
+  refused_before=$(metric crdex_audit_busy_refusals_total)
   bytes_before=$(audit_bytes)
   audit_load=$(wrk_run "$crdex_url" tests/bench/order_sign.lua "$audit_seconds")
   wait_audit_queue
   audit_written=$(( $(metric crdex_audit_written_total) - written_before ))
   audit_dropped=$(( $(metric crdex_audit_dropped_total) - dropped_before ))
+  audit_refused=$(( $(metric crdex_audit_busy_refusals_total) - refused_before ))
   audit_growth=$(( $(audit_bytes) - bytes_before ))
 fi
 
@@ -164,6 +166,7 @@ done
 if [ "$audit_seconds" -gt 0 ]; then
   row "audit.load.throughput ($audit_seconds s)" "$(rps "$audit_load")" "req/s (errors: $(field errors "$audit_load"))"
   row "audit.load.calls written / dropped" "$audit_written / $audit_dropped" "calls"
+  row "audit.load.busy refusals (503)" "$audit_refused" "calls (--audit-high-water back-pressure; wrk counts them as errors)"
   row "audit.load.bytes per call" "$(awk -v b="$audit_growth" -v c="$audit_written" 'BEGIN { printf "%.0f", c ? b / c : 0 }')" "bytes (audit.sqlite + WAL growth / calls written; goal < 1024, 0 dropped)"
 fi
 engine_rows=$("$bin/crdex_bench_engine")

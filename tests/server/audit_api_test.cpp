@@ -5,8 +5,12 @@
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <fstream>
 #include <set>
+#include <sstream>
+
+#include "crdex/fhir/sqlite_database.hpp"
 
 #include "support/fixtures.hpp"
 #include "support/http_client.hpp"
@@ -43,8 +47,10 @@ struct AuditedServer {
   std::string data = (dir.path() / "data").string();
   std::unique_ptr<test::ServerProcess> server;
   bool bodies = true;  // --audit-bodies: these tests read the stored requests and responses
+  std::vector<std::string> extra;  // further options
 
-  explicit AuditedServer(bool keep_bodies = true) : bodies(keep_bodies) {
+  explicit AuditedServer(bool keep_bodies = true, std::vector<std::string> more = {})
+      : bodies(keep_bodies), extra(std::move(more)) {
     std::ofstream(dir.path() / "admin.token") << kAdminToken << "\n";
     std::ofstream(dir.path() / "acme.token") << kAcmePublisherToken << "\n";
     start();
@@ -53,6 +59,7 @@ struct AuditedServer {
     std::vector<std::string> args{"--admin-token-file", (dir.path() / "admin.token").string(), "--publisher-token",
                                   "acme-health-plan=" + (dir.path() / "acme.token").string()};
     if (bodies) args.emplace_back("--audit-bodies");
+    args.insert(args.end(), extra.begin(), extra.end());
     server = std::make_unique<test::ServerProcess>(args, std::string(), true, data);
   }
   // SIGTERM (which flushes the audit queue), then start again on the same data.
@@ -77,9 +84,50 @@ struct AuditedServer {
 
 std::string file_text(const std::filesystem::path& path) { return test::read_file(path); }
 
+// One unlabelled series of GET /metrics; -1 when absent.
+double audit_metric(const AuditedServer& s, const std::string& series) {
+  std::istringstream lines(test::http_request("GET", s.url("/metrics"), {}, "", {}).body);
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(audit_api)
+
+BOOST_AUTO_TEST_CASE(ops_above_the_audit_high_water_mark_hook_calls_get_503_and_nothing_is_dropped) {
+  AuditedServer s(false, {"--audit-queue", "4", "--audit-high-water", "1"});
+  // The test holds audit.sqlite's write lock: the writer takes the first
+  // record and then waits for the lock (its busy time-out is 10 s), so the
+  // next record stays queued and the queue is at its mark of 1.
+  auto lock = fhir::SqliteDatabase::open(std::filesystem::path(s.data) / "audit.sqlite", "", {.name = "lock"});
+  BOOST_TEST_REQUIRE(lock.ok());
+  BOOST_TEST_REQUIRE((*lock)->exec("BEGIN IMMEDIATE"));
+  int answered = 0;
+  test::HttpResult refused;
+  for (int i = 0; i < 3 && refused.status == 0; ++i) {  // the third call at the latest finds the mark reached
+    auto result = s.call(example_call(instance(900 + i)));
+    if (result.status == 200) ++answered;
+    else refused = result;
+  }
+  BOOST_TEST_REQUIRE(refused.status == 503, refused.body);
+  BOOST_TEST(refused.header("retry-after") == "1");
+  BOOST_TEST(refused.body.find("\"resourceType\":\"OperationOutcome\"") != std::string::npos, refused.body);
+  BOOST_TEST(refused.body.find("audit log is behind") != std::string::npos, refused.body);
+  BOOST_TEST(answered >= 1);
+  BOOST_TEST(audit_metric(s, "crdex_audit_busy_refusals_total") == 1);
+  BOOST_TEST_REQUIRE((*lock)->exec("COMMIT"));
+  // Every call answered 200 is written; none dropped; the refusal was not queued.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (audit_metric(s, "crdex_audit_written_total") < answered && std::chrono::steady_clock::now() < deadline) {
+  }
+  BOOST_TEST(audit_metric(s, "crdex_audit_written_total") == answered);
+  BOOST_TEST(audit_metric(s, "crdex_audit_dropped_total") == 0);
+  // The mark is gone once the writer caught up: calls are answered again.
+  BOOST_TEST(s.call(example_call(instance(910))).status == 200);
+}
 
 BOOST_AUTO_TEST_CASE(by_default_a_call_is_kept_as_a_compact_record_without_bodies) {
   AuditedServer s(false);

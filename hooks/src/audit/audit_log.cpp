@@ -19,6 +19,7 @@ fhir::Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::pa
 
 AuditLog::AuditLog(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStore> reader, AuditOptions options)
     : writer_store_(std::move(writer)), reader_(std::move(reader)), options_(std::move(options)) {
+  high_water_ = options_.high_water > 0 ? options_.high_water : options_.queue_capacity / 5 * 4;
   writer_ = std::thread([this] { run(); });
 }
 
@@ -39,6 +40,8 @@ bool AuditLog::record(AuditRecord record) noexcept {
     }
     queue_.push_back(std::move(record));
     queued_bytes_ += bytes;
+    depth_.store(queue_.size(), std::memory_order_relaxed);
+    depth_bytes_.store(queued_bytes_, std::memory_order_relaxed);
     // The writer waits for the first record, then for a full batch (or its
     // delay): only those two wake it, so most calls make no system call here.
     wake = queue_.size() == 1 || queue_.size() == options_.batch_size;
@@ -47,6 +50,14 @@ bool AuditLog::record(AuditRecord record) noexcept {
   }
   if (wake) wake_.notify_one();
   return true;
+}
+
+bool AuditLog::admit() noexcept {
+  if (depth_.load(std::memory_order_relaxed) < high_water_ &&
+      depth_bytes_.load(std::memory_order_relaxed) < options_.queue_max_bytes / 2)
+    return true;
+  busy_refusals_.fetch_add(1, std::memory_order_relaxed);
+  return false;
 }
 
 void AuditLog::close() {
@@ -62,7 +73,8 @@ void AuditLog::close() {
 AuditStats AuditLog::stats() const {
   std::lock_guard lock(mutex_);
   AuditStats out = stats_;
-  out.queued = queue_.size();
+  out.queued = queue_.size() + writing_;
+  out.busy_refusals = busy_refusals_.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -139,10 +151,14 @@ void AuditLog::run() {
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + take));
       for (const auto& record : batch) queued_bytes_ -= record.request_body.size() + record.response_body.size();
       queue_.erase(queue_.begin(), queue_.begin() + take);
+      writing_ = take;
+      depth_.store(queue_.size(), std::memory_order_relaxed);
+      depth_bytes_.store(queued_bytes_, std::memory_order_relaxed);
     }
     if (options_.before_batch) options_.before_batch();
     auto written = writer_store_->write(batch);
     std::unique_lock lock(mutex_);
+    writing_ = 0;
     if (written) {
       stats_.written += batch.size();
       ++stats_.batches;

@@ -69,11 +69,13 @@ fhir::Result<std::vector<RuleFeedback>> FeedbackStore::summary(const std::string
   // The attribution a purge copied into the feedback row, else the card's
   // recorded origin; NULL for unknown cards.
   SqliteStatement s(*db_,
-                    "SELECT COALESCE(f.payer, o.payer) AS p, COALESCE(f.rule_set_version, o.rule_set_version), "
-                    "COALESCE(f.rule_id, o.rule_id), COALESCE(f.card_type, o.card_type), f.outcome, "
+                    "SELECT COALESCE(f.payer, i.payer) AS p, COALESCE(f.rule_set_version, o.rule_set_version), "
+                    "COALESCE(f.rule_id, r.term), COALESCE(f.card_type, t.term), f.outcome, "
                     "COALESCE(f.override_system, ''), COALESCE(f.override_code, ''), COUNT(*) "
-                    "FROM feedback f LEFT JOIN card_origins o ON o.card_uuid = f.card_uuid "
-                    "WHERE (?1 IS NULL OR COALESCE(f.payer, o.payer) = ?1) "
+                    "FROM feedback f LEFT JOIN card_origins o ON o.card_uuid = uuid_key(f.card_uuid) "
+                    "LEFT JOIN invocations i ON i.id = o.invocation_id "
+                    "LEFT JOIN audit_terms r ON r.id = o.rule_term LEFT JOIN audit_terms t ON t.id = o.card_type_term "
+                    "WHERE (?1 IS NULL OR COALESCE(f.payer, i.payer) = ?1) "
                     "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY p IS NULL, 1, 2, 3, 4, 5, 6, 7");
   if (!s.ok()) return db_->error("cannot summarise feedback");
   s.bind_or_null(1, payer_id);

@@ -64,6 +64,10 @@ class SqliteDatabase {
   int64_t changes() const;
   int64_t last_insert_rowid() const;
   sqlite3* handle() const { return db_; }
+  // Defines the SQL function uuid_key(x) on this connection: the 16 bytes of
+  // a canonical UUID text as a blob (fhir::uuid_bytes), any other value as it
+  // is; for stores that keep uuids as blobs and join them with text.
+  bool define_uuid_key_function();
 
  private:
   SqliteDatabase(sqlite3* db, std::string name) : db_(db), name_(std::move(name)) {}
@@ -88,6 +92,8 @@ class SqliteStatement {
   SqliteStatement& bind(int index, int64_t value);
   // Binds NULL for an empty text (an absent hookInstance, patient, ...).
   SqliteStatement& bind_or_null(int index, std::string_view text);
+  // Binds the bytes as a BLOB; NULL when empty.
+  SqliteStatement& bind_blob_or_null(int index, std::string_view bytes);
   SqliteStep step();
   // Steps a statement that returns no rows; true when it ran to the end.
   bool run() { return step() == SqliteStep::done; }
@@ -103,6 +109,7 @@ class SqliteStatement {
   }
 
   std::string text(int column) const;  // "" for NULL
+  std::string blob(int column) const;  // the bytes of a BLOB (or a text); "" for NULL
   int64_t integer(int column) const;   // 0 for NULL
   bool is_null(int column) const;
 

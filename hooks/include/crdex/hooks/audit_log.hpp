@@ -21,8 +21,17 @@
 //
 // close() (SIGTERM, after the calls in flight finished) writes every queued
 // record before it returns: a clean shutdown loses none.
+//
+// Back-pressure: admit() is asked before a hook call is taken. Above the
+// high-water mark (`high_water` records, or half of `queue_max_bytes`) it
+// says no and counts a busy refusal; crdex-server then answers 503 with
+// Retry-After before doing any work, so a call it answers is a call it can
+// audit. The mark sits below the queue's capacity by more than the calls
+// that can be in flight, so the calls admitted before it was reached still
+// find room: nothing is dropped while the front asks admit().
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,6 +49,8 @@ namespace crdex::hooks {
 struct AuditOptions {
   size_t queue_capacity = 10'000;
   size_t queue_max_bytes = size_t{256} << 20;  // request + response bodies waiting
+  // admit() says no from this many records waiting (0: 80 % of queue_capacity).
+  size_t high_water = 0;
   // Calls older than this are purged (at start and then hourly); zero keeps everything.
   std::chrono::hours retention{24 * 365};
   // The database's pages in use above this: the oldest calls are purged; zero: no bound.
@@ -55,12 +66,13 @@ struct AuditOptions {
 };
 
 struct AuditStats {
-  uint64_t queued = 0;   // waiting now
+  uint64_t queued = 0;   // waiting now, the batch being written included
   uint64_t written = 0;  // since start
   uint64_t dropped = 0;  // queue full or log closed
   uint64_t failed = 0;   // lost to a failed write (disk full, ...)
   uint64_t batches = 0;  // transactions that wrote them
   uint64_t purged_for_size = 0;  // calls removed to stay under max_bytes
+  uint64_t busy_refusals = 0;    // admit() said no: the queue was at its high-water mark
 };
 
 class AuditLog {
@@ -72,6 +84,13 @@ class AuditLog {
 
   // Queues a record. Never touches the disk; false when it was dropped.
   bool record(AuditRecord record) noexcept;
+
+  // Whether a new call may be taken (see Back-pressure above); a no is
+  // counted in stats().busy_refusals. Lock-free: two atomic loads.
+  bool admit() noexcept;
+
+  // The high-water mark in records (after the 0 default is resolved).
+  size_t high_water() const { return high_water_; }
 
   // Writes what is queued, then stops the writer. Later records are dropped.
   void close();
@@ -95,6 +114,12 @@ class AuditLog {
   std::condition_variable wake_;
   std::deque<AuditRecord> queue_;
   size_t queued_bytes_ = 0;
+  size_t writing_ = 0;  // records taken by the writer and not yet written
+  size_t high_water_ = 0;
+  // Copies of queue_.size() and queued_bytes_ for admit(), set under mutex_.
+  std::atomic<size_t> depth_{0};
+  std::atomic<size_t> depth_bytes_{0};
+  std::atomic<uint64_t> busy_refusals_{0};
   bool closing_ = false;
   AuditStats stats_;
   std::thread writer_;

@@ -15,7 +15,10 @@
 
 namespace crdex::hooks {
 
-// Queued by the request thread: raw copies only, no parsing there.
+// Queued by the request thread. A full record (keep_bodies) carries copies of
+// the bodies, redacted and stored by the writer; a compact one carries only
+// their SHA-256 and sizes, computed by the request thread, so the writer
+// thread does no hashing and the queue holds a few hundred bytes per call.
 struct AuditRecord {
   std::string service_id;
   int64_t received_ms = 0;  // epoch ms
@@ -37,6 +40,13 @@ struct AuditRecord {
   // not stored, only their SHA-256 and sizes; the searchable fields and the
   // card origins (rule, rule-set version, card type, order) are kept.
   bool keep_bodies = true;
+  // Compact records made by compact_audit_record: the bodies' SHA-256 (32
+  // bytes each) and sizes; request_body and response_body are then empty.
+  bool hashed = false;
+  std::string request_sha256;
+  std::string response_sha256;
+  int64_t request_bytes = 0;
+  int64_t response_bytes = 0;
 };
 
 // A record as stored and read back.
@@ -68,7 +78,14 @@ struct RedactedRequest {
 RedactedRequest redact_request(std::string_view body);
 
 // Builds the record of one call; the response's card origins are moved out.
+// `keep_bodies` false: a compact record, hashed here (make_compact) without
+// copying the bodies.
 AuditRecord audit_record_of(std::string_view service_id, std::string_view request_body, ServiceResponse& response,
-                            int64_t received_ms, int64_t duration_us);
+                            int64_t received_ms, int64_t duration_us, bool keep_bodies = true);
+
+// Makes `record` compact (keep_bodies false) on the calling thread: reads the
+// searchable fields from the request if the engine did not, hashes both
+// bodies, and empties them.
+void make_compact(AuditRecord& record);
 
 }  // namespace crdex::hooks

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -65,6 +66,10 @@ class AuditStore {
   // Removes the calls whose `column` ("recorded_ms" or "id") is below `value`.
   fhir::Result<int64_t> purge_below(const std::string& column, int64_t value);
   fhir::Result<int64_t> single_integer(const char* sql);
+  // The id of `term` in audit_terms, added when new (inside the write's
+  // transaction; remembered in `terms_` once it committed). 0 on failure.
+  int64_t term_id(const std::string& term, std::map<std::string, int64_t>& added);
+  std::map<std::string, int64_t> terms_;  // committed terms (the writer's connection)
   std::mutex mutex_;  // one statement sequence at a time on this connection
   std::unique_ptr<fhir::SqliteDatabase> db_;
 };

@@ -31,6 +31,7 @@ struct CardOrigin {
   std::string rule_id;     // the winning rule; "defaultOutcome"; or "crdex:<reason>" for outcomes crdex made up
   int rule_set_version = 0;
   std::string card_type;   // cdshooks-card-type code (coverage-info, guideline, ...)
+  std::string decision;    // the order's coverage decision: "<covered>/<pa-needed>", e.g. "conditional/auth-needed"
 };
 
 struct ServiceResponse {
