@@ -109,9 +109,11 @@ TokenIntrospector::Outcome TokenIntrospector::introspect(std::string_view token,
     }
     if (answer.verdict != Verdict::inactive) return answer;  // accepted or rejected: this issuer's token
   }
+  // The detail (logged above) stays in the log: the caller learns only that it may retry.
   if (!unavailable.empty())
-    return {Verdict::unavailable, "the authorization server's introspection endpoint cannot answer: " + unavailable,
-            {}, "error"};
+    return {Verdict::unavailable,
+            "the authorization server cannot say whether the access token is active now; try again later", {},
+            "error"};
   return {Verdict::inactive, "the access token is not active", {}, "inactive"};
 }
 

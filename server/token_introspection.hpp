@@ -56,7 +56,7 @@ class TokenIntrospector {
   enum class Verdict { accepted, inactive, rejected, unavailable, needs_fetch };
   struct Outcome {
     Verdict verdict = Verdict::inactive;
-    std::string error;  // why, when not accepted (safe to show; never the token)
+    std::string error;  // why, when not accepted (safe to show: never the token, nor an endpoint's failure detail)
     IntrospectedToken token;
     // For crdex_token_introspections_total: "cached", "active", "inactive",
     // "rejected" or "error"; empty when no call was needed (needs_fetch).
