@@ -78,6 +78,9 @@ class AccessTokenVerifier {
   // format under "authorization_servers"); `audience`: crdex's base URL.
   AccessTokenVerifier(ClientRegistry servers, std::string audience, JwksFetch fetch = fetch_jwks_over_http,
                       Now now = {}, TokenIntrospector::Post post = fhir::perform_http_call);
+  // The introspector refers to servers_: the verifier stays where it was made.
+  AccessTokenVerifier(const AccessTokenVerifier&) = delete;
+  AccessTokenVerifier& operator=(const AccessTokenVerifier&) = delete;
 
   // unavailable: an introspection endpoint could not answer (503).
   enum class Verdict { accepted, rejected, needs_fetch, not_ours, unavailable };
