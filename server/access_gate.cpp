@@ -121,22 +121,57 @@ bool scopes_allow(const std::vector<std::string>& granted, std::string_view type
   return false;
 }
 
-AccessTokenVerifier::AccessTokenVerifier(ClientRegistry servers, std::string audience, JwksFetch fetch, Now now)
+AccessTokenVerifier::AccessTokenVerifier(ClientRegistry servers, std::string audience, JwksFetch fetch, Now now,
+                                         TokenIntrospector::Post post)
     : servers_(std::move(servers)),
       audience_(std::move(audience)),
       keys_(std::make_unique<JwksCache>(servers_.settings, std::move(fetch))),
       now_(now ? std::move(now) : Now(gate_now)) {
   while (audience_.size() > 1 && audience_.back() == '/') audience_.pop_back();
+  introspector_ = std::make_unique<TokenIntrospector>(servers_, audience_, now_, std::move(post));
 }
 
-AccessTokenVerifier::Outcome AccessTokenVerifier::verify(std::string_view token, bool may_fetch) const {
+namespace {
+
+AccessTokenVerifier::Outcome from_introspection(TokenIntrospector::Outcome asked) {
+  using V = AccessTokenVerifier::Verdict;
+  using I = TokenIntrospector::Verdict;
+  AccessTokenVerifier::Outcome out;
+  out.introspection = std::move(asked.result);
+  out.error = std::move(asked.error);
+  switch (asked.verdict) {
+    case I::accepted:
+      out.verdict = V::accepted;
+      out.token = {std::move(asked.token.issuer), std::move(asked.token.client), std::move(asked.token.scopes)};
+      break;
+    case I::needs_fetch: out.verdict = V::needs_fetch; break;
+    case I::unavailable: out.verdict = V::unavailable; break;
+    case I::inactive:
+    case I::rejected: out.verdict = V::rejected; break;
+  }
+  return out;
+}
+
+}  // namespace
+
+AccessTokenVerifier::Outcome AccessTokenVerifier::verify(std::string_view token, bool may_fetch,
+                                                         bool may_introspect) const {
   using V = Verdict;
-  if (std::count(token.begin(), token.end(), '.') != 2) return {V::not_ours, {}, {}};
-  auto parsed = smart::parse_jwt(token);
-  if (!parsed) return {V::not_ours, {}, {}};
+  const bool introspecting = may_introspect && introspector_->configured();
+  std::optional<smart::Jwt> parsed;
+  if (std::count(token.begin(), token.end(), '.') == 2)
+    if (auto jwt = smart::parse_jwt(token)) parsed = std::move(jwt).value();
+  if (!parsed) {  // opaque: only its authorization server can say what it is
+    if (!introspecting) return {V::not_ours, {}, {}};
+    return from_introspection(introspector_->introspect(token, nullptr, may_fetch));
+  }
   const smart::Jwt& jwt = *parsed;
   const TrustedClient* server = servers_.find(jwt.iss);
   if (!server) return {V::not_ours, {}, {}};
+  if (server->introspection && (server->introspection->jwts || !server->has_keys())) {
+    if (!may_introspect) return {V::not_ours, {}, {}};
+    return from_introspection(introspector_->introspect(token, server, may_fetch));
+  }
   auto reject = [](std::string why) { return Outcome{V::rejected, std::move(why), {}}; };
   if (!jwt.algorithm) return reject("the access token's algorithm \"" + jwt.alg + "\" is not accepted");
   if (std::find(server->algorithms.begin(), server->algorithms.end(), *jwt.algorithm) == server->algorithms.end())
@@ -160,6 +195,7 @@ AccessTokenVerifier::Outcome AccessTokenVerifier::verify(std::string_view token,
   JwksCache::Lookup fetched;
   const std::string& url = !jwt.jku.empty() ? jwt.jku : (server->keys ? std::string() : server->jwks_url);
   if (url.empty()) {
+    if (!server->keys) return reject("the access token names no \"jku\" and its issuer has no key set configured");
     key = server->keys->find(jwt.kid);
     if (!key) return reject("the access token's \"kid\" names no key of its issuer");
   } else {
@@ -260,14 +296,25 @@ AccessGate::Decision AccessGate::check(const Route& route, const Http::Request& 
             {}, "no credential"};
 
   // Who is it? An operator, an access token of a configured authorization server, or a module's token.
+  // A credential the gate knows (an operator's, a module's) is never
+  // verified as an access token, so never sent to an introspection endpoint;
+  // nor is any token on a route that does not take access tokens.
   const OperatorCredential* op = find_operator(token);
+  const std::string* other = op ? nullptr : other_kind(token);
+  const bool takes_access_tokens = policy == AccessPolicy::provider_system || policy == AccessPolicy::data_consumer;
   AccessTokenVerifier::Outcome access;
   access.verdict = AccessTokenVerifier::Verdict::not_ours;
-  if (!op && config_.access_tokens) access = config_.access_tokens->verify(token, may_fetch);
+  if (!op && !other && config_.access_tokens)
+    access = config_.access_tokens->verify(token, may_fetch, takes_access_tokens);
   using AV = AccessTokenVerifier::Verdict;
   if (access.verdict == AV::needs_fetch) return {K::needs_fetch, {}, {}, {}};
-  if (access.verdict == AV::rejected) return {K::refuse, gate_refusal(401, access.error, kInvalid), {}, "access token"};
-  const std::string* other = (op || access.verdict == AV::accepted) ? nullptr : other_kind(token);
+  if (access.verdict == AV::rejected)
+    return {K::refuse, gate_refusal(401, access.error, kInvalid), {}, "access token", access.introspection};
+  if (access.verdict == AV::unavailable) {
+    ApiAnswer answer = problem_answer(503, fhir::IssueType::transient, access.error);
+    answer.headers.emplace_back("Retry-After", "5");
+    return {K::refuse, std::move(answer), {}, "access token", access.introspection};
+  }
   const std::string who = op ? "operator " + op->name
                           : access.verdict == AV::accepted
                               ? "access token of " + access.token.client + " (" + access.token.issuer + ")"
@@ -306,8 +353,8 @@ AccessGate::Decision AccessGate::check(const Route& route, const Http::Request& 
                                "the access token's scopes do not include system/" + std::string(type) + "." +
                                    std::string(1, interaction),
                                kScope),
-                  {}, who};
-        return {K::allow, {}, Caller{"access_token", access.token.client, {}}, who};
+                  {}, who, access.introspection};
+        return {K::allow, {}, Caller{"access_token", access.token.client, {}}, who, access.introspection};
       }
       if (op) return wrong_kind();
       if (policy == AccessPolicy::data_consumer && (!other || *other == "CDex client token") &&

@@ -12,13 +12,18 @@
 //     issuer's key set (same checks and key cache as the CDS client JWTs),
 //     `aud` = crdex's base URL, `exp`, `nbf`, `iat`, and the scope the route
 //     needs: system/<Type>.<c|r|s> (v1 .read/.write and wildcards understood);
+//     opaque access tokens (and the JWTs of an issuer configured so) are
+//     introspected at the issuer's endpoint (token_introspection.hpp) and
+//     held to the same checks — only on the routes that take access tokens,
+//     so no other credential is ever sent to an authorization server;
 //   - the tokens the modules compare themselves (admin, CDex admin and client,
 //     launch): the gate only needs to recognise them to answer 403 when one is
 //     presented to a route of another kind.
 //
 // Decisions: public -> in. No credential -> 401. A credential the route does
 // not take (another kind, a missing role or scope) -> 403. An access token
-// that fails verification -> 401 with the reason. Routes whose handlers
+// that fails verification or is not active -> 401 with the reason; an
+// introspection endpoint that cannot answer -> 503. Routes whose handlers
 // compare their own token (publisher, launch, admin, data consumer's static
 // token) are passed on when the credential is not one the gate recognises.
 //
@@ -40,6 +45,7 @@
 #include "crdex/fhir/result.hpp"
 #include "jwks_cache.hpp"
 #include "route_table.hpp"
+#include "token_introspection.hpp"
 
 namespace crdex::server {
 
@@ -71,16 +77,23 @@ class AccessTokenVerifier {
   // `servers`: the authorization servers, one per issuer (the clients-file
   // format under "authorization_servers"); `audience`: crdex's base URL.
   AccessTokenVerifier(ClientRegistry servers, std::string audience, JwksFetch fetch = fetch_jwks_over_http,
-                      Now now = {});
+                      Now now = {}, TokenIntrospector::Post post = fhir::perform_http_call);
+  // The introspector refers to servers_: the verifier stays where it was made.
+  AccessTokenVerifier(const AccessTokenVerifier&) = delete;
+  AccessTokenVerifier& operator=(const AccessTokenVerifier&) = delete;
 
-  enum class Verdict { accepted, rejected, needs_fetch, not_ours };
+  // unavailable: an introspection endpoint could not answer (503).
+  enum class Verdict { accepted, rejected, needs_fetch, not_ours, unavailable };
   struct Outcome {
     Verdict verdict = Verdict::rejected;
-    std::string error;  // when rejected
+    std::string error;  // when rejected or unavailable
     AccessToken token;  // when accepted
+    std::string introspection{};  // the introspection's result word, when one was made or cached
   };
-  // not_ours: not a JWT, or a JWT whose issuer is no configured authorization server.
-  Outcome verify(std::string_view token, bool may_fetch) const;
+  // not_ours: a JWT whose issuer is no configured authorization server, or a
+  // token that is not a JWT when `may_introspect` is false or no authorization
+  // server has an introspection endpoint.
+  Outcome verify(std::string_view token, bool may_fetch, bool may_introspect = false) const;
   const std::string& audience() const { return audience_; }
   const ClientRegistry& servers() const { return servers_; }
 
@@ -89,6 +102,7 @@ class AccessTokenVerifier {
   std::string audience_;
   std::unique_ptr<JwksCache> keys_;
   Now now_;
+  std::unique_ptr<TokenIntrospector> introspector_;
 };
 
 struct AccessGateConfig {
@@ -109,6 +123,7 @@ class AccessGate {
     ApiAnswer refusal;  // 401 / 403 OperationOutcome when refused
     Caller caller;      // when allowed
     std::string who;    // for the logs and the audit: the credential presented, never the token
+    std::string introspection{};  // for crdex_token_introspections_total: the result word, if any
   };
   // `route` matched the request; the CDS client policy is not the gate's
   // (ClientAuthenticator) and is allowed here.

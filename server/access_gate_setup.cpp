@@ -49,6 +49,12 @@ bool configure_access_gate(const ServerOptions& options, FrontState& state) {
     }
     spdlog::info("SMART Backend Services access tokens accepted from {} authorization server(s), aud {}",
                  servers->clients.size(), options.public_url);
+    for (const auto& [iss, server] : servers->clients)
+      if (server.introspection)
+        spdlog::info("opaque access tokens of {} are introspected at {} as client {} ({})", iss,
+                     server.introspection->url, server.introspection->client_id,
+                     server.introspection->auth == IntrospectionEndpoint::Auth::private_key_jwt ? "private_key_jwt"
+                                                                                                : "client_secret_basic");
     config.access_tokens = std::make_shared<AccessTokenVerifier>(std::move(servers).value(), options.public_url);
   }
   if (!add_known_token(options.admin_token_file, "admin token", "--admin-token-file", config) ||
@@ -71,6 +77,7 @@ void add_key_origins(const ClientRegistry& registry, std::vector<std::string>& o
   for (const auto& [iss, client] : registry.clients) {
     if (!client.jwks_url.empty()) origins.push_back(client.jwks_url);
     origins.insert(origins.end(), client.allowed_jku.begin(), client.allowed_jku.end());
+    if (client.introspection) origins.push_back(client.introspection->url);
   }
 }
 

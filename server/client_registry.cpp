@@ -8,6 +8,7 @@
 
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/json_node.hpp"
+#include "crdex/fhir/token_file.hpp"
 
 namespace crdex::server {
 
@@ -38,7 +39,47 @@ int64_t seconds_setting(const JsonNode& settings, std::string_view name, int64_t
   return value;
 }
 
-TrustedClient read_client(const JsonNode& node, const std::filesystem::path& base_dir) {
+std::filesystem::path registry_relative(const std::filesystem::path& base_dir, std::string_view file) {
+  const std::filesystem::path path{std::string(file)};
+  return path.is_absolute() ? path : base_dir / path;
+}
+
+// "introspection": {"endpoint", "client_id", "auth", "client_secret_file" |
+// "key_file" + "kid" + "algorithm", "introspect_jwts"}.
+IntrospectionEndpoint read_introspection(const JsonNode& node, const std::filesystem::path& base_dir) {
+  node.expect_object();
+  IntrospectionEndpoint endpoint;
+  const auto url = node.at("endpoint");
+  check_key_url(url);
+  endpoint.url = url.as_string();
+  endpoint.client_id = node.at("client_id").as_non_empty_string();
+  const std::string auth(node.find("auth") ? node.at("auth").as_string() : std::string_view("client_secret_basic"));
+  if (auth == "client_secret_basic") {
+    endpoint.auth = IntrospectionEndpoint::Auth::client_secret_basic;
+    const auto file = node.at("client_secret_file");
+    auto secret = fhir::read_token_file(registry_relative(base_dir, file.as_non_empty_string()), "client_secret_file");
+    if (!secret) file.fail(secret.error().message);
+    endpoint.client_secret = std::move(secret).value();
+  } else if (auth == "private_key_jwt") {
+    endpoint.auth = IntrospectionEndpoint::Auth::private_key_jwt;
+    const auto key_file = node.at("key_file");
+    bool ok = false;
+    const auto pem = read_file(registry_relative(base_dir, key_file.as_non_empty_string()), ok);
+    if (!ok) key_file.fail("cannot read the key file");
+    auto key = smart::SigningKey::from_pem(pem, std::string(node.at("kid").as_non_empty_string()));
+    if (!key) key_file.fail(key.error().message);
+    const auto algorithm = smart::parse_jws_algorithm(node.at("algorithm").as_string());
+    if (!algorithm || *algorithm == smart::JwsAlgorithm::RS256) node.at("algorithm").fail("must be RS384 or ES384");
+    endpoint.algorithm = *algorithm;
+    endpoint.key = std::make_shared<const smart::SigningKey>(std::move(key).value());
+  } else {
+    node.at("auth").fail("must be client_secret_basic or private_key_jwt");
+  }
+  if (const auto jwts = node.find("introspect_jwts")) endpoint.jwts = jwts->as_bool();
+  return endpoint;
+}
+
+TrustedClient read_client(const JsonNode& node, const std::filesystem::path& base_dir, bool may_introspect) {
   node.expect_object();
   TrustedClient client;
   client.iss = node.at("iss").as_non_empty_string();
@@ -71,8 +112,14 @@ TrustedClient read_client(const JsonNode& node, const std::filesystem::path& bas
       client.allowed_jku.emplace_back(item.as_string());
     }
   }
-  if (!client.keys && client.jwks_url.empty() && client.allowed_jku.empty())
-    node.fail("needs keys: \"jwks\", \"jwks_file\", \"jwks_url\" or \"jku\"");
+  if (const auto introspection = node.find("introspection")) {
+    if (!may_introspect) introspection->fail("is for authorization servers only");
+    client.introspection = read_introspection(*introspection, base_dir);
+  }
+  // Without keys, an issuer's JWTs are introspected as well (has_keys()).
+  if (!client.has_keys() && !client.introspection)
+    node.fail(may_introspect ? "needs keys (\"jwks\", \"jwks_file\", \"jwks_url\" or \"jku\") or \"introspection\""
+                             : "needs keys: \"jwks\", \"jwks_file\", \"jwks_url\" or \"jku\"");
   if (const auto servers = node.find("fhir_servers")) {
     client.fhir_servers.emplace();
     for (const auto& item : servers->items()) {
@@ -99,6 +146,8 @@ TrustedClient read_client(const JsonNode& node, const std::filesystem::path& bas
 }
 
 }  // namespace
+
+bool TrustedClient::has_keys() const { return keys || !jwks_url.empty() || !allowed_jku.empty(); }
 
 bool TrustedClient::jku_allowed(std::string_view jku) const {
   return jku == jwks_url || std::find(allowed_jku.begin(), allowed_jku.end(), jku) != allowed_jku.end();
@@ -128,10 +177,12 @@ fhir::Result<ClientRegistry> parse_client_registry(std::string_view json, const 
       s.jwks_min_refresh_seconds =
           seconds_setting(*settings, "jwks_min_refresh_seconds", s.jwks_min_refresh_seconds, 86400);
       s.jwks_max_age_seconds = seconds_setting(*settings, "jwks_max_age_seconds", s.jwks_max_age_seconds, 7 * 86400);
+      s.introspection_cache_seconds =
+          seconds_setting(*settings, "introspection_cache_seconds", s.introspection_cache_seconds, 300);
     }
     const auto clients = top.at(list_key);
     for (const auto& node : clients.items()) {
-      auto client = read_client(node, base_dir);
+      auto client = read_client(node, base_dir, list_key == "authorization_servers");
       if (registry.clients.contains(client.iss)) node.at("iss").fail("names an issuer already configured");
       registry.clients.emplace(client.iss, std::move(client));
     }

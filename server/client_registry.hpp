@@ -17,8 +17,25 @@
 
 #include "crdex/fhir/result.hpp"
 #include "crdex/smart/jwk.hpp"
+#include "crdex/smart/signing_key.hpp"
 
 namespace crdex::server {
+
+// An authorization server's token introspection endpoint (RFC 7662) and
+// crdex's credentials for it ("introspection" of an entry in the file of
+// --authorization-servers; token_introspection.hpp uses it).
+struct IntrospectionEndpoint {
+  std::string url;  // https, or http to loopback (tests)
+  std::string client_id;
+  enum class Auth { client_secret_basic, private_key_jwt } auth = Auth::client_secret_basic;
+  std::string client_secret;  // client_secret_basic: read from "client_secret_file"; never logged
+  // private_key_jwt: crdex's key ("key_file", "kid") and "algorithm" (RS384, ES384).
+  std::shared_ptr<const smart::SigningKey> key;
+  smart::JwsAlgorithm algorithm = smart::JwsAlgorithm::RS384;
+  // "introspect_jwts": JWT access tokens of this issuer are introspected too
+  // (so a revoked one is refused) instead of being verified locally.
+  bool jwts = false;
+};
 
 struct TrustedClient {
   std::string iss;
@@ -36,8 +53,13 @@ struct TrustedClient {
   // name as `fhirServer` (fhir_server_allowlist.hpp), trailing '/' removed.
   // Absent (nullopt): only servers on the origin of `iss`. Empty: none.
   std::optional<std::vector<std::string>> fhir_servers;
+  // "introspection" (authorization servers only): where opaque access tokens
+  // are introspected. An entry with it needs no keys unless it also issues JWTs.
+  std::optional<IntrospectionEndpoint> introspection;
 
   bool jku_allowed(std::string_view jku) const;
+  // Whether its JWTs can be verified here (inline keys, a key-set URL or a jku allowlist).
+  bool has_keys() const;
 };
 
 struct ClientAuthSettings {
@@ -46,6 +68,7 @@ struct ClientAuthSettings {
   int64_t jwks_min_refresh_seconds = 30;      // at most one fetch per URL this often (unknown kid, failures)
   int64_t jwks_max_age_seconds = 3600;        // a fetched key set is fetched again after this long
   size_t replay_cache_capacity = 1'000'000;   // jti entries kept at most
+  int64_t introspection_cache_seconds = 60;   // an active introspection answer is reused this long at most
 };
 
 struct ClientRegistry {

@@ -210,6 +210,7 @@ std::optional<Answer> check_gate(const Http::Request& request, const Route& foun
   pending = false;
   if (!state.gate) return std::nullopt;
   auto decision = state.gate->check(found, request, may_fetch);
+  if (state.metrics && !decision.introspection.empty()) state.metrics->count_token_introspection(decision.introspection);
   using K = AccessGate::Decision::Kind;
   if (decision.kind == K::needs_fetch) {
     pending = true;

@@ -60,7 +60,11 @@ Metrics::Metrics()
       credential_failures_(prometheus::BuildCounter()
                                .Name("crdex_credential_failures_total")
                                .Help("refused credentials (CDS client JWT, tokens), by route policy and reason")
-                               .Register(*registry_)) {
+                               .Register(*registry_)),
+      token_introspections_(prometheus::BuildCounter()
+                                .Name("crdex_token_introspections_total")
+                                .Help("access tokens looked at by introspection (RFC 7662), by result")
+                                .Register(*registry_)) {
   for (const auto& metric : sampled_metrics()) {
     if (metric.counter)
       totals_.emplace_back(metric.name,
@@ -85,6 +89,10 @@ void Metrics::observe_hook_call(std::string_view service, bool known_service, in
 
 void Metrics::count_credential_failure(std::string_view policy, std::string_view reason) {
   credential_failures_.Add({{"policy", std::string(policy)}, {"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::count_token_introspection(std::string_view result) {
+  token_introspections_.Add({{"result", std::string(result)}}).Increment();
 }
 
 void Metrics::set_gauge(const std::string& name, const prometheus::Labels& labels, double value) {

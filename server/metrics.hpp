@@ -41,6 +41,9 @@ class Metrics {
   // A credential refused on a route of `policy` (access_policy_name), for
   // `reason` (a fixed word, see credential_failure_reason).
   void count_credential_failure(std::string_view policy, std::string_view reason);
+  // One opaque access token looked at by introspection (token_introspection.hpp):
+  // `result` is "cached", "active", "inactive", "rejected" or "error".
+  void count_token_introspection(std::string_view result);
 
   // Sampled at each scrape: gauges set to the current level, counters moved
   // up to the component's own running total.
@@ -63,6 +66,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& hook_calls_;
   prometheus::Family<prometheus::Histogram>& hook_seconds_;
   prometheus::Family<prometheus::Counter>& credential_failures_;
+  prometheus::Family<prometheus::Counter>& token_introspections_;
   std::mutex scrape_mutex_;  // samplers and the sampled families
   std::vector<std::function<void(Metrics&)>> samplers_;
   std::vector<std::pair<std::string, prometheus::Family<prometheus::Gauge>*>> gauges_;

@@ -190,7 +190,8 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
                  "payers (docs/security.md)");
   app.add_option("--authorization-servers", options.authorization_servers_file,
                  "JSON file of the authorization servers whose SMART Backend Services access tokens crdex accepts: "
-                 "iss, keys, algorithms; \"audience\" (default --public-url) (docs/security.md)");
+                 "iss, keys, algorithms; \"audience\" (default --public-url); \"introspection\": the endpoint where "
+                 "opaque tokens are introspected (RFC 7662) and crdex's client credentials there (docs/security.md)");
   app.add_option("--outbound-allow-address", options.outbound_allowed_addresses,
                  "an internal IP address (optionally :PORT) crdex may call; others (loopback, link-local, private) "
                  "are refused; repeatable");

@@ -8,11 +8,22 @@
 //          "launchApi": "http://127.0.0.1:N/smart/launches", optional: crdex's launch helper
 //          "launchToken": "...",                       its bearer token
 //          "resourceServer": "https://crdex.example.org",  optional: crdex as a resource server
-//          "systemClients": [{"client_id", "jwks", "scope"}]}  optional: systems that call it
+//          "systemClients": [{"client_id", "jwks", "scope",   optional: systems that call it
+//                             "opaque": true,            optional: opaque access tokens
+//                             "resource": "https://...", optional: their tokens' aud
+//                                                         (else resourceServer)
+//                             "ttl": 300}],              optional: token lifetime, s
+//          "otherResourceServers": ["https://..."],  optional: more resources tokens may be for
+//          "introspectionClients": [{"client_id",    optional: resource servers that introspect
+//                             "client_secret"} or {"client_id", "jwks"}]}
 //
 // System clients (a provider's system, a payer's data consumer) get JWT access
 // tokens (RFC 9068, RS256) whose aud is resourceServer and whose scope is what
-// they asked for within their registered scope: crdex verifies them.
+// they asked for within their registered scope: crdex verifies them. An
+// "opaque" system client gets opaque tokens instead, which crdex introspects
+// (RFC 7662) at /token/introspection as one of the introspectionClients
+// (client_secret_basic, or private_key_jwt when it names its jwks); the
+// clients revoke their tokens at /token/revocation (RFC 7009).
 //
 // Prints "auth server listening on http://127.0.0.1:PORT" when ready. The
 // FHIR base it speaks for is http://127.0.0.1:PORT/fhir; its SMART
@@ -44,7 +55,8 @@ const SMART_SCOPES = [
 ];
 const SYSTEM_CLIENT_SCOPES = [...new Set((config.systemClients || []).flatMap((c) => c.scope.split(' ')))]
   .filter((scope) => !SMART_SCOPES.includes(scope));
-const systemClientIds = new Set((config.systemClients || []).map((c) => c.client_id));
+const systemClients = new Map((config.systemClients || []).map((c) => [c.client_id, c]));
+const resourceServers = [config.resourceServer, ...(config.otherResourceServers || [])].filter(Boolean);
 const REDIRECT_URI = 'https://app.example.org/callback';
 
 const server = createServer();
@@ -75,6 +87,14 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       scope: c.scope,
     })),
+    ...(config.introspectionClients || []).map((c) => ({
+      client_id: c.client_id,
+      ...(c.jwks ? { token_endpoint_auth_method: 'private_key_jwt', jwks: c.jwks }
+        : { token_endpoint_auth_method: 'client_secret_basic', client_secret: c.client_secret }),
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
+    })),
     {
       client_id: 'crdex-app',
       token_endpoint_auth_method: 'none',
@@ -88,17 +108,26 @@ const provider = new Provider(issuer, {
   enabledJWA: { clientAuthSigningAlgValues: ['RS384', 'ES384'] },
   features: {
     clientCredentials: { enabled: true },
-    // System clients' tokens are for crdex (resourceServer): JWTs it can verify.
+    // System clients' tokens are for crdex (resourceServer): JWTs it can
+    // verify, or opaque tokens it introspects.
     resourceIndicators: {
       enabled: true,
-      defaultResource: (ctx, client) => (client && systemClientIds.has(client.clientId) ? config.resourceServer : undefined),
+      defaultResource: (ctx, client) => {
+        const system = client && systemClients.get(client.clientId);
+        return system ? (system.resource || config.resourceServer) : undefined;
+      },
       useGrantedResource: () => true,
-      getResourceServerInfo: (ctx, resource) => {
-        if (!config.resourceServer || resource !== config.resourceServer) throw new errors.InvalidTarget();
+      getResourceServerInfo: (ctx, resource, client) => {
+        if (!resourceServers.includes(resource)) throw new errors.InvalidTarget();
+        if (client && systemClients.get(client.clientId)?.opaque) {
+          return { scope: SYSTEM_CLIENT_SCOPES.join(' '), audience: resource, accessTokenFormat: 'opaque' };
+        }
         return { scope: SYSTEM_CLIENT_SCOPES.join(' '), audience: resource, accessTokenFormat: 'jwt',
           jwt: { sign: { alg: 'RS256' } } };
       },
     },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
     devInteractions: { enabled: false },
   },
   pkce: { required: () => true },
@@ -116,12 +145,14 @@ const provider = new Provider(issuer, {
     if (claims.exp > now + 300 + 15) throw new errors.InvalidClientAuth('exp more than 5 minutes ahead');
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
-  ttl: { AccessToken: 3600, ClientCredentials: 300, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 600 },
+  ttl: { AccessToken: 3600,
+    ClientCredentials: (ctx, token, client) => systemClients.get(client.clientId)?.ttl || 300, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 600 },
   findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
 });
 provider.proxy = false;
 
-for (const event of ['grant.error', 'authorization.error', 'server_error', 'introspection.error']) {
+for (const event of ['grant.error', 'authorization.error', 'server_error', 'introspection.error',
+  'revocation.error']) {
   provider.on(event, (ctx, err) => {
     recordedErrors.push({ event, error: err.error || err.message, detail: err.error_detail || err.error_description || '' });
   });
@@ -193,6 +224,8 @@ const smartConfiguration = () => ({
   jwks_uri: `${issuer}/jwks`,
   authorization_endpoint: `${issuer}/auth`,
   token_endpoint: `${issuer}/token`,
+  introspection_endpoint: `${issuer}/token/introspection`,
+  revocation_endpoint: `${issuer}/token/revocation`,
   grant_types_supported: ['authorization_code', 'client_credentials'],
   token_endpoint_auth_methods_supported: ['private_key_jwt', 'none'],
   token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],

@@ -6,6 +6,7 @@
 // matrix (SMART Backend Services tokens crdex verifies as a resource server),
 // operator roles and payer-scoped admin views.
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <boost/test/unit_test.hpp>
 #include <array>
@@ -251,10 +252,24 @@ BOOST_FIXTURE_TEST_CASE(the_access_token_attack_matrix_is_refused_with_401, Acce
   const std::string unsigned_none =
       smart::base64url_encode(std::string(R"({"alg":"none","typ":"at+jwt","kid":"as-1"})")) + "." +
       smart::base64url_encode(now_claims) + ".";
-  // HS256 "signed" with the public key's text as the secret: refused by algorithm, before any key is used.
-  const std::string hs256 = smart::base64url_encode(std::string(R"({"alg":"HS256","typ":"at+jwt","kid":"as-1"})")) +
-                            "." + smart::base64url_encode(now_claims) + "." +
-                            smart::base64url_encode(std::string(32, 'x'));
+  // HS256 signed with the issuer's published key set as the HMAC secret (the
+  // key-confusion attack): refused by algorithm, before any key is used.
+  const smart::PublishedKey published{&as_key, JwsAlgorithm::RS384};
+  const std::string public_text = smart::public_jwks_json(std::span<const smart::PublishedKey>(&published, 1));
+  const std::string hs256_input =
+      smart::base64url_encode(std::string(R"({"alg":"HS256","typ":"at+jwt","kid":"as-1"})")) + "." +
+      smart::base64url_encode(now_claims);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_size = 0;
+  BOOST_REQUIRE(HMAC(EVP_sha256(), public_text.data(), static_cast<int>(public_text.size()),
+                     reinterpret_cast<const unsigned char*>(hs256_input.data()), hs256_input.size(), mac,
+                     &mac_size) != nullptr);
+  const std::string hs256 = hs256_input + "." + smart::base64url_encode(std::span<const uint8_t>(mac, mac_size));
+  auto with_claims = [&](const std::string& claims) {
+    return access_test_sign(as_key, R"({"alg":"RS384","typ":"at+jwt","kid":"as-1"})", claims);
+  };
+  const std::string base_claims = R"("iss":")" + std::string(kAsIssuer) + R"(","aud":")" + kPublicUrl +
+                                  R"(","scope":")" + scope + "\"";
   const std::vector<std::pair<std::string, std::string>> attacks = {
       {"another aud", access_token(scope, "https://other.example.org")},
       {"expired", access_token(scope, kPublicUrl, -600)},
@@ -268,14 +283,26 @@ BOOST_FIXTURE_TEST_CASE(the_access_token_attack_matrix_is_refused_with_401, Acce
        access_test_sign(stranger_key, R"({"alg":"RS384","typ":"at+jwt","kid":"as-1"})", now_claims)},
       // An issuer crdex does not trust: not an access token it knows.
       {"wrong issuer", access_token(scope, kPublicUrl, 300, "https://evil.example.org")},
+      {"no exp", with_claims("{" + base_claims + "}")},
+      {"not valid yet (nbf)", with_claims("{" + base_claims + R"(,"exp":)" + std::to_string(access_test_now() + 600) +
+                                          R"(,"nbf":)" + std::to_string(access_test_now() + 300) + "}")},
+      {"issued in the future", with_claims("{" + base_claims + R"(,"exp":)" +
+                                           std::to_string(access_test_now() + 600) + R"(,"iat":)" +
+                                           std::to_string(access_test_now() + 300) + "}")},
+      {"aud with a path appended", access_token(scope, std::string(kPublicUrl) + "/fhir")},
   };
   for (const auto& [name, token] : attacks) {
     const auto answer = call("POST", "/$submit-attachment", token);
     BOOST_TEST(answer.status == 401, name << ": " << answer.body);
     BOOST_TEST(is_outcome(answer), name);
+    BOOST_TEST(answer.header("www-authenticate").find("Bearer") != std::string::npos, name);
   }
+  // The data consumer's route refuses the same tokens.
+  for (const auto& [name, token] : attacks)
+    BOOST_TEST(call("GET", "/fhir/Task", token).status == 401, "/fhir/Task, " << name);
   // Missing scope: a valid token without it is 403 (authenticated, not allowed).
   BOOST_TEST(call("POST", "/$submit-attachment", access_token("system/Task.rs")).status == 403);
+  BOOST_TEST(call("GET", "/fhir/Task", access_token("system/DocumentReference.c")).status == 403);
 }
 
 BOOST_FIXTURE_TEST_CASE(refusals_are_in_the_audit_log_without_their_bodies, AccessPolicyServer) {

@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "access_gate.hpp"
+#include "crdex/smart/jwt.hpp"
+#include "crdex/smart/signing_key.hpp"
 #include "rate_limiter.hpp"
 
 using namespace crdex::server;
@@ -45,6 +47,31 @@ BOOST_AUTO_TEST_CASE(the_rate_limiter_refills_per_caller) {
   BOOST_TEST(slow.admit("c", t0) == 0);
   BOOST_TEST(slow.admit("c", t0) == 0);
   BOOST_TEST(slow.admit("c", t0) == 30);
+}
+
+BOOST_AUTO_TEST_CASE(a_jwt_without_jku_from_an_issuer_with_only_a_jku_allowlist_is_refused) {
+  auto registry = parse_client_registry(
+      R"({"authorization_servers":[{"iss":"https://as.unit.example","jku":["https://as.unit.example/jwks"]}]})", ".",
+      "authorization_servers");
+  BOOST_REQUIRE(registry.ok());
+  int fetches = 0;
+  const AccessTokenVerifier verifier(
+      std::move(registry).value(), "https://crdex.unit.example",
+      [&fetches](const std::string&) -> crdex::fhir::Result<std::string> {
+        ++fetches;
+        return crdex::fhir::Error{401, crdex::fhir::IssueType::security, "no fetch expected", ""};
+      },
+      [] { return int64_t{1'900'000'000}; });
+  auto key = crdex::smart::SigningKey::generate(crdex::smart::JwsAlgorithm::RS384, "k1");
+  BOOST_REQUIRE(key.ok());
+  auto token = crdex::smart::sign_jwt(*key, crdex::smart::JwsAlgorithm::RS384,
+                                      R"({"iss":"https://as.unit.example","aud":"https://crdex.unit.example",)"
+                                      R"("exp":1900000300,"scope":"system/Task.rs"})");
+  BOOST_REQUIRE(token.ok());
+  const auto outcome = verifier.verify(*token, true, true);
+  BOOST_TEST((outcome.verdict == AccessTokenVerifier::Verdict::rejected));
+  BOOST_TEST(outcome.error.find("no key set") != std::string::npos, outcome.error);
+  BOOST_TEST(fetches == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
