@@ -37,10 +37,13 @@ struct Answer {
   bool close = false;
   HeaderList headers;
   std::string who;  // a refusal: the credential presented (never the token), for the audit
+  // A CDS client JWT accepted for this call: its jti stays held in the replay
+  // ledger until the answer is sent (smart::JtiLedger::settle).
+  std::string held_issuer, held_jti;
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}, {}, {}};
 }
 
 ApiAnswer from_engine(hooks::ServiceResponse response) {
@@ -89,7 +92,7 @@ std::optional<ApiAnswer> answer_hook_call(const FrontState& state, const Http::R
   return call_and_record(state, params.get("id"), request.body(), may_query);
 }
 
-Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}}; }
+Answer from_module(ApiAnswer a) { return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}, {}, {}}; }
 
 // Refusals go to the audit log too (status, reason, who, method and path; no
 // body), so an operator sees a brute force or a misconfigured EHR.
@@ -170,8 +173,9 @@ HeaderList cors_headers(const Http::Request& request, const FrontState& state, b
 // CDS Hooks §Trusting CDS Clients: nullopt when the caller may go on. When
 // the client's key set must be fetched first and `may_fetch` is false (an
 // event thread), sets `pending` so the caller checks again on a worker.
+// An accepted token's (issuer, jti) go to `held` (settled when the answer is sent).
 std::optional<Answer> check_client(const Http::Request& request, const FrontState& state, bool may_fetch,
-                                   bool& pending, std::string& caller_key, PathParams& params) {
+                                   bool& pending, std::string& caller_key, PathParams& params, Answer& held) {
   pending = false;
   if (!state.client_auth) return std::nullopt;
   const auto header = request.headers().tryGet<Http::Header::Authorization>();
@@ -180,6 +184,8 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
                                       may_fetch);
   if (outcome.verdict == ClientAuthenticator::Verdict::accepted) {
     caller_key = "CDS client " + outcome.issuer;
+    held.held_issuer = outcome.issuer;
+    held.held_jti = outcome.jti;
     params.set_caller({"cds_client", outcome.issuer, {}});  // its fhirServer allowlist is checked by the handler
     return std::nullopt;
   }
@@ -241,8 +247,22 @@ std::optional<Answer> check_rate(const FrontState& state, const std::string& cal
 using Deferred = std::function<Answer(const Http::Request&)>;
 
 // `matched` is set to the route that answers (null: the table's 404/405).
+// The route's answer is built in place so that a jti accepted on the way
+// stays on it (held_issuer, held_jti), whatever answers.
+Answer route_to(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred,
+                const Route*& matched, Answer& held);
+
 Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred,
              const Route*& matched) {
+  Answer held;
+  Answer answer = route_to(request, shared, deferred, matched, held);
+  answer.held_issuer = std::move(held.held_issuer);
+  answer.held_jti = std::move(held.held_jti);
+  return answer;
+}
+
+Answer route_to(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred,
+                const Route*& matched, Answer& held) {
   const FrontState& state = *shared;
   std::string_view path = request.resource();
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
@@ -262,7 +282,8 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     return *refused;
   bool auth_pending = false;  // the client's key set must be fetched: on a worker
   if (found.policy == AccessPolicy::cds_client)
-    if (auto refused = check_client(request, state, !state.query_workers, auth_pending, caller_key, match.params))
+    if (auto refused =
+            check_client(request, state, !state.query_workers, auth_pending, caller_key, match.params, held))
       return *refused;
   if (auto limited = check_rate(state, caller_key)) return *limited;
   bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking);
@@ -271,16 +292,22 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     on_worker = true;
   }
   if (on_worker) {
-    deferred = [shared, route = &found, params = std::move(match.params), auth_pending,
-                gate_pending](const Http::Request& copy) mutable {
+    deferred = [shared, route = &found, params = std::move(match.params), auth_pending, gate_pending,
+                held_before = held](const Http::Request& copy) mutable {
       bool again = false;
       std::string key;
+      Answer held_now = held_before;
+      auto holding = [&held_now](Answer answer) {
+        answer.held_issuer = held_now.held_issuer;
+        answer.held_jti = held_now.held_jti;
+        return answer;
+      };
       if (gate_pending)
-        if (auto refused = check_gate(copy, *route, *shared, true, again, params, key)) return *refused;
+        if (auto refused = check_gate(copy, *route, *shared, true, again, params, key)) return holding(*refused);
       if (auth_pending)
-        if (auto refused = check_client(copy, *shared, true, again, key, params)) return *refused;
-      if (auto limited = check_rate(*shared, key)) return *limited;
-      return from_module(route->handler(copy, params));
+        if (auto refused = check_client(copy, *shared, true, again, key, params, held_now)) return holding(*refused);
+      if (auto limited = check_rate(*shared, key)) return holding(*limited);
+      return holding(from_module(route->handler(copy, params)));
     };
     return {};
   }
@@ -313,6 +340,11 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
                  const HeaderList& cors, const Route* route = nullptr) {
   answer.headers.insert(answer.headers.end(), cors.begin(), cors.end());
   count_answer(*state, route, method, answer.status, start);
+  // Before the answer leaves: a replica that dies after this point has
+  // answered (the jti stays used); before it, nginx may retry the call
+  // elsewhere and the jti, still held by a dead replica, is taken over.
+  if (!answer.held_jti.empty() && state->client_auth)
+    state->client_auth->settle(answer.held_issuer, answer.held_jti, answer.status != 429 && answer.status != 503);
   try {
     // A module may name its own media type (the console's files, the metrics text); else JSON.
     if (!has_content_type(answer.headers))
@@ -421,7 +453,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     } else if (in_flight > state_->max_in_flight) {
       answer = busy("the service is at its limit of calls in flight; retry shortly");
     } else if (preflight) {
-      answer = {204, "", false, false, {}, {}};
+      answer = {204, "", false, false, {}, {}, {}, {}};
     } else {
       answer = route(request, state_, deferred, matched);
     }
@@ -456,6 +488,8 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
       }
       send_answer(*writer, std::move(done), copy.method(), copy.resource(), start, state, cors, matched);
     };
+    // Refused below without work: the jti accepted on the way is released.
+    std::string held_issuer = answer.held_issuer, held_jti = answer.held_jti;
     switch (state_->query_workers->submit(std::move(task))) {
       case WorkerPool::Submitted::accepted:
         return;
@@ -469,6 +503,8 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
         answer.close = true;
         break;
     }
+    answer.held_issuer = std::move(held_issuer);
+    answer.held_jti = std::move(held_jti);
     send_answer(*writer, std::move(answer), request.method(), request.resource(), start, state_, cors, matched);
     return;
   }
