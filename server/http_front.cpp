@@ -340,11 +340,16 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
                  const HeaderList& cors, const Route* route = nullptr) {
   answer.headers.insert(answer.headers.end(), cors.begin(), cors.end());
   count_answer(*state, route, method, answer.status, start);
-  // Before the answer leaves: a replica that dies after this point has
-  // answered (the jti stays used); before it, nginx may retry the call
-  // elsewhere and the jti, still held by a dead replica, is taken over.
-  if (!answer.held_jti.empty() && state->client_auth)
-    state->client_auth->settle(answer.held_issuer, answer.held_jti, answer.status != 429 && answer.status != 503);
+  // Once the answer is written: a replica that dies before then has not
+  // answered, nginx retries the call elsewhere, and the jti, still held by
+  // the dead replica, is taken over there. (Dying between the write and
+  // this leaves the jti held by a dead replica: a replay of that one token
+  // would then be accepted once; the other order would refuse the retry of
+  // a call whose answer never left.)
+  auto settle = [state, issuer = answer.held_issuer, jti = answer.held_jti,
+                 answered = answer.status != 429 && answer.status != 503] {
+    if (!jti.empty() && state->client_auth) state->client_auth->settle(issuer, jti, answered);
+  };
   try {
     // A module may name its own media type (the console's files, the metrics text); else JSON.
     if (!has_content_type(answer.headers))
@@ -366,16 +371,22 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
       state->audit->record(refusal_record(method, resource, answer, took));
     response.send(static_cast<Http::Code>(answer.status), answer.body)
         .then(
-            [state, hang_up](ssize_t) {
+            [state, hang_up, settle](ssize_t) {
+              settle();
               if (hang_up) ::shutdown(hang_up->fd(), SHUT_WR);
               state->finished();
             },
-            [state](std::exception_ptr) { state->finished(); });
+            [state, settle](std::exception_ptr) {
+              settle();
+              state->finished();
+            });
   } catch (const std::exception& e) {
     spdlog::error("could not answer {} {}: {}", Http::methodString(method), resource, e.what());
+    settle();
     state->finished();
   } catch (...) {
     spdlog::error("could not answer {} {}: unknown exception", Http::methodString(method), resource);
+    settle();
     state->finished();
   }
 }
