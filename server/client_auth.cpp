@@ -15,7 +15,9 @@ namespace {
 using Verdict = ClientAuthenticator::Verdict;
 using Outcome = ClientAuthenticator::Outcome;
 
-Outcome reject(std::string why) { return {Verdict::rejected, {401, fhir::IssueType::security, std::move(why), ""}, {}}; }
+Outcome reject(std::string why) {
+  return {Verdict::rejected, {401, fhir::IssueType::security, std::move(why), ""}, {}, {}};
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -63,7 +65,7 @@ Outcome ClientAuthenticator::authenticate(std::string_view authorization, std::s
   const auto token = bearer_token(authorization);
   if (!token) return reject("the Authorization header is not a Bearer token");
   auto parsed = smart::parse_jwt(*token);
-  if (!parsed) return {Verdict::rejected, parsed.error(), {}};
+  if (!parsed) return {Verdict::rejected, parsed.error(), {}, {}};
   const smart::Jwt& jwt = *parsed;
 
   // Refuse what no configuration can make acceptable before anything else.
@@ -95,12 +97,12 @@ Outcome ClientAuthenticator::authenticate(std::string_view authorization, std::s
     fetched = keys_->find(url, jwt.kid, may_fetch);
     switch (fetched.status) {
       case JwksCache::Status::found: key = fetched.key; break;
-      case JwksCache::Status::needs_fetch: return {Verdict::needs_fetch, {}, {}};
+      case JwksCache::Status::needs_fetch: return {Verdict::needs_fetch, {}, {}, {}};
       case JwksCache::Status::unknown_kid: return reject("the token's \"kid\" names no key of its issuer");
       case JwksCache::Status::unavailable: return reject("the issuer's key set is unavailable");
     }
   }
-  if (auto bad = smart::verify_jwt_signature(jwt, *key, client->algorithms)) return {Verdict::rejected, *bad, {}};
+  if (auto bad = smart::verify_jwt_signature(jwt, *key, client->algorithms)) return {Verdict::rejected, *bad, {}, {}};
 
   // Only a verified token may take a place in the replay cache.
   const int64_t remember_until = *jwt.exp + registry_.settings.clock_skew_seconds;
@@ -114,7 +116,7 @@ Outcome ClientAuthenticator::authenticate(std::string_view authorization, std::s
       spdlog::error("the shared jti replay cache does not answer; refusing tokens");
       return reject("the service cannot accept more tokens right now");
   }
-  return {Verdict::accepted, {}, jwt.iss};
+  return {Verdict::accepted, {}, jwt.iss, jwt.jti};
 }
 
 }  // namespace crdex::server

@@ -38,6 +38,7 @@ class ClientAuthenticator {
     Verdict verdict = Verdict::rejected;
     fhir::Error error;   // when rejected: 401, what failed (no key material)
     std::string issuer;  // when accepted
+    std::string jti;     // when accepted: held in the replay ledger until settle()
   };
 
   // `authorization` is the Authorization header ("" when absent); `audience`
@@ -45,6 +46,13 @@ class ClientAuthenticator {
   // thread) a key set that must be fetched first gives needs_fetch: call
   // again where blocking is fine.
   Outcome authenticate(std::string_view authorization, std::string_view audience, bool may_fetch) const;
+
+  // The accepted call of (issuer, jti) is being answered; `answered` false
+  // when it was refused before any work (429, 503), so that the same token
+  // may be retried (smart::JtiLedger::settle).
+  void settle(const std::string& issuer, const std::string& jti, bool answered) const {
+    replays_->settle(issuer, jti, answered);
+  }
 
   // Replaces the in-process replay cache with a ledger replicas share
   // (PostgreSQL); call before serving.

@@ -38,10 +38,13 @@ struct Answer {
   HeaderList headers;
   std::string who;  // a refusal: the credential presented (never the token), for the audit
   bool audit_busy = false;  // refused because the audit queue is at its high-water mark: not queued for it
+  // A CDS client JWT accepted for this call: its jti stays held in the replay
+  // ledger until the answer is sent (smart::JtiLedger::settle).
+  std::string held_issuer, held_jti;
 };
 
 Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}, false};
+  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}, false, {}, {}};
 }
 
 ApiAnswer from_engine(hooks::ServiceResponse response) {
@@ -92,7 +95,7 @@ std::optional<ApiAnswer> answer_hook_call(const FrontState& state, const Http::R
 }
 
 Answer from_module(ApiAnswer a) {
-  return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}, false};
+  return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}, false, {}, {}};
 }
 
 // Refusals go to the audit log too (status, reason, who, method and path; no
@@ -174,8 +177,9 @@ HeaderList cors_headers(const Http::Request& request, const FrontState& state, b
 // CDS Hooks §Trusting CDS Clients: nullopt when the caller may go on. When
 // the client's key set must be fetched first and `may_fetch` is false (an
 // event thread), sets `pending` so the caller checks again on a worker.
+// An accepted token's (issuer, jti) go to `held` (settled when the answer is sent).
 std::optional<Answer> check_client(const Http::Request& request, const FrontState& state, bool may_fetch,
-                                   bool& pending, std::string& caller_key, PathParams& params) {
+                                   bool& pending, std::string& caller_key, PathParams& params, Answer& held) {
   pending = false;
   if (!state.client_auth) return std::nullopt;
   const auto header = request.headers().tryGet<Http::Header::Authorization>();
@@ -184,6 +188,8 @@ std::optional<Answer> check_client(const Http::Request& request, const FrontStat
                                       may_fetch);
   if (outcome.verdict == ClientAuthenticator::Verdict::accepted) {
     caller_key = "CDS client " + outcome.issuer;
+    held.held_issuer = outcome.issuer;
+    held.held_jti = outcome.jti;
     params.set_caller({"cds_client", outcome.issuer, {}});  // its fhirServer allowlist is checked by the handler
     return std::nullopt;
   }
@@ -246,8 +252,22 @@ std::optional<Answer> check_rate(const FrontState& state, const std::string& cal
 using Deferred = std::function<Answer(const Http::Request&)>;
 
 // `matched` is set to the route that answers (null: the table's 404/405).
+// The route's answer is built in place so that a jti accepted on the way
+// stays on it (held_issuer, held_jti), whatever answers.
+Answer route_to(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred,
+                const Route*& matched, Answer& held);
+
 Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred,
              const Route*& matched) {
+  Answer held;
+  Answer answer = route_to(request, shared, deferred, matched, held);
+  answer.held_issuer = std::move(held.held_issuer);
+  answer.held_jti = std::move(held.held_jti);
+  return answer;
+}
+
+Answer route_to(const Http::Request& request, const std::shared_ptr<FrontState>& shared, Deferred& deferred,
+                const Route*& matched, Answer& held) {
   const FrontState& state = *shared;
   std::string_view path = request.resource();
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
@@ -275,7 +295,8 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     return *refused;
   bool auth_pending = false;  // the client's key set must be fetched: on a worker
   if (found.policy == AccessPolicy::cds_client)
-    if (auto refused = check_client(request, state, !state.query_workers, auth_pending, caller_key, match.params))
+    if (auto refused =
+            check_client(request, state, !state.query_workers, auth_pending, caller_key, match.params, held))
       return *refused;
   if (auto limited = check_rate(state, caller_key)) return *limited;
   bool on_worker = state.query_workers && (auth_pending || gate_pending || found.blocking);
@@ -284,16 +305,22 @@ Answer route(const Http::Request& request, const std::shared_ptr<FrontState>& sh
     on_worker = true;
   }
   if (on_worker) {
-    deferred = [shared, route = &found, params = std::move(match.params), auth_pending,
-                gate_pending](const Http::Request& copy) mutable {
+    deferred = [shared, route = &found, params = std::move(match.params), auth_pending, gate_pending,
+                held_before = held](const Http::Request& copy) mutable {
       bool again = false;
       std::string key;
+      Answer held_now = held_before;
+      auto holding = [&held_now](Answer answer) {
+        answer.held_issuer = held_now.held_issuer;
+        answer.held_jti = held_now.held_jti;
+        return answer;
+      };
       if (gate_pending)
-        if (auto refused = check_gate(copy, *route, *shared, true, again, params, key)) return *refused;
+        if (auto refused = check_gate(copy, *route, *shared, true, again, params, key)) return holding(*refused);
       if (auth_pending)
-        if (auto refused = check_client(copy, *shared, true, again, key, params)) return *refused;
-      if (auto limited = check_rate(*shared, key)) return *limited;
-      return from_module(route->handler(copy, params));
+        if (auto refused = check_client(copy, *shared, true, again, key, params, held_now)) return holding(*refused);
+      if (auto limited = check_rate(*shared, key)) return holding(*limited);
+      return holding(from_module(route->handler(copy, params)));
     };
     return {};
   }
@@ -326,6 +353,16 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
                  const HeaderList& cors, const Route* route = nullptr) {
   answer.headers.insert(answer.headers.end(), cors.begin(), cors.end());
   count_answer(*state, route, method, answer.status, start);
+  // Once the answer is written: a replica that dies before then has not
+  // answered, nginx retries the call elsewhere, and the jti, still held by
+  // the dead replica, is taken over there. (Dying between the write and
+  // this leaves the jti held by a dead replica: a replay of that one token
+  // would then be accepted once; the other order would refuse the retry of
+  // a call whose answer never left.)
+  auto settle = [state, issuer = answer.held_issuer, jti = answer.held_jti,
+                 answered = answer.status != 429 && answer.status != 503] {
+    if (!jti.empty() && state->client_auth) state->client_auth->settle(issuer, jti, answered);
+  };
   try {
     // A module may name its own media type (the console's files, the metrics text); else JSON.
     if (!has_content_type(answer.headers))
@@ -347,16 +384,22 @@ void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method met
       state->audit->record(refusal_record(method, resource, answer, took));
     response.send(static_cast<Http::Code>(answer.status), answer.body)
         .then(
-            [state, hang_up](ssize_t) {
+            [state, hang_up, settle](ssize_t) {
+              settle();
               if (hang_up) ::shutdown(hang_up->fd(), SHUT_WR);
               state->finished();
             },
-            [state](std::exception_ptr) { state->finished(); });
+            [state, settle](std::exception_ptr) {
+              settle();
+              state->finished();
+            });
   } catch (const std::exception& e) {
     spdlog::error("could not answer {} {}: {}", Http::methodString(method), resource, e.what());
+    settle();
     state->finished();
   } catch (...) {
     spdlog::error("could not answer {} {}: unknown exception", Http::methodString(method), resource);
+    settle();
     state->finished();
   }
 }
@@ -434,7 +477,7 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
     } else if (in_flight > state_->max_in_flight) {
       answer = busy("the service is at its limit of calls in flight; retry shortly");
     } else if (preflight) {
-      answer = {204, "", false, false, {}, {}, false};
+      answer = {204, "", false, false, {}, {}, false, {}, {}};
     } else {
       answer = route(request, state_, deferred, matched);
     }
@@ -469,6 +512,8 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
       }
       send_answer(*writer, std::move(done), copy.method(), copy.resource(), start, state, cors, matched);
     };
+    // Refused below without work: the jti accepted on the way is released.
+    std::string held_issuer = answer.held_issuer, held_jti = answer.held_jti;
     switch (state_->query_workers->submit(std::move(task))) {
       case WorkerPool::Submitted::accepted:
         return;
@@ -482,6 +527,8 @@ void HttpFront::onRequest(const Http::Request& request, Http::ResponseWriter res
         answer.close = true;
         break;
     }
+    answer.held_issuer = std::move(held_issuer);
+    answer.held_jti = std::move(held_jti);
     send_answer(*writer, std::move(answer), request.method(), request.resource(), start, state_, cors, matched);
     return;
   }

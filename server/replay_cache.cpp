@@ -23,6 +23,14 @@ ReplayCache::Outcome ReplayCache::remember(std::string_view iss, std::string_vie
   return Outcome::fresh;
 }
 
+void ReplayCache::settle(std::string_view iss, std::string_view jti, bool answered) {
+  if (answered) return;
+  std::string key;
+  key.append(iss).append(1, '\n').append(jti);
+  std::lock_guard lock(mutex_);
+  seen_.erase(key);
+}
+
 size_t ReplayCache::size() const {
   std::lock_guard lock(mutex_);
   return seen_.size();

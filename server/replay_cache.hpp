@@ -24,6 +24,8 @@ class ReplayCache final : public smart::JtiLedger {
 
   // Records (iss, jti) until `expires_at` (epoch seconds) unless already seen.
   Outcome remember(std::string_view iss, std::string_view jti, int64_t expires_at, int64_t now) override;
+  // One replica: nothing to hand over; a call refused before work forgets its jti.
+  void settle(std::string_view iss, std::string_view jti, bool answered) override;
 
   size_t size() const;
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "support/fixtures.hpp"
+#include "support/nginx_process.hpp"
 #include "support/server_process.hpp"
 
 using namespace crdex;
@@ -29,115 +30,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  if (at == std::string::npos) throw std::runtime_error("crdex.conf no longer contains: " + from);
-  text.replace(at, from.size(), to);
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-void run(const std::string& command) {
-  if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("failed: " + command);
-}
-
-// A test CA and a server certificate for 127.0.0.1 and localhost it signed.
-void make_certificates(const fs::path& dir) {
-  const std::string d = dir.string();
-  write_file(dir / "san.cnf", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-  run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=crdex-test-ca"
-      " -keyout '" + d + "/ca.key' -out '" + d + "/ca.pem'");
-  run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost"
-      " -keyout '" + d + "/server.key' -out '" + d + "/server.csr'");
-  run("openssl x509 -req -days 2 -in '" + d + "/server.csr' -CA '" + d + "/ca.pem' -CAkey '" + d + "/ca.key'" +
-      " -CAcreateserial -extfile '" + d + "/san.cnf' -out '" + d + "/server.pem'");
-}
-
-fs::path nginx_binary() {
-  for (const char* candidate : {"/usr/sbin/nginx", "/usr/bin/nginx"})
-    if (access(candidate, X_OK) == 0) return candidate;
-  throw std::runtime_error("nginx is not installed (.ci/install-deps installs it)");
-}
-
-// A listening socket on 127.0.0.1:0. nginx inherits it (the NGINX
-// environment variable names it), so no other process can take the port
-// between choosing it and nginx listening, and connections made before nginx
-// is ready simply wait in the backlog.
-struct Listener {
-  int fd = -1;
-  uint16_t port = 0;
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 || ::listen(fd, 1024) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0)
-      throw std::runtime_error("cannot listen on 127.0.0.1:0");
-    port = ntohs(address.sin_port);
-  }
-  ~Listener() { ::close(fd); }
-};
-
 // nginx with the shipped crdex.conf in a temp prefix, as the user running
 // the test, in front of `upstream_port`.
 class Nginx {
  public:
   Nginx(const fs::path& dir, uint16_t upstream_port) {
-    std::string site = test::read_file(test::source_dir() / "examples/deploy/nginx/crdex.conf");
-    replace_once(site, "listen 443 ssl http2;", "listen 127.0.0.1:" + std::to_string(listener_.port) + " ssl http2;");
-    replace_once(site, "server 127.0.0.1:8080;", "server 127.0.0.1:" + std::to_string(upstream_port) + ";");
-    replace_once(site, "/etc/ssl/crdex/fullchain.pem", (dir / "server.pem").string());
-    replace_once(site, "/etc/ssl/crdex/privkey.pem", (dir / "server.key").string());
-    write_file(dir / "crdex.conf", site);
-    const std::string d = dir.string();
-    write_file(dir / "nginx.conf",
-               "daemon off;\nmaster_process on;\nworker_processes 1;\n" +
-                   std::string(geteuid() == 0 ? "user root;\n" : "") + "pid " + d + "/nginx.pid;\n" +
-                   "events { worker_connections 4096; }\n"
-                   "http {\n  access_log " + d + "/access.log;\n"
-                   "  client_body_temp_path " + d + "/body;\n  proxy_temp_path " + d + "/proxy;\n"
-                   "  fastcgi_temp_path " + d + "/fastcgi;\n  uwsgi_temp_path " + d + "/uwsgi;\n"
-                   "  scgi_temp_path " + d + "/scgi;\n  include " + d + "/crdex.conf;\n}\n");
-    const std::string binary = nginx_binary().string(), conf = d + "/nginx.conf", log = d + "/error.log";
-    const std::string inherit = "NGINX=" + std::to_string(listener_.fd) + ";";
-    pid_ = fork();
-    if (pid_ == 0) {
-      fcntl(listener_.fd, F_SETFD, 0);  // handed to nginx across exec
-      const int null = open("/dev/null", O_RDWR);
-      dup2(null, STDIN_FILENO);
-      dup2(null, STDOUT_FILENO);
-      const char* env[] = {inherit.c_str(), nullptr};
-      execle(binary.c_str(), "nginx", "-p", d.c_str(), "-c", conf.c_str(), "-e", log.c_str(), nullptr, env);
-      _exit(127);
-    }
-    if (pid_ < 0) throw std::runtime_error("fork failed");
+    std::string site = test::shipped_nginx_site(dir, process_.port(), true);
+    test::replace_once(site, "server 127.0.0.1:8080;", "server 127.0.0.1:" + std::to_string(upstream_port) + ";");
+    process_.start(dir, site);
   }
-  ~Nginx() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);  // fast shutdown; the master stops its worker
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (waitpid(pid_, nullptr, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        break;
-      }
-      poll(nullptr, 0, 10);  // the exit has no event to wait on; bounded by the deadline
-    }
-  }
-  Nginx(const Nginx&) = delete;
-  Nginx& operator=(const Nginx&) = delete;
-  uint16_t port() const { return listener_.port; }
+  uint16_t port() const { return process_.port(); }
 
  private:
-  Listener listener_;
-  pid_t pid_ = -1;
+  test::NginxProcess process_;
 };
 
 struct TlsResult {
@@ -255,7 +160,7 @@ struct EdgeFixture {
   test::TempDir dir;
   test::ServerProcess crdex;
   uint16_t upstream_port = static_cast<uint16_t>(std::stoi(crdex.base_url().substr(crdex.base_url().rfind(':') + 1)));
-  bool certificates_made = (make_certificates(dir.path()), true);
+  bool certificates_made = (test::make_test_certificates(dir.path()), true);
   Nginx nginx{dir.path(), upstream_port};
   std::string ca = (dir.path() / "ca.pem").string();
   std::string base = "https://127.0.0.1:" + std::to_string(nginx.port());

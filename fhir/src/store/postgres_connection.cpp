@@ -70,7 +70,13 @@ bool PostgresConnection::ensure_connected() {
     const std::string sql = "LISTEN " + channel;
     PQclear(PQexec(conn_, sql.c_str()));
   }
+  if (!session_setup_.empty()) PQclear(PQexec(conn_, session_setup_.c_str()));
   return true;
+}
+
+Result<bool> PostgresConnection::run_on_every_session(std::string_view what, std::string sql) {
+  session_setup_ = std::move(sql);
+  return exec(what, session_setup_.c_str());
 }
 
 Result<PostgresResult> PostgresConnection::query(std::string_view what, const char* sql,

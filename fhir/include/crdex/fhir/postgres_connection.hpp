@@ -66,6 +66,11 @@ class PostgresConnection {
   // "<name>: <what>: <PostgreSQL's message>" as a 500.
   Error error(std::string_view what) const;
 
+  // Runs `sql` now and again on every fresh session after a reset: session
+  // state a store relies on (e.g. a session advisory lock that says "this
+  // replica is alive", which ends with the session).
+  Result<bool> run_on_every_session(std::string_view what, std::string sql);
+
   // LISTEN on `channel` (a fixed identifier).
   Result<bool> listen(const char* channel);
   // Waits up to `timeout` for notifications on the channels listened to; true
@@ -82,6 +87,7 @@ class PostgresConnection {
   pg_conn* conn_;
   std::string name_;
   std::vector<std::string> listening_;
+  std::string session_setup_;
 };
 
 // BEGIN; ROLLBACK unless commit() succeeded.
