@@ -98,8 +98,8 @@ fhir::Result<std::string> SignedReads::answer(std::string_view consumer, std::st
     return fhir::Error{500, fhir::IssueType::exception, "the answer to sign is not a FHIR resource", ""};
   if (type != "Bundle")
     return signing_refused("the agreement with this Data Consumer requires signed data, and a " + std::string(type) +
-                           " read cannot be signed (CDex signs Bundles): search instead (e.g. " + std::string(type) +
-                           "?_id=...) to get it in a signed Bundle");
+                           " read cannot be signed (CDex signs Bundles): search instead to get it in a signed "
+                           "searchset Bundle");
   if (!signer_)
     return signing_refused(
         "the agreement with this Data Consumer requires signed data, and this Data Source holds no signing key "

@@ -8,8 +8,8 @@
 //
 //   - a search (a searchset Bundle) for such a consumer is signed with the
 //     configured key; without one it is refused;
-//   - a read of one Task is refused (a Task carries no signature: search with
-//     _id to have it in a signed Bundle);
+//   - a read of one Task is refused (a Task carries no signature: a search
+//     brings it in a signed Bundle);
 //
 // A refusal is a 400 OperationOutcome with code business-rule, saying why and
 // what the consumer can do. Consumers without such an agreement are served as
