@@ -1,6 +1,7 @@
 #include "bulk_exports_api.hpp"
 
 #include "api_helpers.hpp"
+#include "crdex/fhir/davinci_data_export.hpp"
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/fhir/json_writer.hpp"
 
@@ -26,6 +27,7 @@ void write_job(fhir::JsonWriter& w, const cdex::BulkJob& j) {
   for (const auto& t : j.types) fhir::write_string(w, t);
   w.EndArray();
   fhir::write_optional_string(w, "since", j.since);
+  fhir::write_optional_string(w, "exportType", j.export_type);
   fhir::write_key(w, "createdAt");
   fhir::write_string(w, j.created_at);
   fhir::write_key(w, "updatedAt");
@@ -55,6 +57,20 @@ void write_job(fhir::JsonWriter& w, const cdex::BulkJob& j) {
     w.EndObject();
   }
   w.EndArray();
+  // An ATR export's member attribution list, once downloaded: how many of each
+  // roster type it holds (the files above are the roster itself).
+  if (j.export_type == fhir::kAtrExportType && j.state == "completed") {
+    fhir::write_key(w, "roster");
+    w.StartObject();
+    for (const std::string_view type : {"Group", "Patient", "Coverage"}) {
+      int64_t count = 0;
+      for (const auto& f : j.files)
+        if (f.kind == "output" && f.type == type) count += f.resources;
+      fhir::write_key(w, type);
+      w.Int64(count);
+    }
+    w.EndObject();
+  }
   w.EndObject();
 }
 
@@ -145,6 +161,7 @@ ApiAnswer BulkExportsApi::start(const Http::Request& request) const {
         start.types.emplace_back(type);
       }
     start.since = std::string(body.string_or_empty("since"));
+    start.export_type = std::string(body.string_or_empty("exportType"));
     // A pasted token is the fallback for a destination without a credential.
     if (!destination->has_credential()) start.access_token = std::string(body.string_or_empty("accessToken"));
   } catch (const fhir::JsonShapeError& e) {

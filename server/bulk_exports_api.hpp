@@ -1,9 +1,12 @@
 #pragma once
 // Bulk export jobs over HTTP ("data for my whole attributed panel"):
-//   POST   /bulk-exports        {"fhirServer", "group", "types":[...], "since", "accessToken"}
-//                               -> 202 + Location /bulk-exports/{id}, the job
+//   POST   /bulk-exports        {"fhirServer", "group", "types":[...], "since", "accessToken",
+//                                "exportType"} -> 202 + Location /bulk-exports/{id}, the job;
+//                               exportType hl7.fhir.us.davinci-atr: $davinci-data-export, and
+//                               types must include Group, Patient, Coverage (else 400 on _type)
 //   GET    /bulk-exports        every job
-//   GET    /bulk-exports/{id}   the job: state, progress, polls, error, files
+//   GET    /bulk-exports/{id}   the job: state, progress, polls, error, files (an ATR job's
+//                               "roster": its Group / Patient / Coverage counts)
 //   DELETE /bulk-exports/{id}   cancel (the server is told; files removed) -> 202
 
 #include <memory>

@@ -123,6 +123,13 @@ fhir::Result<std::shared_ptr<CdexApi>> CdexApi::create(const CdexOptions& option
     source.allow_plain_http = allow_plain_http;
     if (auto refused = fhir::check_fhir_server_url(source.ehr_base, allow_plain_http))
       return fhir::Error{500, fhir::IssueType::security, "--cdex-ehr-fhir: " + refused->message, ""};
+    if (!options.source_signature_agreements_file.empty()) {
+      auto agreements = cdex::SignedReads::from_file(options.source_signature_agreements_file);
+      if (!agreements)
+        return fhir::Error{500, fhir::IssueType::exception,
+                           "--cdex-source-signature-agreements: " + agreements.error().message, ""};
+      api->signed_reads_ = std::move(*agreements);
+    }
     auto started = cdex::DataSource::start(api->store_, std::move(source));
     if (!started) return started.error();
     api->source_ = std::move(started).value();
@@ -182,9 +189,10 @@ std::vector<Route> CdexApi::routes() const {
   };
   const std::string task(kTaskPath), review_path(kReviewPath), requests(kRequestsPath);
   return {
-      task_route(M::Get, task, [this](R request, P) { return search_tasks(request); }),
+      task_route(M::Get, task, [this](R request, P params) { return search_tasks(request, params.caller()); }),
       task_route(M::Post, task, [this](R request, P) { return submit_task(request); }),
-      task_route(M::Get, task + "/{id}", [this](R, P params) { return read_task(params.get("id")); }),
+      task_route(M::Get, task + "/{id}",
+                 [this](R, P params) { return read_task(params.get("id"), params.caller()); }),
       admin_route(M::Get, review_path, [this](R, P) { return waiting_review(); }),
       admin_route(M::Post, review_path + "/{id}/approve",
                   [this](R request, P params) { return review(request, params.get("id"), true); }),
@@ -205,9 +213,9 @@ std::vector<ApiModule::SearchParam> CdexApi::search_params(std::string_view patt
   return {{std::string(kTaskStatusParam), "token", "the Tasks in this status (Task.status); all Tasks without it"}};
 }
 
-ApiAnswer CdexApi::search_tasks(const Http::Request& request) const {
+ApiAnswer CdexApi::search_tasks(const Http::Request& request, const Caller& caller) const {
   auto bundle = source_->search(query_param(request, std::string(kTaskStatusParam)));
-  return bundle ? ApiAnswer{200, std::move(bundle).value(), true, {}} : problem_answer(bundle.error());
+  return bundle ? signed_if_agreed(caller, std::move(bundle).value()) : problem_answer(bundle.error());
 }
 
 ApiAnswer CdexApi::submit_task(const Http::Request& request) const {
@@ -219,9 +227,18 @@ ApiAnswer CdexApi::submit_task(const Http::Request& request) const {
   return answer;
 }
 
-ApiAnswer CdexApi::read_task(const std::string& id) const {
+ApiAnswer CdexApi::read_task(const std::string& id, const Caller& caller) const {
   auto task = source_->read(id);
-  return task ? ApiAnswer{200, std::move(task).value(), true, {}} : problem_answer(task.error());
+  return task ? signed_if_agreed(caller, std::move(task).value()) : problem_answer(task.error());
+}
+
+ApiAnswer CdexApi::signed_if_agreed(const Caller& caller, std::string document) const {
+  if (!signed_reads_) return {200, std::move(document), true, {}};
+  // A SMART client by its client_id; the static token (or an open endpoint) by its reserved name.
+  const std::string consumer =
+      caller.kind == "access_token" ? caller.name : std::string(cdex::kStaticTokenConsumer);
+  auto answer = signed_reads_->answer(consumer, std::move(document));
+  return answer ? ApiAnswer{200, std::move(answer).value(), true, {}} : problem_answer(answer.error());
 }
 
 ApiAnswer CdexApi::waiting_review() const {

@@ -5,6 +5,8 @@
 //     POST /fhir/Task             a cdex-task-data-request; 201 + the Task, 400/422 + OperationOutcome
 //     GET  /fhir/Task/{id}        the Task as it stands (what consumers poll)
 //     GET  /fhir/Task?status=S    searchset Bundle
+//   A consumer whose agreement requires signed reads (--cdex-source-signature-agreements)
+//   gets the searchset signed, or 400 business-rule when crdex cannot sign (CDX-03).
 //   Human review (admin token):
 //     GET  /cdex/review                 Tasks waiting on-hold
 //     POST /cdex/review/{id}/approve    {"note": "..."} optional
@@ -24,6 +26,7 @@
 #include "crdex/fhir/result.hpp"
 #include "crdex/cdex/consumer.hpp"
 #include "crdex/cdex/data_source.hpp"
+#include "crdex/cdex/signed_reads.hpp"
 #include "destinations.hpp"
 
 namespace crdex::server {
@@ -46,9 +49,11 @@ class CdexApi : public ApiModule {
   cdex::DataSource* data_source() const { return source_.get(); }
 
  private:
-  ApiAnswer search_tasks(const Pistache::Http::Request& request) const;
+  ApiAnswer search_tasks(const Pistache::Http::Request& request, const Caller& caller) const;
   ApiAnswer submit_task(const Pistache::Http::Request& request) const;
-  ApiAnswer read_task(const std::string& id) const;
+  ApiAnswer read_task(const std::string& id, const Caller& caller) const;
+  // `document` as the caller may have it: signed, refused or as it is (signed_reads.hpp).
+  ApiAnswer signed_if_agreed(const Caller& caller, std::string document) const;
   ApiAnswer waiting_review() const;
   ApiAnswer review(const Pistache::Http::Request& request, const std::string& id, bool approve) const;
   ApiAnswer start_request(const Pistache::Http::Request& request) const;
@@ -56,6 +61,7 @@ class CdexApi : public ApiModule {
 
   std::shared_ptr<cdex::TaskStore> store_;
   std::unique_ptr<cdex::DataSource> source_;
+  std::optional<cdex::SignedReads> signed_reads_;
   std::unique_ptr<cdex::Consumer> consumer_;
   std::shared_ptr<const Destinations> destinations_;  // where the consumer may send Tasks
   std::string client_token_;

@@ -55,6 +55,11 @@ void add_cdex_options(CLI::App& app, CdexOptions& o) {
                  "and the PEM trust anchors their x5c chains must reach (docs/cdex.md, Signatures)")
       ->group(group)
       ->check(CLI::ExistingFile);
+  app.add_option("--cdex-source-signature-agreements", o.source_signature_agreements_file,
+                 "JSON file naming the Data Consumers whose /fhir/Task reads must be signed, and the key that signs "
+                 "them; a read crdex cannot sign is refused with 400 business-rule (docs/cdex.md, Signed reads)")
+      ->group(group)
+      ->check(CLI::ExistingFile);
   app.add_option("--cdex-query-timeout-ms", o.query_timeout_ms,
                  "how long one CDex request to a FHIR server (EHR or Data Source) may take")
       ->group(group)

@@ -30,6 +30,9 @@ struct CdexOptions {
   // Payer: which providers must sign their attachments, and the trust anchors
   // (JSON, crdex/cdex/signature_agreements.hpp); none: no signature checked.
   std::string signature_agreements_file;
+  // Data Source: which Data Consumers' reads must be signed, and the key to
+  // sign them with (JSON, crdex/cdex/signed_reads.hpp); none: nothing signed.
+  std::string source_signature_agreements_file;
 };
 
 void add_cdex_options(CLI::App& app, CdexOptions& options);

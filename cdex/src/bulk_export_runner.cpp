@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crdex/fhir/davinci_data_export.hpp"
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/instant.hpp"
@@ -44,6 +45,9 @@ void BulkExportRunner::schedule(const std::string& id, Clock::time_point when) {
 
 fhir::Result<BulkJob> BulkExportRunner::submit(const BulkExportStart& request) {
   if (auto refused = fhir::check_fhir_server_url(request.fhir_server, options_.allow_plain_http)) return *refused;
+  if (auto checked = fhir::check_davinci_export({request.group_id, request.types, request.since, request.export_type});
+      !checked)
+    return checked.error();
   BulkJob job;
   job.id = fhir::random_uuid();
   job.created_at = fhir::now_instant();
@@ -52,6 +56,7 @@ fhir::Result<BulkJob> BulkExportRunner::submit(const BulkExportStart& request) {
   job.group_id = request.group_id;
   job.types = request.types;
   job.since = request.since;
+  job.export_type = request.export_type;
   job.state = "kick-off";
   job.needs_token = !request.access_token.empty();
   if (auto inserted = store_->insert(job); !inserted) return inserted.error();
@@ -168,7 +173,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
     return fail("the access token is kept in memory only and was lost when crdex restarted; start the export again");
 
   if (job.state == "kick-off") {
-    const auto answer = fhir::bulk_kick_off(server, {job.group_id, job.types, job.since});
+    const auto answer = fhir::bulk_kick_off(server, {job.group_id, job.types, job.since, job.export_type});
     if (answer.kind == fhir::BulkStep::Kind::retry_later) return wait_for(answer.retry_after, 0);
     if (answer.kind != fhir::BulkStep::Kind::accepted) {
       // A server that is down for a moment (say, while both restart) is tried again.

@@ -1,6 +1,7 @@
 #include "crdex/cdex/bulk_job_store.hpp"
 
 #include "crdex/fhir/instant.hpp"
+#include "crdex/fhir/schema_migrations.hpp"
 
 namespace crdex::cdex {
 
@@ -10,7 +11,12 @@ using fhir::SqliteTransaction;
 
 namespace {
 
-constexpr const char* kBulkJobSchema = R"sql(
+constexpr std::string_view kStoreName = "export job store";
+
+// Migration 1 is the schema before versioning (adopted as it is); 2 records
+// what a Da Vinci export was for (davinci_data_export.hpp), "" for $export.
+constexpr fhir::SchemaMigration kBulkJobMigrations[] = {
+    {1, "export jobs and their files", R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   id               TEXT PRIMARY KEY,
   created_at       TEXT NOT NULL,
@@ -39,11 +45,13 @@ CREATE TABLE IF NOT EXISTS files (
   bytes     INTEGER NOT NULL,
   PRIMARY KEY (job_id, sequence)
 );
-)sql";
+)sql"},
+    {2, "jobs.export_type (the Da Vinci exportType)", "ALTER TABLE jobs ADD COLUMN export_type TEXT NOT NULL DEFAULT ''"},
+};
 
 constexpr const char* kColumns =
     "id, created_at, updated_at, fhir_server, group_id, types, since, state, status_url, progress, polls, error, "
-    "manifest, transaction_time, needs_token";
+    "manifest, transaction_time, needs_token, export_type";
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -80,25 +88,28 @@ BulkJob read_job(const SqliteStatement& s) {
   j.manifest = s.text(12);
   j.transaction_time = s.text(13);
   j.needs_token = s.integer(14) != 0;
+  j.export_type = s.text(15);
   return j;
 }
 
 }  // namespace
 
 fhir::Result<std::shared_ptr<BulkJobStore>> BulkJobStore::open(const std::filesystem::path& file) {
-  auto db = fhir::SqliteDatabase::open(file, kBulkJobSchema, {.name = "export job store"});
+  auto db = fhir::SqliteDatabase::open(file, "", {.name = std::string(kStoreName)});
   if (!db) return db.error();
+  if (auto migrated = fhir::migrate_sqlite_schema(**db, kStoreName, kBulkJobMigrations); !migrated)
+    return migrated.error();
   return std::shared_ptr<BulkJobStore>(new BulkJobStore(std::move(db).value()));
 }
 
 fhir::Result<bool> BulkJobStore::insert(const BulkJob& j) {
   std::lock_guard lock(mutex_);
   SqliteStatement s(*db_, (std::string("INSERT INTO jobs (") + kColumns +
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   s.bind(1, j.id).bind(2, j.created_at).bind(3, j.created_at).bind(4, j.fhir_server).bind(5, j.group_id);
   s.bind(6, join(j.types)).bind(7, j.since).bind(8, j.state).bind(9, j.status_url).bind(10, j.progress);
   s.bind(11, j.polls).bind(12, j.error).bind(13, j.manifest).bind(14, j.transaction_time);
-  s.bind(15, j.needs_token ? 1 : 0);
+  s.bind(15, j.needs_token ? 1 : 0).bind(16, j.export_type);
   if (!s.run()) return db_->error("cannot store the job");
   return true;
 }

@@ -161,9 +161,13 @@ async function fhir(req, res, pathAndQuery, body) {
 //   DELETE /bulk/status/{job}       202
 //   GET  /bulk/files/{job}/{name}   application/fhir+ndjson; with requiresAccessToken the
 //                                   kick-off's Authorization header is required (else 401)
+//   GET  /fhir/Group/{id}/$davinci-data-export   the same kick-off, Da Vinci's operation:
+//                                   exportType is required and must be hl7.fhir.us.davinci-atr
+//                                   (else 400), and _type must include Group, Patient and
+//                                   Coverage (else 400 naming _type) — the ATR roster (issue 22)
 // The Group's members are its member[].entity Patient references; a type's
-// file holds the members themselves (Patient) or the resources that reference
-// a member. POST /$admin/bulk sets {polls, retryAfter, throttleKickOffs,
+// file holds the Group itself (Group), the members themselves (Patient) or the
+// resources that reference a member. POST /$admin/bulk sets {polls, retryAfter, throttleKickOffs,
 // throttlePolls, failType}: how many polls stay in progress (read at each poll,
 // so lowering it finishes running jobs), the Retry-After seconds, how many next
 // kick-offs / polls answer 429, and a type whose file fails into the error file.
@@ -209,8 +213,20 @@ function throttled(res, counter) {
   return false;
 }
 
-async function bulkKickOff(req, res, groupId, query) {
+const ATR_EXPORT_TYPE = 'hl7.fhir.us.davinci-atr';
+const ATR_ROSTER_TYPES = ['Group', 'Patient', 'Coverage'];
+
+async function bulkKickOff(req, res, groupId, query, davinci = false) {
   if (throttled(res, 'throttleKickOffs')) return;
+  if (davinci) {
+    const exportType = query.get('exportType');
+    if (exportType !== ATR_EXPORT_TYPE)
+      return send(res, 400, outcome('not-supported', `exportType ${exportType ?? '(none)'} is not supported; only ${ATR_EXPORT_TYPE}`));
+    const asked = query.getAll('_type').flatMap((t) => t.split(','));
+    const missing = ATR_ROSTER_TYPES.filter((t) => !asked.includes(t));
+    if (missing.length)
+      return send(res, 400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'required', diagnostics: `_type must include ${missing.join(', ')}`, expression: ['_type'] }] });
+  }
   if (!/respond-async/.test(req.headers.prefer ?? '')) return send(res, 400, outcome('invalid', 'Prefer: respond-async is required'));
   const format = query.get('_outputFormat') ?? 'application/fhir+ndjson';
   if (!['application/fhir+ndjson', 'application/ndjson', 'ndjson'].includes(format))
@@ -250,8 +266,9 @@ async function bulkManifest(job, base) {
       errors.push(outcome('exception', `${type} could not be exported (fault injected by the test)`));
       continue;
     }
-    const all = await repo.searchResources({ resourceType: type, count: 10000 });
+    const all = type === 'Group' ? [group] : await repo.searchResources({ resourceType: type, count: 10000 });
     const resources = all.filter((r) => {
+      if (type === 'Group') return true;
       if (since && r.meta?.lastUpdated && Date.parse(r.meta.lastUpdated) <= since) return false;
       if (type === 'Patient') return members.includes(`Patient/${r.id}`);
       const text = JSON.stringify(r);
@@ -320,8 +337,8 @@ const server = http.createServer(async (req, res) => {
         issue: [{ severity: 'error', code: 'exception', diagnostics: 'fault injected by the test' }],
       });
     }
-    const kickOff = req.method === 'GET' && path.match(/^\/fhir\/Group\/([^/]+)\/\$export$/);
-    if (kickOff) return await bulkKickOff(req, res, kickOff[1], new URL(url, 'http://x').searchParams);
+    const kickOff = req.method === 'GET' && path.match(/^\/fhir\/Group\/([^/]+)\/\$(export|davinci-data-export)$/);
+    if (kickOff) return await bulkKickOff(req, res, kickOff[1], new URL(url, 'http://x').searchParams, kickOff[2] !== 'export');
     return await fhir(req, res, url, body);
   } catch (e) {
     return send(res, 500, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: String(e) }] });

@@ -147,6 +147,13 @@ void call_every_route(test::OpenApiServer& s) {
   const auto job = s.call("POST", "/bulk-exports", "/bulk-exports", s.bulk_op, 202,
                           R"({"fhirServer":"http://127.0.0.1:9/fhir","group":"g-1","types":["Patient"]})");
   s.call("POST", "/bulk-exports", "/bulk-exports", s.bulk_op, 400, "{}");
+  // ATR-01: an attribution-list export without Coverage in its types.
+  s.call("POST", "/bulk-exports", "/bulk-exports", s.bulk_op, 400,
+         R"({"fhirServer":"http://127.0.0.1:9/fhir","group":"g-1","exportType":"hl7.fhir.us.davinci-atr",)"
+         R"("types":["Group","Patient"]})");
+  s.call("POST", "/bulk-exports", "/bulk-exports", s.bulk_op, 202,
+         R"({"fhirServer":"http://127.0.0.1:9/fhir","group":"g-2","exportType":"hl7.fhir.us.davinci-atr",)"
+         R"("types":["Group","Patient","Coverage"]})");
   s.call("GET", "/bulk-exports", "/bulk-exports", s.bulk_op, 200);
   s.call("GET", "/bulk-exports", "/bulk-exports", s.attach_op, 403);
   const std::string job_id = openapi_member(job.body, {"id"});

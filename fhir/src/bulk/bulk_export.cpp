@@ -2,6 +2,7 @@
 // exchange each; the caller schedules them).
 
 #include "crdex/fhir/bulk_export.hpp"
+#include "crdex/fhir/davinci_data_export.hpp"
 
 #include <simdjson.h>
 
@@ -79,15 +80,17 @@ std::optional<BulkStep> throttled(const HttpAnswer& answer) {
 }  // namespace
 
 std::string bulk_kick_off_url(const BulkServer& server, const BulkExportRequest& request) {
+  const std::string operation = request.export_type.empty() ? "$export" : std::string(kDavinciDataExport);
   std::string url = request.group_id.empty()
-                        ? detail::join_url(server.base_url, "$export")
-                        : detail::join_url(server.base_url, "Group/" + escape(request.group_id) + "/$export");
+                        ? detail::join_url(server.base_url, operation)
+                        : detail::join_url(server.base_url, "Group/" + escape(request.group_id) + "/" + operation);
   char separator = '?';
   auto add = [&](std::string_view name, std::string_view value) {
     url.push_back(separator);
     url.append(name).append("=").append(escape(value));
     separator = '&';
   };
+  if (!request.export_type.empty()) add("exportType", request.export_type);
   add("_outputFormat", "application/fhir+ndjson");
   if (!request.types.empty()) {
     std::string joined;
@@ -101,6 +104,8 @@ std::string bulk_kick_off_url(const BulkServer& server, const BulkExportRequest&
 BulkStep bulk_kick_off(const BulkServer& server, const BulkExportRequest& request) {
   if (auto refused = check_fhir_server_url(server.base_url, server.allow_plain_http))
     return failed(refused->http_status, refused->type, refused->message);
+  if (auto refused = check_davinci_export(request); !refused)
+    return failed(refused.error().http_status, refused.error().type, refused.error().message);
   auto call = call_for(server, "GET", bulk_kick_off_url(server, request));
   call.headers.push_back("Prefer: respond-async");
   const auto answer = perform_http_call(call);

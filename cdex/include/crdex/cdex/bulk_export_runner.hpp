@@ -46,6 +46,9 @@ struct BulkExportStart {
   std::vector<std::string> types;
   std::string since;
   std::string access_token;
+  // "" for $export; hl7.fhir.us.davinci-atr for an ATR member attribution
+  // list ($davinci-data-export; _type must include Group, Patient, Coverage).
+  std::string export_type{};
 };
 
 class BulkExportRunner {
@@ -60,6 +63,7 @@ class BulkExportRunner {
   // Lets the step in progress finish, then ends the thread (jobs stay as stored).
   void stop();
 
+  // A refused request (fhir::check_davinci_export, the server URL) is an Error, nothing stored.
   fhir::Result<BulkJob> submit(const BulkExportStart& request);
   // Marks the job cancelled, tells the server (DELETE) and removes its files.
   fhir::Result<bool> cancel(const std::string& id);

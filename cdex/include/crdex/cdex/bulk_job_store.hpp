@@ -36,6 +36,7 @@ struct BulkJob {
   std::string group_id;
   std::vector<std::string> types;
   std::string since;
+  std::string export_type;  // "" ($export) or a Da Vinci exportType ($davinci-data-export)
   // kick-off -> in-progress -> downloading -> completed; or failed / cancelled
   std::string state;
   std::string status_url;

@@ -28,6 +28,9 @@ struct BulkExportRequest {
   std::string group_id;            // Group/[id]/$export; "" = system-level [base]/$export
   std::vector<std::string> types;  // _type; empty = all the server offers
   std::string since;               // _since (FHIR instant); "" = everything
+  // "" = Bulk Data's $export; otherwise the Da Vinci operation
+  // Group/[id]/$davinci-data-export with this exportType (davinci_data_export.hpp).
+  std::string export_type{};
 };
 
 // What a kick-off or a status poll answered.
@@ -47,9 +50,11 @@ struct BulkStep {
   Error error;                // when failed; error.message carries the server's diagnostics
 };
 
-// The kick-off URL for `request` (query escaped), e.g. base/Group/g1/$export?_type=Patient,Coverage
+// The kick-off URL for `request` (query escaped), e.g. base/Group/g1/$export?_type=Patient,Coverage,
+// or base/Group/g1/$davinci-data-export?exportType=hl7.fhir.us.davinci-atr&_type=...
 std::string bulk_kick_off_url(const BulkServer& server, const BulkExportRequest& request);
 
+// A request check_davinci_export refuses fails here without a call.
 BulkStep bulk_kick_off(const BulkServer& server, const BulkExportRequest& request);
 BulkStep bulk_poll(const BulkServer& server, const std::string& status_url);
 // DELETE on the status URL: 202 (or 404, already gone) is success.
