@@ -102,6 +102,7 @@ void PushSender::send_one(const PushItem& item) {
   PushAttempt attempt;
   attempt.attempt = item.attempts + 1;
   std::optional<std::chrono::seconds> retry_after;
+  bool permanent = false;  // no use trying again (a destination not configured)
   const std::string what = "push " + std::to_string(item.id) + " (" + item.what + " of " + item.subject + " to " +
                            item.destination + ", attempt " + std::to_string(attempt.attempt) + ")";
   auto target = options_.route ? options_.route(item.destination)
@@ -109,6 +110,7 @@ void PushSender::send_one(const PushItem& item) {
                                                                         "no outbound destinations are set up", ""});
   if (!target) {
     attempt.error = target.error().message;
+    permanent = target.error().http_status == 400;
   } else {
     auto receipt = fhir::send_submit_attachment(target->url, item.parameters, target->token, options_.allow_plain_http,
                                                 options_.send_timeout);
@@ -127,7 +129,7 @@ void PushSender::send_one(const PushItem& item) {
   std::string state = "sent";
   int64_t next_ms = 0;
   if (!attempt.error.empty()) {
-    const bool again = push_retryable(attempt.status) && attempt.attempt < options_.max_attempts;
+    const bool again = !permanent && push_retryable(attempt.status) && attempt.attempt < options_.max_attempts;
     state = again ? "queued" : "failed";
     if (again) next_ms = push_clock_ms() + backoff(options_, attempt.attempt, retry_after).count();
   }
