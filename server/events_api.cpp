@@ -72,7 +72,7 @@ void write_push(fhir::JsonWriter& w, const cdex::PushItem& p, bool with_history)
   w.EndObject();
 }
 
-ApiAnswer json_answer(int status, const fhir::JsonBuffer& buffer) {
+ApiAnswer events_json_answer(int status, const fhir::JsonBuffer& buffer) {
   return {status, {buffer.GetString(), buffer.GetSize()}, false, {}};
 }
 
@@ -159,7 +159,7 @@ ApiAnswer EventsApi::take_event(const Http::Request& request) const {
   for (const auto& note : plan->notes) fhir::write_string(w, note);
   w.EndArray();
   w.EndObject();
-  return json_answer(queued.empty() ? 200 : 202, buffer);
+  return events_json_answer(queued.empty() ? 200 : 202, buffer);
 }
 
 ApiAnswer EventsApi::list(const Http::Request& request) const {
@@ -178,7 +178,7 @@ ApiAnswer EventsApi::list(const Http::Request& request) const {
   for (const auto& p : *items) write_push(w, p, false);
   w.EndArray();
   w.EndObject();
-  return json_answer(200, buffer);
+  return events_json_answer(200, buffer);
 }
 
 ApiAnswer EventsApi::read(const std::string& id_text) const {
@@ -190,7 +190,7 @@ ApiAnswer EventsApi::read(const std::string& id_text) const {
   fhir::JsonBuffer buffer;
   fhir::JsonWriter w(buffer);
   write_push(w, **item, true);
-  return json_answer(200, buffer);
+  return events_json_answer(200, buffer);
 }
 
 ApiAnswer EventsApi::retry(const std::string& id_text) const {

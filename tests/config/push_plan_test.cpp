@@ -23,7 +23,7 @@ std::shared_ptr<const config::RuleCatalog> harbor_catalog() {
 
 std::string discharge_event() { return test::read_fixture("push/encounter-discharge.json"); }
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
+std::string push_fixture_replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
   BOOST_REQUIRE(at != std::string::npos);
   return text.replace(at, from.size(), to);
@@ -59,13 +59,13 @@ BOOST_AUTO_TEST_CASE(PUSH_the_push_section_is_read) {
 BOOST_AUTO_TEST_CASE(PUSH_bad_push_entries_are_refused_with_their_path) {
   const std::string ok = R"({"id":"a","on":"encounter-discharge","send":{"resourceType":"DocumentReference"},"destination":"d"})";
   BOOST_TEST(push_rule_error(ok).empty());
-  BOOST_TEST(push_rule_error(replaced(ok, "encounter-discharge", "admission")).find("allowed: encounter-discharge") !=
+  BOOST_TEST(push_rule_error(push_fixture_replaced(ok, "encounter-discharge", "admission")).find("allowed: encounter-discharge") !=
              std::string::npos);
-  BOOST_TEST(push_rule_error(replaced(ok, R"(,"destination":"d")", "")).find("destination") != std::string::npos);
-  BOOST_TEST(push_rule_error(replaced(ok, "\"destination\"", "\"attachTo\":\"bill\",\"destination\"")).find(
+  BOOST_TEST(push_rule_error(push_fixture_replaced(ok, R"(,"destination":"d")", "")).find("destination") != std::string::npos);
+  BOOST_TEST(push_rule_error(push_fixture_replaced(ok, "\"destination\"", "\"attachTo\":\"bill\",\"destination\"")).find(
                  "claim or preauthorization") != std::string::npos);
   BOOST_TEST(push_rule_error(ok + "," + ok).find("earlier push entry") != std::string::npos);
-  BOOST_TEST(push_rule_error(replaced(ok, "\"send\"", "\"sned\"")).find("sned") != std::string::npos);
+  BOOST_TEST(push_rule_error(push_fixture_replaced(ok, "\"send\"", "\"sned\"")).find("sned") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(PUSH_a_discharge_plans_the_discharge_summary_only) {
@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(PUSH_a_discharge_plans_the_discharge_summary_only) {
 
 BOOST_AUTO_TEST_CASE(PUSH_documents_of_another_encounter_and_other_payers_plan_nothing) {
   auto other_encounter = config::plan_pushes(
-      *harbor_catalog(), replaced(discharge_event(), R"("context": {"encounter": [{"reference": "Encounter/enc-77"}]},
+      *harbor_catalog(), push_fixture_replaced(discharge_event(), R"("context": {"encounter": [{"reference": "Encounter/enc-77"}]},
       "content": [{"attachment": {"contentType": "text/plain", "data": "RGlzY2hhcmdl)",
                                    R"("context": {"encounter": [{"reference": "Encounter/enc-1"}]},
       "content": [{"attachment": {"contentType": "text/plain", "data": "RGlzY2hhcmdl)"));
@@ -109,12 +109,12 @@ BOOST_AUTO_TEST_CASE(PUSH_documents_of_another_encounter_and_other_payers_plan_n
   BOOST_TEST(other_encounter->notes[0].find("discharge-summary") != std::string::npos);
 
   auto other_payer = config::plan_pushes(*harbor_catalog(),
-                                         replaced(discharge_event(), "Organization/harbor-payer", "Organization/x"));
+                                         push_fixture_replaced(discharge_event(), "Organization/harbor-payer", "Organization/x"));
   BOOST_TEST_REQUIRE(other_payer.ok());
   BOOST_TEST(other_payer->payer_id.empty());
   BOOST_TEST(other_payer->pushes.empty());
 
-  auto inactive = config::plan_pushes(*harbor_catalog(), replaced(discharge_event(), R"("status": "active")",
+  auto inactive = config::plan_pushes(*harbor_catalog(), push_fixture_replaced(discharge_event(), R"("status": "active")",
                                                                   R"("status": "cancelled")"));
   BOOST_TEST_REQUIRE(inactive.ok());
   BOOST_TEST(inactive->pushes.empty());
@@ -129,11 +129,11 @@ BOOST_AUTO_TEST_CASE(PUSH_malformed_notifications_get_400_naming_the_member) {
     return plan.error().expression;
   };
   BOOST_TEST(expression_of("{").empty());
-  BOOST_TEST(expression_of(replaced(discharge_event(), R"("status": "finished")", R"("status": "in-progress")")) ==
+  BOOST_TEST(expression_of(push_fixture_replaced(discharge_event(), R"("status": "finished")", R"("status": "in-progress")")) ==
              "encounter.status");
-  BOOST_TEST(expression_of(replaced(discharge_event(), "encounter-discharge", "admitted")) == "event");
-  BOOST_TEST(expression_of(replaced(discharge_event(), R"("subscriberId": "HB-100200",)", "")) == "coverage");
-  BOOST_TEST(expression_of(replaced(discharge_event(), "organizationId", "orgId")) == "organizationId");
+  BOOST_TEST(expression_of(push_fixture_replaced(discharge_event(), "encounter-discharge", "admitted")) == "event");
+  BOOST_TEST(expression_of(push_fixture_replaced(discharge_event(), R"("subscriberId": "HB-100200",)", "")) == "coverage");
+  BOOST_TEST(expression_of(push_fixture_replaced(discharge_event(), "organizationId", "orgId")) == "organizationId");
 }
 
 BOOST_AUTO_TEST_CASE(PUSH_a_final_result_plans_the_report) {

@@ -21,7 +21,7 @@ using namespace crdex;
 
 namespace {
 
-constexpr const char* kPayerToken = "harbor-static-token-0123456789";
+constexpr const char* kHarborPayerToken = "harbor-static-token-0123456789";
 
 struct PushSetup {
   test::TempDir dir;
@@ -29,7 +29,7 @@ struct PushSetup {
   std::string rules_dir = test::fixture_path("push/rules").string();
 
   std::vector<std::string> args(const test::FlakyPayerServer& payer, int max_attempts) const {
-    std::ofstream(dir.path() / "harbor.token") << kPayerToken << "\n";
+    std::ofstream(dir.path() / "harbor.token") << kHarborPayerToken << "\n";
     auto a = test::destinations_args(dir.path(), {{"harbor", payer.base_url()}}, "destinations.json",
                                      R"(,"token_file":"harbor.token")");
     for (const char* extra : {"--push-backoff-min-ms", "200", "--push-backoff-max-ms", "5000"}) a.emplace_back(extra);
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(PUSH_a_discharge_summary_reaches_the_payer_once_across_503s
              std::chrono::duration_cast<std::chrono::milliseconds>(received[2].at - received[1].at).count());
   for (const auto& r : received) {
     BOOST_TEST(r.path == "/payer/$submit-attachment");
-    BOOST_TEST(r.authorization == std::string("Bearer ") + kPayerToken);
+    BOOST_TEST(r.authorization == std::string("Bearer ") + kHarborPayerToken);
     BOOST_TEST(r.body == received[0].body);  // the same Parameters each time
   }
   auto sent = fhir::parse_submit_attachment(received[2].body);
