@@ -27,6 +27,7 @@
 #include "crdex/hooks/audit_log.hpp"
 #include "crdex/hooks/feedback_store.hpp"
 #include "feedback_api.hpp"
+#include "events_api.hpp"
 #include "cdex_api.hpp"
 #include "access_gate_setup.hpp"
 #include "attachments_api.hpp"
@@ -325,6 +326,37 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     spdlog::info("resuming {} unfinished export job(s)", *resumed);
   }
   state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner, destinations));
+  // Provider-initiated pushes (issue 22): POST /events queues in push.sqlite, one thread sends.
+  auto push_queue = crdex::cdex::PushQueue::open(options.data_dir / "push.sqlite");
+  if (!push_queue) {
+    spdlog::critical("{}", push_queue.error().message);
+    return 2;
+  }
+  crdex::cdex::PushSenderOptions push_options;
+  push_options.max_attempts = options.push_max_attempts;
+  push_options.initial_backoff = options.push_backoff_min;
+  push_options.max_backoff = options.push_backoff_max;
+  push_options.allow_plain_http = options.fill.allow_plain_http;
+  push_options.route = [destinations](std::string_view name) -> crdex::fhir::Result<crdex::cdex::OutboxTarget> {
+    auto chosen = destinations ? destinations->choose(name, {}, "destination")
+                               : crdex::fhir::Result<const crdex::server::Destination*>(crdex::fhir::Error{
+                                     400, crdex::fhir::IssueType::security,
+                                     "pushes go only to configured destinations, and none is configured "
+                                     "(--destinations)",
+                                     ""});
+    if (!chosen) return chosen.error();
+    auto token = (*chosen)->bearer_token();
+    if (!token) return token.error();
+    return crdex::cdex::OutboxTarget{(*chosen)->url + "/$submit-attachment", *token};
+  };
+  push_options.report = [](bool error, const std::string& message) {
+    if (error) spdlog::warn("{}", message);
+    else spdlog::info("{}", message);
+  };
+  auto push_sender = std::make_shared<crdex::cdex::PushSender>(std::move(push_queue).value(), push_options);
+  push_sender->start();
+  state->modules.push_back(std::make_shared<crdex::server::EventsApi>(
+      [engine = state->engine] { return engine->rules(); }, push_sender));
   if (!crdex::server::configure_smart_launch(options, *state)) return 2;
   if (!crdex::server::configure_jwks(options, *state)) return 2;
   if (!crdex::server::configure_console(options, *state)) return 2;
@@ -343,7 +375,8 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->modules.push_back(std::make_shared<crdex::server::MetricsApi>(state->metrics, admin_token));
   std::vector<std::filesystem::path> store_files{options.data_dir / "audit.sqlite",
                                                  options.data_dir / "attachments.sqlite",
-                                                 options.data_dir / "exports.sqlite"};
+                                                 options.data_dir / "exports.sqlite",
+                                                 options.data_dir / "push.sqlite"};
   // A PostgreSQL rule store is probed through the store itself (all_current).
   if (!store_location->is_postgresql()) store_files.insert(store_files.begin(), options.data_dir / "rules.sqlite");
   auto readiness = std::make_shared<crdex::server::Readiness>(std::move(store_files), store, state->engine);
@@ -363,6 +396,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     std::cout << std::flush;
     (*cdex)->stop();
     bulk_runner->stop();
+    push_sender->stop();
     audit->close();
     return 0;
   }
@@ -412,6 +446,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes
   bulk_runner->stop();            // its step in progress ends committed; jobs resume on the next start
+  push_sender->stop();            // its attempt in progress ends committed; queued pushes go on the next start
   endpoint.shutdown();
   audit->close();  // writes every queued call before the process ends
   spdlog::info("audit log closed: {} call(s) recorded, {} dropped", audit->stats().written, audit->stats().dropped);

@@ -178,6 +178,20 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   app.add_option("--bulk-poll-max-ms", bulk_max_ms, "longest wait between Bulk Data status polls")
       ->capture_default_str()
       ->check(CLI::Range(1, 86'400'000));
+  // Provider-initiated pushes (push_sender.hpp): attempts and backoff.
+  int push_min_ms = static_cast<int>(options.push_backoff_min.count());
+  int push_max_ms = static_cast<int>(options.push_backoff_max.count());
+  app.add_option("--push-max-attempts", options.push_max_attempts,
+                 "attempts to send a queued push (POST /events) before it is marked failed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--push-backoff-min-ms", push_min_ms,
+                 "wait after a push's first failed attempt; doubled after each next one (a longer Retry-After wins)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  app.add_option("--push-backoff-max-ms", push_max_ms, "longest wait between a push's attempts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86'400'000));
   app.add_option("--clients", options.clients_file,
                  "JSON file of the CDS clients allowed to call the services: issuer, keys (JWKS inline, file or "
                  "URL), tenant (docs/security.md)");
@@ -271,6 +285,8 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   options.fill.cache.ttl = std::chrono::milliseconds(cache_ms);
   options.bulk_poll_min = std::chrono::milliseconds(bulk_min_ms);
   options.bulk_poll_max = std::chrono::milliseconds(std::max(bulk_min_ms, bulk_max_ms));
+  options.push_backoff_min = std::chrono::milliseconds(push_min_ms);
+  options.push_backoff_max = std::chrono::milliseconds(std::max(push_min_ms, push_max_ms));
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return {options, 0};
 }

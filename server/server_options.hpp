@@ -68,6 +68,11 @@ struct ServerOptions {
   // Bulk Data exports: the status-poll interval is the server's Retry-After clamped to these.
   std::chrono::milliseconds bulk_poll_min{1000};
   std::chrono::milliseconds bulk_poll_max{300'000};
+  // Provider-initiated pushes (POST /events, docs/cdex.md): attempts per item
+  // before it is failed, and the exponential backoff between them.
+  int push_max_attempts = 8;
+  std::chrono::milliseconds push_backoff_min{1000};
+  std::chrono::milliseconds push_backoff_max{300'000};
   // CDS client authentication (docs/security.md): the trusted clients, or the
   // explicit opt-out. Neither: every service call is refused with 401.
   std::filesystem::path clients_file;

@@ -1,5 +1,6 @@
 #include "crdex/config/rule_set_parser.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <fstream>
@@ -191,11 +192,48 @@ Rule parse_rule(const JsonNode& node, const detail::CodeGroups& groups, Problems
   return rule;
 }
 
+// One entry of the optional `push` section: what the payer wants sent on which event.
+PushRule parse_push_rule(const JsonNode& node, Problems& problems) {
+  PushRule push;
+  problems.guard([&] { detail::reject_unknown_keys(node, {"id", "on", "send", "destination", "attachTo"}); });
+  problems.guard([&] {
+    push.id = node.at("id").as_non_empty_string();
+    if (push.id.size() > 64 || push.id.find('|') != std::string::npos)
+      node.at("id").fail("must be at most 64 characters without '|'");
+  });
+  problems.guard([&] {
+    const auto on = node.at("on");
+    push.on = on.as_non_empty_string();
+    if (std::find(std::begin(kPushEvents), std::end(kPushEvents), push.on) == std::end(kPushEvents))
+      on.fail("is \"" + push.on + "\"; allowed: encounter-discharge, result-final");
+  });
+  problems.guard([&] {
+    const auto send = node.at("send");
+    send.expect_object();
+    detail::reject_unknown_keys(send, {"resourceType", "codes"});
+    const auto type = send.at("resourceType");
+    push.resource_type = type.as_non_empty_string();
+    if (!(push.resource_type.front() >= 'A' && push.resource_type.front() <= 'Z'))
+      type.fail("must be a FHIR resource type (\"DocumentReference\")");
+    if (auto codes = send.find("codes"))
+      for (const auto& c : codes->items()) push.codes.push_back(detail::parse_coding(c.expect_object(), false));
+  });
+  problems.guard([&] { push.destination = node.at("destination").as_non_empty_string(); });
+  problems.guard([&] {
+    if (auto attach = node.find("attachTo")) {
+      push.attach_to = attach->as_non_empty_string();
+      if (push.attach_to != "claim" && push.attach_to != "preauthorization")
+        attach->fail("must be claim or preauthorization");
+    }
+  });
+  return push;
+}
+
 PayerRuleSet parse_document(const JsonNode& root, Problems& problems) {
   root.expect_object();
   PayerRuleSet set;
   problems.guard([&] {
-    detail::reject_unknown_keys(root, {"schema", "payer", "codeGroups", "defaultOutcome", "rules", "members"});
+    detail::reject_unknown_keys(root, {"schema", "payer", "codeGroups", "defaultOutcome", "rules", "members", "push"});
   });
   problems.guard([&] {
     const auto schema = root.at("schema").as_string();
@@ -241,6 +279,19 @@ PayerRuleSet parse_document(const JsonNode& root, Problems& problems) {
   });
   problems.guard([&] {
     if (auto members = root.find("members")) set.members = parse_members(members->expect_object(), problems);
+  });
+  problems.guard([&] {
+    auto push = root.find("push");
+    if (!push) return;
+    std::unordered_set<std::string> ids;
+    for (const auto& push_node : push->items()) {
+      problems.guard([&] {
+        PushRule rule = parse_push_rule(push_node.expect_object(), problems);
+        if (!rule.id.empty() && !ids.insert(rule.id).second)
+          push_node.at("id").fail("\"" + rule.id + "\" is used by an earlier push entry");
+        set.push.push_back(std::move(rule));
+      });
+    }
   });
   check_portal_links(set, problems);
   return set;

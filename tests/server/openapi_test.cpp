@@ -143,6 +143,17 @@ void call_every_route(test::OpenApiServer& s) {
   s.call("POST", "/attachments/outbox", "/attachments/outbox", s.attach_op, 400, R"({"payerUrl":"not a url"})");
   s.call("POST", "/attachments/outbox", "/attachments/outbox", s.bulk_op, 403, "{}");
 
+  // Provider events and the push queue (the example payers ask for no pushes: nothing queued).
+  std::string event = test::read_fixture("push/encounter-discharge.json");
+  event.replace(event.find("Organization/harbor-payer"), 25, "Organization/acme-payer");
+  s.call("POST", "/events", "/events", s.client_jwt("/events"), 200, event);
+  s.call("POST", "/events", "/events", s.client_jwt("/events"), 400, R"({"event":"admitted"})");
+  s.call("GET", "/events/push", "/events/push", s.attach_op, 200);
+  s.call("GET", "/events/push", "/events/push?state=lost", s.attach_op, 400);
+  s.call("GET", "/events/push", "/events/push", s.bulk_op, 403);
+  s.call("GET", "/events/push/{id}", "/events/push/1", s.attach_op, 404);
+  s.call("POST", "/events/push/{id}/retry", "/events/push/1/retry", s.attach_op, 404, "{}");
+
   // Bulk exports.
   const auto job = s.call("POST", "/bulk-exports", "/bulk-exports", s.bulk_op, 202,
                           R"({"fhirServer":"http://127.0.0.1:9/fhir","group":"g-1","types":["Patient"]})");

@@ -234,7 +234,7 @@ Result<SubmitReceipt> send_submit_attachment(const std::string& operation_url, c
   auto answer = perform_http_call(call);
   if (!answer.transferred)
     return Error{502, IssueType::transient, "the payer at " + operation_url + " did not answer: " + answer.problem, ""};
-  return SubmitReceipt{answer.status, std::move(answer.body)};
+  return SubmitReceipt{answer.status, std::move(answer.body), answer.header("retry-after")};
 }
 
 }  // namespace crdex::fhir

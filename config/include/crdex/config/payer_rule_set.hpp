@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crdex/config/coverage_outcome.hpp"
@@ -93,6 +94,23 @@ struct Rule {
   CoverageOutcome outcome;
 };
 
+// What the payer wants pushed to it when something happens at the provider
+// (CDex P2: provider-initiated, encounter-based; docs/rules.md "push").
+// `on` names the event; `send` selects resources of the event notification;
+// `destination` names a --destinations entry of the provider's crdex.
+struct PushRule {
+  std::string id;           // unique in the set; part of each push's idempotency key
+  std::string on;           // "encounter-discharge" | "result-final"
+  std::string resource_type;  // what to send: "DocumentReference", "DiagnosticReport", ...
+  // Its type (DocumentReference.type, DiagnosticReport/Observation.code) must
+  // carry one of these; empty: any resource of that type.
+  std::vector<fhir::Coding> codes;
+  std::string destination;
+  std::string attach_to = "claim";  // the $submit-attachment AttachTo: claim | preauthorization
+};
+
+inline constexpr std::string_view kPushEvents[] = {"encounter-discharge", "result-final"};
+
 struct PayerRuleSet {
   std::string source;  // file the set came from, for messages
   // The store's version of this set (1, 2, ...); 0 when read from a file
@@ -108,6 +126,8 @@ struct PayerRuleSet {
   // The payer's member records, when it publishes them (docs/rules.md).
   std::optional<MemberRecords> members;
   std::vector<Rule> rules;
+  // What to push on which provider event (empty: nothing is pushed).
+  std::vector<PushRule> push;
 };
 
 }  // namespace crdex::config

@@ -57,6 +57,7 @@ Result<SubmitAttachment> parse_submit_attachment(std::string_view body);
 struct SubmitReceipt {
   long http_status = 0;
   std::string body;  // the payer's answer (an OperationOutcome, informational or not)
+  std::string retry_after;  // its Retry-After header ("" when none), for a sender that retries
 };
 
 // POSTs `parameters_json` to `operation_url` (the payer's [base]/$submit-attachment,
