@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "api_helpers.hpp"
+#include "scope_list.hpp"
 #include "crdex/config/rule_store.hpp"
 #include "crdex/fhir/json_node.hpp"
 #include "crdex/smart/jwt.hpp"
@@ -26,17 +27,6 @@ bool gate_hash_equals(const std::string& a, const std::string& b) {
 
 int64_t gate_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::vector<std::string> split_scopes(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    const auto end = std::min(text.find(' ', start), text.size());
-    if (end > start) out.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
 }
 
 ApiAnswer gate_refusal(int status, std::string message, std::string_view challenge) {
@@ -212,7 +202,7 @@ AccessTokenVerifier::Outcome AccessTokenVerifier::verify(std::string_view token,
   Outcome out{V::accepted, {}, {}};
   out.token.issuer = jwt.iss;
   out.token.client = std::string(jwt.string_claim("client_id").value_or(jwt.sub));
-  out.token.scopes = split_scopes(jwt.string_claim("scope").value_or(""));
+  out.token.scopes = split_scope_list(jwt.string_claim("scope").value_or(""));
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "crdex/smart/launch_context.hpp"
 #include "crdex/smart/random_token.hpp"
 #include "request_log_context.hpp"
+#include "scope_list.hpp"
 
 namespace crdex::server {
 
@@ -28,17 +29,6 @@ std::string introspection_base64(std::string_view text) {
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::vector<std::string> introspection_scopes(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    const auto end = std::min(text.find(' ', start), text.size());
-    if (end > start) out.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
   return out;
 }
 
@@ -219,7 +209,7 @@ TokenIntrospector::Outcome TokenIntrospector::check_answer(const TrustedClient& 
   Outcome out{Verdict::accepted, {}, {}, "active"};
   out.token.issuer = server.iss;
   out.token.client = introspection_string(object, "client_id").value_or(introspection_string(object, "sub").value_or(""));
-  out.token.scopes = introspection_scopes(introspection_string(object, "scope").value_or(""));
+  out.token.scopes = split_scope_list(introspection_string(object, "scope").value_or(""));
   out.token.exp = *exp;
   return out;
 }
