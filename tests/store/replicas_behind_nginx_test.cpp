@@ -294,8 +294,16 @@ BOOST_AUTO_TEST_CASE(a_call_whose_replica_died_after_recording_its_jti_is_answer
   // (412), instead of refusing the token as a replay (401).
   BOOST_TEST(answer.status == 412, answer.body);
   BOOST_TEST(answer.body.find("no answer within the time allowed") != std::string::npos, answer.body);
-  BOOST_TEST(edge.database.scalar("SELECT COUNT(*) FROM jti_replays WHERE jti = '" + jti + "' AND holder IS NULL") ==
-             "1");  // answered: used for good
+  // Answered: used for good. The replica settles the jti once its answer is
+  // written (server/http_front.cpp), so the client may read the answer a
+  // moment before the ledger says so.
+  const auto settled = [&] {
+    return edge.database.scalar("SELECT COUNT(*) FROM jti_replays WHERE jti = '" + jti + "' AND holder IS NULL") == "1";
+  };
+  const auto settle_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!settled() && std::chrono::steady_clock::now() < settle_deadline) {
+  }
+  BOOST_TEST(settled());
   // Now it is used: the same token again is refused.
   const auto again = edge.hook_call(edge.base, jwt, body);
   BOOST_TEST(again.status == 401);
