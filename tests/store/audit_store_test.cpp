@@ -2,7 +2,8 @@
 // and compact records, card origins), every filter the admin API offers
 // (hookInstance, patient, payer, request id, time window, pages), the
 // payer's last answered calls, purges oldest first with the size measure
-// following them, and the AuditLog's writer thread over a store location.
+// following them, the AuditLog's writer thread over a store location, and
+// its size bound (--audit-max-bytes), which keeps the newest calls.
 
 #include <boost/test/unit_test.hpp>
 
@@ -212,6 +213,39 @@ CRDEX_STORE_CASE(the_audit_log_writes_through_its_writer_thread_at_a_store_locat
   BOOST_TEST(entries[49].hook_instance == "hi-49");
   BOOST_TEST(entries[1].response.find("\"bodiesKept\":false") != std::string::npos);
   BOOST_TEST(entries[2].response == R"({"cards":[],"systemActions":[]})");
+}
+
+CRDEX_STORE_CASE(a_size_bound_keeps_the_newest_calls_without_emptying_the_log) {
+  crdex::hooks::AuditOptions options;
+  options.max_bytes = 256 * 1024;
+  // Bodies of random text (PostgreSQL compresses them little), about 4.5 KB a call.
+  std::string noise;
+  for (int i = 0; i < 120; ++i) noise += crdex::fhir::random_uuid();
+  for (auto& c : noise)
+    c = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[static_cast<unsigned char>(c) * 7 % 64];
+  // Ten runs of 50 calls (about 2.2 MB without the bound).
+  for (int run = 0; run < 10; ++run) {
+    auto log = crdex::hooks::open_audit_log(backend.location(), options);
+    BOOST_TEST_REQUIRE(log.ok(), (log.ok() ? "" : log.error().message));
+    for (int i = 0; i < 50; ++i) {
+      auto record = audit_call("hi-" + std::to_string(run * 50 + i), "p", kAuditT0 + run * 50 + i);
+      record.response_body = R"({"cards":[],"note":")" + noise.substr(static_cast<size_t>(i), 4000) + R"("})";
+      BOOST_TEST((*log)->record(std::move(record)));
+    }
+    (*log)->close();  // writes the 50; the size is checked after each batch
+    BOOST_TEST((*log)->stats().written == 50u);
+    BOOST_TEST((*log)->store().used_bytes().value() <= options.max_bytes);
+    if (run == 9) BOOST_TEST((*log)->stats().purged_for_size > 0u);
+  }
+  auto store = open_audit_for_test(backend);
+  AuditQuery all;
+  all.limit = 1000;
+  const auto left = store->find(all).value();
+  BOOST_TEST_REQUIRE(left.size() >= 20u);   // not emptied: about 90 % of the bound stays
+  BOOST_TEST(left.size() < 100u);           // what 256 KB holds of 4.5 KB calls
+  BOOST_TEST(left.back().hook_instance == "hi-499");  // the newest stays
+  for (size_t i = 0; i < left.size(); ++i)  // the newest calls, without a gap
+    BOOST_TEST(left[i].hook_instance == "hi-" + std::to_string(500 - left.size() + i));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
