@@ -22,7 +22,9 @@ trap cleanup EXIT
 auth_args=(--insecure-no-client-auth)
 audience=https://crd.bench.example/cds-services/crdex-order-sign
 if [ -n "$auth" ]; then
-  "$bin/crdex_bench_client_tokens" "$auth" "$calls" "$audience" "$work"
+  # The request's fhirServer is not on the client's own origin: the client names it.
+  "$bin/crdex_bench_client_tokens" "$auth" "$calls" "$audience" "$work" \
+    "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["fhirServer"])' examples/requests/order-sign.json)"
   auth_args=(--clients "$work/clients.json" --public-url https://crd.bench.example)
 fi
 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" --instr-atstart=no \
