@@ -288,7 +288,8 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->modules.push_back(*cdex);
   // CDex attachments and Bulk Data exports (issue 8), state in --data.
   auto attachments = crdex::cdex::AttachmentStore::open(options.data_dir / "attachments.sqlite");
-  auto export_jobs = crdex::cdex::BulkJobStore::open(options.data_dir / "exports.sqlite");
+  // Export jobs: exports.sqlite, or the PostgreSQL database replicas share (leased per job).
+  auto export_jobs = crdex::cdex::open_bulk_job_store(*store_location);
   if (!attachments || !export_jobs) {
     spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
     return 2;
@@ -309,6 +310,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   crdex::cdex::BulkExportOptions bulk_options;
   bulk_options.min_poll = options.bulk_poll_min;
   bulk_options.max_poll = options.bulk_poll_max;
+  bulk_options.lease = options.job_lease;
   bulk_options.allow_plain_http = options.fill.allow_plain_http;
   bulk_options.token_for = crdex::server::token_lookup(destinations);
   bulk_options.report = [](crdex::cdex::BulkReportLevel level, const std::string& message) {
@@ -375,13 +377,13 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   add_metric_samplers(*state->metrics, state, audit);
   state->modules.push_back(std::make_shared<crdex::server::MetricsApi>(state->metrics, admin_token));
   std::vector<std::filesystem::path> store_files{options.data_dir / "attachments.sqlite",
-                                                 options.data_dir / "exports.sqlite",
                                                  options.data_dir / "push.sqlite"};
   // A PostgreSQL rule store is probed through the store itself (all_current);
-  // the audit shares that database.
+  // the audit and the export jobs share that database.
   if (!store_location->is_postgresql()) {
     store_files.insert(store_files.begin(), store_location->sqlite_dir / "audit.sqlite");
     store_files.insert(store_files.begin(), options.data_dir / "rules.sqlite");
+    store_files.push_back(store_location->sqlite_dir / "exports.sqlite");
   }
   auto readiness = std::make_shared<crdex::server::Readiness>(std::move(store_files), store, state->engine);
   state->modules.push_back(std::make_shared<crdex::server::ProbesApi>(readiness));

@@ -179,6 +179,12 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   app.add_option("--bulk-poll-max-ms", bulk_max_ms, "longest wait between Bulk Data status polls")
       ->capture_default_str()
       ->check(CLI::Range(1, 86'400'000));
+  int job_lease_s = static_cast<int>(options.job_lease.count());
+  app.add_option("--job-lease-seconds", job_lease_s,
+                 "how long a replica's claim on a Bulk export job lasts without renewal; another replica adopts "
+                 "the job of one that died after it")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   // Provider-initiated pushes (push_sender.hpp): attempts and backoff.
   int push_min_ms = static_cast<int>(options.push_backoff_min.count());
   int push_max_ms = static_cast<int>(options.push_backoff_max.count());
@@ -286,6 +292,7 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
   options.fill.cache.ttl = std::chrono::milliseconds(cache_ms);
   options.bulk_poll_min = std::chrono::milliseconds(bulk_min_ms);
   options.bulk_poll_max = std::chrono::milliseconds(std::max(bulk_min_ms, bulk_max_ms));
+  options.job_lease = std::chrono::seconds(job_lease_s);
   options.push_backoff_min = std::chrono::milliseconds(push_min_ms);
   options.push_backoff_max = std::chrono::milliseconds(std::max(push_min_ms, push_max_ms));
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

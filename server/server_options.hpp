@@ -68,6 +68,9 @@ struct ServerOptions {
   // Bulk Data exports: the status-poll interval is the server's Retry-After clamped to these.
   std::chrono::milliseconds bulk_poll_min{1000};
   std::chrono::milliseconds bulk_poll_max{300'000};
+  // How long a replica's claim on a Bulk export job lasts without renewal
+  // (bulk_export_runner.hpp): a replica that died is replaced within it.
+  std::chrono::seconds job_lease{30};
   // Provider-initiated pushes (POST /events, docs/cdex.md): attempts per item
   // before it is failed, and the exponential backoff between them.
   int push_max_attempts = 8;

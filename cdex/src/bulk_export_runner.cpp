@@ -12,27 +12,86 @@ namespace crdex::cdex {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+namespace {
+// What a download that lost its lease stops with (nothing is written then).
+constexpr const char* kLeaseLost = "lease lost";
+}  // namespace
+
 BulkExportRunner::BulkExportRunner(std::shared_ptr<BulkJobStore> store, std::filesystem::path files_dir,
                                    BulkExportOptions options)
-    : store_(std::move(store)), files_dir_(std::move(files_dir)), options_(options) {}
+    : store_(std::move(store)),
+      files_dir_(std::move(files_dir)),
+      options_(options),
+      holder_(options_.holder.empty() ? fhir::random_uuid() : options_.holder) {
+  options_.lease = std::max(options_.lease, milliseconds(100));
+}
 
 BulkExportRunner::~BulkExportRunner() { stop(); }
 
 fhir::Result<int> BulkExportRunner::start() {
-  auto ids = store_->unfinished_ids();
+  auto ids = store_->claimable_ids(holder_);
   if (!ids) return ids.error();
   for (const auto& id : *ids) schedule(id, Clock::now());
   thread_ = std::thread([this] { run(); });
+  keeper_ = std::thread([this] { keep_leases(); });
   return static_cast<int>(ids->size());
 }
 
 void BulkExportRunner::stop() {
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;
     stopping_ = true;
   }
   wake_.notify_all();
+  keeper_wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (keeper_.joinable()) keeper_.join();
+  // Another replica (or the next start) need not wait for the leases to expire.
+  if (auto released = store_->release(holder_); !released)
+    report(BulkReportLevel::warning, "export jobs: the leases were not released: " + released.error().message);
+}
+
+bool BulkExportRunner::claim(const std::string& id) {
+  auto claimed = store_->claim(id, holder_, options_.lease);
+  if (!claimed) {
+    report(BulkReportLevel::warning, "export " + id + ": cannot claim its lease: " + claimed.error().message);
+    return false;
+  }
+  return *claimed;
+}
+
+void BulkExportRunner::keep_leases() {
+  const auto tick = options_.lease / 3;
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    keeper_wake_.wait_for(lock, tick);
+    if (stopping_) break;
+    std::vector<std::string> held;
+    for (const auto& [id, when] : due_) held.push_back(id);
+    if (!running_.empty()) held.push_back(running_);
+    lock.unlock();
+    std::vector<std::string> lost;
+    for (const auto& id : held) {
+      auto renewed = store_->claim(id, holder_, options_.lease);
+      if (renewed && !*renewed) lost.push_back(id);  // finished, or taken after this replica stalled
+    }
+    auto claimable = store_->claimable_ids(holder_);
+    lock.lock();
+    for (const auto& id : lost) due_.erase(id);
+    if (!claimable) {
+      report(BulkReportLevel::warning, "export jobs: cannot look for jobs to adopt: " + claimable.error().message);
+      continue;
+    }
+    bool adopted = false;
+    for (const auto& id : *claimable) {
+      if (due_.count(id) != 0 || id == running_) continue;
+      due_[id] = Clock::now();
+      adopted = true;
+      report(BulkReportLevel::info, "export " + id + ": adopted (its lease was free or expired)");
+    }
+    if (adopted) wake_.notify_all();
+  }
 }
 
 void BulkExportRunner::schedule(const std::string& id, Clock::time_point when) {
@@ -59,7 +118,7 @@ fhir::Result<BulkJob> BulkExportRunner::submit(const BulkExportStart& request) {
   job.export_type = request.export_type;
   job.state = "kick-off";
   job.needs_token = !request.access_token.empty();
-  if (auto inserted = store_->insert(job); !inserted) return inserted.error();
+  if (auto inserted = store_->insert(job, holder_, options_.lease); !inserted) return inserted.error();
   if (job.needs_token) {
     std::lock_guard lock(mutex_);
     tokens_[job.id] = request.access_token;
@@ -139,6 +198,7 @@ void BulkExportRunner::run() {
     }
     const std::string id = next->first;
     due_.erase(next);
+    running_ = id;
     lock.unlock();
     std::optional<milliseconds> again;
     try {
@@ -148,11 +208,14 @@ void BulkExportRunner::run() {
       again = options_.max_poll;
     }
     lock.lock();
+    running_.clear();
     if (again && !stopping_) due_[id] = Clock::now() + *again;
   }
 }
 
 std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
+  // Held by another replica, finished or cancelled: not this runner's to run.
+  if (!claim(id)) return std::nullopt;
   auto loaded = store_->get(id);
   if (!loaded || !*loaded) return std::nullopt;
   BulkJob job = std::move(**loaded);
@@ -162,7 +225,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
     report(BulkReportLevel::warning, "export " + id + " failed: " + why);
     job.state = "failed";
     job.error = why;
-    (void)store_->update(job);
+    (void)store_->update(job, holder_);
     std::lock_guard lock(mutex_);
     tokens_.erase(id);
     return std::nullopt;
@@ -186,7 +249,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
     transient_failures_.erase(id);
     job.state = "in-progress";
     job.status_url = answer.status_url;
-    if (auto updated = store_->update(job); !updated || !*updated) {
+    if (auto updated = store_->update(job, holder_); !updated || !*updated) {
       // Cancelled while the kick-off was under way: the server must not go on alone.
       if (updated) (void)fhir::bulk_cancel(server, job.status_url);
       return std::nullopt;
@@ -202,7 +265,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
       case fhir::BulkStep::Kind::retry_later: {
         transient_failures_.erase(id);
         if (!answer.progress.empty()) job.progress = answer.progress;
-        if (auto updated = store_->update(job); !updated || !*updated) return std::nullopt;
+        if (auto updated = store_->update(job, holder_); !updated || !*updated) return std::nullopt;
         return wait_for(answer.retry_after, job.polls);
       }
       case fhir::BulkStep::Kind::complete: {
@@ -212,7 +275,7 @@ std::optional<milliseconds> BulkExportRunner::step(const std::string& id) {
         job.manifest = answer.manifest_json;
         job.transaction_time = manifest->transaction_time;
         job.progress.clear();
-        if (auto updated = store_->update(job); !updated || !*updated) return std::nullopt;
+        if (auto updated = store_->update(job, holder_); !updated || !*updated) return std::nullopt;
         return milliseconds(0);
       }
       default:
@@ -232,7 +295,7 @@ std::optional<milliseconds> BulkExportRunner::download(BulkJob& job, const fhir:
   if (!manifest) {
     job.state = "failed";
     job.error = manifest.error().message;
-    (void)store_->update(job);
+    (void)store_->update(job, holder_);
     return std::nullopt;
   }
   const auto dir = files_dir_ / job.id;
@@ -240,6 +303,8 @@ std::optional<milliseconds> BulkExportRunner::download(BulkJob& job, const fhir:
   std::filesystem::create_directories(dir, ec);
   std::vector<BulkJobFile> files;
   auto fetch = [&](const fhir::BulkFileRef& ref, const std::string& kind) -> std::optional<std::string> {
+    // Renewed before each file, besides the keeper's renewals; a lost lease ends the step.
+    if (!claim(job.id)) return std::string(kLeaseLost);
     BulkJobFile file;
     file.sequence = static_cast<int>(files.size()) + 1;
     file.kind = kind;
@@ -256,19 +321,21 @@ std::optional<milliseconds> BulkExportRunner::download(BulkJob& job, const fhir:
   };
   for (const auto& ref : manifest->output)
     if (auto problem = fetch(ref, "output")) {
+      if (*problem == kLeaseLost) return std::nullopt;
       job.state = "failed";
       job.error = *problem;
-      (void)store_->update(job);
+      (void)store_->update(job, holder_);
       return std::nullopt;
     }
   for (const auto& ref : manifest->error)
     if (auto problem = fetch(ref, "error")) {
+      if (*problem == kLeaseLost) return std::nullopt;
       job.state = "failed";
       job.error = *problem;
-      (void)store_->update(job);
+      (void)store_->update(job, holder_);
       return std::nullopt;
     }
-  if (auto completed = store_->complete(job.id, files); !completed || !*completed) return std::nullopt;
+  if (auto completed = store_->complete(job.id, files, holder_); !completed || !*completed) return std::nullopt;
   report(BulkReportLevel::info, "export " + job.id + ": completed, " + std::to_string(files.size()) + " file(s)");
   std::lock_guard lock(mutex_);
   tokens_.erase(job.id);

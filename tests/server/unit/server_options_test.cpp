@@ -53,6 +53,12 @@ BOOST_AUTO_TEST_CASE(listen_time_outs_and_public_url_are_read) {
   BOOST_TEST(parsed.options->bulk_poll_max.count() == 500);            // never below the minimum
 }
 
+BOOST_AUTO_TEST_CASE(the_job_lease_is_read_and_bounded) {
+  BOOST_TEST(parse_server_args({}).options->job_lease.count() == 30);
+  BOOST_TEST(parse_server_args({"--job-lease-seconds", "2"}).options->job_lease.count() == 2);
+  BOOST_TEST(!parse_server_args({"--job-lease-seconds", "0"}).options);
+}
+
 BOOST_AUTO_TEST_CASE(usage_errors_end_with_2_and_help_with_0) {
   for (const auto& bad : std::vector<std::vector<std::string>>{
            {"--listen", "nonsense"},

@@ -6,6 +6,21 @@
 // --data/exports/<job>/. Each step's outcome is committed to the job store
 // before the next, so start() after a restart resumes every unfinished job.
 //
+// Replicas sharing one job store (PostgreSQL): a runner claims a job's lease
+// (bulk_job_store.hpp) before each step and writes the step's outcome only
+// while it holds it, so exactly one replica runs each job and no step runs
+// on two replicas at once. A second thread renews the leases of the jobs this
+// runner holds every third of the lease time (also while a long download is
+// under way) and adopts unfinished jobs whose lease expired: a replica killed
+// mid-job is replaced within the lease time plus a third. stop() releases its
+// leases, so another replica (or the next start) takes over at once. A step
+// must end within the lease time (polls do; downloads renew between files).
+// A cancelled job is final: no claim revives it.
+//
+// With replicas, --data/exports/ must be shared storage mounted at the same
+// path on every replica: a job's files are recorded with their paths, and
+// any replica may serve them or finish the job.
+//
 // Access tokens are held in memory only (like Direct Query's): a job that
 // needed one and outlived the process fails on resume with that reason.
 
@@ -38,6 +53,12 @@ struct BulkExportOptions {
   // destination, fetched when needed, so a resumed job gets a fresh one). A
   // job's own access_token, when given, is used instead.
   TokenFor token_for;
+  // How long a claimed job is this runner's without renewal (crdex-server's
+  // --job-lease-seconds); adoption is checked every third of it.
+  std::chrono::milliseconds lease{std::chrono::seconds(30)};
+  // Who holds the leases, for the store and the logs; empty: a random id
+  // (one per runner, so a restarted process is a new holder).
+  std::string holder{};
 };
 
 struct BulkExportStart {
@@ -58,10 +79,13 @@ class BulkExportRunner {
   BulkExportRunner(const BulkExportRunner&) = delete;
   BulkExportRunner& operator=(const BulkExportRunner&) = delete;
 
-  // Schedules every unfinished job in the store and starts the thread.
+  // Schedules every unfinished job no other replica holds and starts the
+  // threads; returns how many were scheduled.
   fhir::Result<int> start();
-  // Lets the step in progress finish, then ends the thread (jobs stay as stored).
+  // Lets the step in progress finish, ends the threads and releases this
+  // runner's leases (jobs stay as stored).
   void stop();
+  const std::string& holder() const { return holder_; }
 
   // A refused request (fhir::check_davinci_export, the server URL) is an Error, nothing stored.
   fhir::Result<BulkJob> submit(const BulkExportStart& request);
@@ -71,6 +95,10 @@ class BulkExportRunner {
 
  private:
   void run();
+  // The lease keeper: renews what this runner holds, adopts expired jobs.
+  void keep_leases();
+  // Claims (or renews) the job's lease; false when another replica has it.
+  bool claim(const std::string& id);
   void report(BulkReportLevel level, const std::string& message) const {
     if (options_.report) options_.report(level, message);
   }
@@ -85,14 +113,18 @@ class BulkExportRunner {
   std::shared_ptr<BulkJobStore> store_;
   std::filesystem::path files_dir_;
   BulkExportOptions options_;
+  std::string holder_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, std::chrono::steady_clock::time_point> due_;
   std::map<std::string, std::string> tokens_;
   std::map<std::string, int> transient_failures_;
+  std::string running_;  // the job whose step is under way ("" between steps)
   bool stopping_ = false;
+  std::condition_variable keeper_wake_;
   std::thread thread_;
+  std::thread keeper_;
 };
 
 }  // namespace crdex::cdex
