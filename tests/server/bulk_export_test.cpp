@@ -2,115 +2,17 @@
 // section "Bulk Data export"): the client's kick-off, status, manifest, NDJSON
 // download and cancel, then crdex-server's durable export jobs: completion,
 // 429 retries, error files, cancel, and a restart that resumes polling.
+// The Da Vinci ATR member attribution list: bulk_export_atr_test.cpp.
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
-#include <filesystem>
-#include <fstream>
-#include <thread>
 
-#include "crdex/fhir/bulk_export.hpp"
+#include "bulk_fixture.hpp"
 #include "crdex/fhir/davinci_data_export.hpp"
 #include "crdex/fhir/sqlite_database.hpp"
-#include "support/fhir_server_process.hpp"
-#include "support/fixtures.hpp"
-#include "support/http_client.hpp"
-#include "support/json_checks.hpp"
-#include "support/destinations_file.hpp"
-#include "support/server_process.hpp"
 
 using namespace crdex;
-using Kind = fhir::BulkStep::Kind;
-
-namespace {
-
-constexpr auto kPanel = R"({"resourceType":"Bundle","type":"collection","entry":[
-  {"resource":{"resourceType":"Patient","id":"p1","gender":"female"}},
-  {"resource":{"resourceType":"Patient","id":"p2","gender":"male"}},
-  {"resource":{"resourceType":"Patient","id":"p3","gender":"other"}},
-  {"resource":{"resourceType":"Group","id":"panel","type":"person","actual":true,
-    "member":[{"entity":{"reference":"Patient/p1"}},{"entity":{"reference":"Patient/p2"}}]}},
-  {"resource":{"resourceType":"Coverage","id":"c1","status":"active","beneficiary":{"reference":"Patient/p1"},"payor":[{"display":"Acme"}]}},
-  {"resource":{"resourceType":"Coverage","id":"c3","status":"active","beneficiary":{"reference":"Patient/p3"},"payor":[{"display":"Acme"}]}}]})";
-
-int64_t lines_of(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  int64_t n = 0;
-  while (std::getline(in, line))
-    if (!line.empty()) ++n;
-  return n;
-}
-
-struct BulkFixture {
-  test::FhirServerProcess fhir;
-  test::TempDir config_dir;  // the --destinations file
-  BulkFixture() { fhir.seed(kPanel); }
-
-  void bulk_config(const std::string& json) const {
-    const auto answer = test::http_post(fhir.base_url() + "/$admin/bulk", json);
-    BOOST_TEST_REQUIRE(answer.status == 200, answer.body);
-  }
-  fhir::BulkServer server(std::string token = {}) const { return {fhir.fhir_url(), std::move(token), false, {}}; }
-
-  // Polls until the export completes (the shim counts polls, so no waiting is needed).
-  fhir::BulkStep poll_to_completion(const fhir::BulkServer& s, const std::string& status_url) const {
-    for (int i = 0; i < 50; ++i) {
-      auto step = fhir::bulk_poll(s, status_url);
-      if (step.kind != Kind::in_progress) return step;
-    }
-    BOOST_FAIL("the export never completed");
-    return {};
-  }
-
-  // The shim's view of its export jobs: how often job `id` was polled.
-  int64_t shim_polls(const std::string& id = "1") const {
-    test::Json jobs(test::http_get(fhir.base_url() + "/$admin/bulk").body);
-    for (auto job : jobs.root().get_array())
-      if (std::string_view(job["id"]) == id) return int64_t(job["polls"]);
-    return 0;
-  }
-
-  // Waits (bounded) until `ready` holds; what is awaited is checked each round.
-  template <class Ready>
-  static void wait_until(Ready ready, const char* what) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!ready()) {
-      if (std::chrono::steady_clock::now() > deadline) BOOST_FAIL(std::string("timed out waiting for ") + what);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // paces the status checks
-    }
-  }
-
-  static std::string start_job(const test::ServerProcess& crdex, const std::string& body) {
-    const auto started = test::http_post(crdex.base_url() + "/bulk-exports", body);
-    BOOST_TEST_REQUIRE(started.status == 202, started.body);
-    BOOST_TEST(started.header("location").starts_with("/bulk-exports/"));
-    test::Json job(started.body);
-    return std::string(std::string_view(job.root()["id"]));
-  }
-
-  static std::string job_json(const test::ServerProcess& crdex, const std::string& id) {
-    return test::http_get(crdex.base_url() + "/bulk-exports/" + id).body;
-  }
-
-  static std::string state_of(const test::ServerProcess& crdex, const std::string& id) {
-    test::Json job(job_json(crdex, id));
-    return std::string(std::string_view(job.root()["state"]));
-  }
-
-  std::string panel_job() const {
-    return R"({"fhirServer":")" + fhir.fhir_url() + R"(","group":"panel","types":["Patient","Coverage"]})";
-  }
-};
-
-// Fast polls, and the shim as the one configured destination ("ehr").
-std::vector<std::string> fast_polls(const test::FhirServerProcess& fhir, const std::filesystem::path& dir) {
-  auto args = test::destinations_args(dir, {{"ehr", fhir.fhir_url()}});
-  args.insert(args.end(), {"--bulk-poll-min-ms", "5", "--bulk-poll-max-ms", "50"});
-  return args;
-}
-
-}  // namespace
+using namespace crdex::test::bulk;
 
 BOOST_FIXTURE_TEST_SUITE(bulk_export, BulkFixture)
 
@@ -315,97 +217,5 @@ BOOST_AUTO_TEST_CASE(BD_07_a_destinations_token_is_sent_and_survives_a_restart) 
 // _type holding at least Group, Patient and Coverage; one lacking Coverage is
 // refused by the client, by crdex's job API (before anything is stored or
 // called) and by the test server alike.
-BOOST_AUTO_TEST_CASE(ATR_01_missing_coverage_in_type_is_refused) {
-  const auto atr = std::string(fhir::kAtrExportType);
-  // The client: refused before any call.
-  const auto kicked = fhir::bulk_kick_off(server(), {"panel", {"Group", "Patient"}, "", atr});
-  BOOST_TEST_REQUIRE((kicked.kind == Kind::failed));
-  BOOST_TEST(kicked.error.http_status == 400);
-  BOOST_TEST(kicked.error.message.find("missing: Coverage") != std::string::npos, kicked.error.message);
-  BOOST_TEST(fhir.request_log().find("davinci-data-export") == std::string::npos);
-  auto other = fhir::check_davinci_export({"panel", {"Group", "Patient", "Coverage"}, "", "hl7.fhir.us.other"});
-  BOOST_TEST_REQUIRE(!other.ok());
-  BOOST_TEST(other.error().expression == "exportType");
-
-  // crdex's job API: 400 + OperationOutcome naming _type; no job stored.
-  test::ServerProcess crdex(fast_polls(fhir, config_dir.path()));
-  const auto refused = test::http_post(crdex.base_url() + "/bulk-exports",
-                                       R"({"destination":"ehr","group":"panel","exportType":")" + atr +
-                                           R"(","types":["Group","Patient"]})");
-  BOOST_TEST_REQUIRE(refused.status == 400, refused.body);
-  test::Json outcome(refused.body);
-  BOOST_TEST(std::string_view(outcome.root()["resourceType"]) == "OperationOutcome");
-  BOOST_TEST(std::string_view(outcome.root()["issue"].at(0)["expression"].at(0)) == "_type", refused.body);
-  BOOST_TEST(refused.body.find("Coverage") != std::string::npos, refused.body);
-  BOOST_TEST(test::http_get(crdex.base_url() + "/bulk-exports").body.find("\"id\"") == std::string::npos);
-  BOOST_TEST(fhir.request_log().find("davinci-data-export") == std::string::npos);
-
-  // The test server checks the same (what a Data Source that enforces it answers).
-  const auto direct = test::http_request("GET",
-                                         fhir.fhir_url() + "/Group/panel/$davinci-data-export?exportType=" + atr +
-                                             "&_type=Group,Patient",
-                                         {}, "application/json", {"Prefer: respond-async"});
-  BOOST_TEST(direct.status == 400, direct.body);
-  BOOST_TEST(direct.body.find("_type must include Coverage") != std::string::npos, direct.body);
-}
-
-BOOST_AUTO_TEST_CASE(ATR_01_attribution_list_export_brings_the_roster) {
-  bulk_config(R"({"polls":1})");
-  test::ServerProcess crdex(fast_polls(fhir, config_dir.path()));
-  const auto id = start_job(crdex, R"({"destination":"ehr","group":"panel","exportType":"hl7.fhir.us.davinci-atr",)"
-                                   R"("types":["Group","Patient","Coverage"]})");
-  wait_until([&] { return state_of(crdex, id) == "completed"; }, "the ATR export to complete");
-  const auto log = fhir.request_log();
-  BOOST_TEST(log.find("/fhir/Group/panel/$davinci-data-export?exportType=hl7.fhir.us.davinci-atr") !=
-                 std::string::npos,
-             log);
-  BOOST_TEST(log.find("_type=Group,Patient,Coverage") != std::string::npos, log);
-  test::Json job(job_json(crdex, id));
-  BOOST_TEST(std::string_view(job.root()["exportType"]) == "hl7.fhir.us.davinci-atr");
-  // The roster: the Group, its two members, the one Coverage of a member.
-  BOOST_TEST(int64_t(job.root()["roster"]["Group"]) == 1);
-  BOOST_TEST(int64_t(job.root()["roster"]["Patient"]) == 2);
-  BOOST_TEST(int64_t(job.root()["roster"]["Coverage"]) == 1);
-  auto files = job.root()["files"].get_array();
-  BOOST_TEST_REQUIRE(files.size() == 3u);
-  for (auto file : files) BOOST_TEST(lines_of(std::string(std::string_view(file["path"]))) == int64_t(file["resources"]));
-  // A plain export's job has no exportType and no roster.
-  const auto plain = start_job(crdex, panel_job());
-  wait_until([&] { return state_of(crdex, plain) == "completed"; }, "the plain export to complete");
-  test::Json plain_job(job_json(crdex, plain));
-  BOOST_TEST(plain_job.root()["exportType"].error() == simdjson::NO_SUCH_FIELD);
-  BOOST_TEST(plain_job.root()["roster"].error() == simdjson::NO_SUCH_FIELD);
-}
-
-// The export type is a column added to jobs: a store from before it (no
-// schema_version) is adopted and migrated in place, its jobs kept.
-BOOST_AUTO_TEST_CASE(ATR_01_an_older_export_job_store_is_migrated_in_place) {
-  test::TempDir data;
-  const auto data_dir = data.path() / "crdex";
-  std::filesystem::create_directories(data_dir);
-  {
-    auto old = fhir::SqliteDatabase::open(data_dir / "exports.sqlite", R"sql(
-CREATE TABLE jobs (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-  fhir_server TEXT NOT NULL, group_id TEXT NOT NULL, types TEXT NOT NULL, since TEXT NOT NULL,
-  state TEXT NOT NULL, status_url TEXT NOT NULL, progress TEXT NOT NULL, polls INTEGER NOT NULL,
-  error TEXT NOT NULL, manifest TEXT NOT NULL, transaction_time TEXT NOT NULL, needs_token INTEGER NOT NULL);
-CREATE TABLE files (job_id TEXT NOT NULL REFERENCES jobs (id), sequence INTEGER NOT NULL, kind TEXT NOT NULL,
-  type TEXT NOT NULL, url TEXT NOT NULL, path TEXT NOT NULL, resources INTEGER NOT NULL, bytes INTEGER NOT NULL,
-  PRIMARY KEY (job_id, sequence));
-INSERT INTO jobs VALUES ('old-job', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'http://127.0.0.1:1/fhir',
-  'panel', 'Patient', '', 'failed', '', '', 0, 'before the upgrade', '', '', 0);
-)sql", {.name = "old export store"});
-    BOOST_TEST_REQUIRE(old.ok());
-  }
-  test::ServerProcess crdex(fast_polls(fhir, config_dir.path()), {}, true, data_dir.string());
-  test::Json job(job_json(crdex, "old-job"));
-  BOOST_TEST(std::string_view(job.root()["error"]) == "before the upgrade");
-  BOOST_TEST(job.root()["exportType"].error() == simdjson::NO_SUCH_FIELD);
-  // New jobs store their export type next to it.
-  const auto id = start_job(crdex, R"({"destination":"ehr","group":"panel","exportType":"hl7.fhir.us.davinci-atr",)"
-                                   R"("types":["Group","Patient","Coverage"]})");
-  test::Json fresh(job_json(crdex, id));
-  BOOST_TEST(std::string_view(fresh.root()["exportType"]) == "hl7.fhir.us.davinci-atr");
-}
 
 BOOST_AUTO_TEST_SUITE_END()
