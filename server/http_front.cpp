@@ -1,24 +1,20 @@
 #include "http_front.hpp"
 
-#include <pistache/peer.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
-#include <algorithm>
-#include <cctype>
 #include <functional>
 #include <optional>
 #include <string_view>
 
+#include "answer_sending.hpp"
 #include "api_helpers.hpp"
-#include "crdex/fhir/json_writer.hpp"
 #include "fhir_server_allowlist.hpp"
+#include "front_answer.hpp"
+#include "front_checks.hpp"
 #include "crdex/fhir/operation_outcome.hpp"
 #include "crdex/hooks/audit_record.hpp"
 #include "crdex/hooks/timestamps.hpp"
-#include "named_header.hpp"
 #include "request_size_gate.hpp"
-#include "log_format.hpp"
 #include "request_id.hpp"
 #include "request_log_context.hpp"
 
@@ -27,25 +23,6 @@ namespace crdex::server {
 namespace Http = Pistache::Http;
 
 namespace {
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
-struct Answer {
-  int status = 200;
-  std::string body;
-  bool fhir_json = false;  // OperationOutcome bodies are application/fhir+json
-  bool close = false;
-  HeaderList headers;
-  std::string who;  // a refusal: the credential presented (never the token), for the audit
-  bool audit_busy = false;  // refused because the audit queue is at its high-water mark: not queued for it
-  // A CDS client JWT accepted for this call: its jti stays held in the replay
-  // ledger until the answer is sent (smart::JtiLedger::settle).
-  std::string held_issuer, held_jti;
-};
-
-Answer problem(int status, fhir::IssueType type, std::string message) {
-  return {status, fhir::operation_outcome_json({status, type, std::move(message), ""}), true, false, {}, {}, false, {}, {}};
-}
 
 ApiAnswer from_engine(hooks::ServiceResponse response) {
   const bool ok = response.status == 200;
@@ -94,41 +71,6 @@ std::optional<ApiAnswer> answer_hook_call(const FrontState& state, const Http::R
   return call_and_record(state, params.get("id"), request.body(), may_query);
 }
 
-Answer from_module(ApiAnswer a) {
-  return {a.status, std::move(a.body), a.fhir_json, false, std::move(a.headers), {}, false, {}, {}};
-}
-
-// Refusals go to the audit log too (status, reason, who, method and path; no
-// body), so an operator sees a brute force or a misconfigured EHR.
-bool is_audited_refusal(int status) {
-  return status == 401 || status == 403 || status == 413 || status == 415 || status == 429 || status == 503;
-}
-
-hooks::AuditRecord refusal_record(Http::Method method, const std::string& resource, const Answer& answer,
-                                  int64_t duration_us) {
-  hooks::AuditRecord record;
-  record.service_id = std::string(Http::methodString(method)) + " " + resource;
-  record.received_ms = hooks::now_epoch_ms();
-  record.duration_us = duration_us;
-  record.status = answer.status;
-  record.request_id = current_request_id();
-  fhir::JsonBuffer buffer;
-  fhir::JsonWriter w(buffer);
-  w.StartObject();
-  fhir::write_key(w, "refused");
-  fhir::write_string(w, record.service_id);
-  fhir::write_key(w, "status");
-  w.Int(answer.status);
-  fhir::write_optional_string(w, "who", answer.who);
-  if (answer.fhir_json && !answer.body.empty()) {
-    fhir::write_key(w, "outcome");
-    w.RawValue(answer.body.data(), answer.body.size(), rapidjson::kObjectType);
-  }
-  w.EndObject();
-  record.response_body.assign(buffer.GetString(), buffer.GetSize());
-  return record;
-}
-
 // Over a size limit (request_size_gate.hpp): the body was not read, so the
 // connection cannot carry another request; it is closed after the answer.
 Answer too_large(OverLimit what, const FrontState& state) {
@@ -139,110 +81,6 @@ Answer too_large(OverLimit what, const FrontState& state) {
                       : problem(413, fhir::IssueType::too_costly,
                                 "the request body is larger than " + std::to_string(state.max_body_bytes) + " bytes");
   answer.close = true;
-  return answer;
-}
-
-Answer busy(std::string message) {
-  Answer answer = problem(503, fhir::IssueType::transient, std::move(message));
-  answer.headers.emplace_back("Retry-After", "1");
-  return answer;
-}
-
-std::optional<std::string> raw_header(const Http::Request& request, const std::string& name) {
-  if (auto raw = request.headers().tryGetRaw(name)) return raw->value();
-  return std::nullopt;
-}
-
-// CORS (Fetch standard): only an Origin on the configured list gets the
-// Access-Control-* headers; any other origin gets none, so browsers keep
-// their same-origin rule and a page elsewhere cannot read crdex's answers.
-HeaderList cors_headers(const Http::Request& request, const FrontState& state, bool& preflight) {
-  preflight = false;
-  HeaderList headers;
-  if (state.cors_origins.empty()) return headers;
-  const auto origin = raw_header(request, "Origin");
-  if (!origin || std::find(state.cors_origins.begin(), state.cors_origins.end(), *origin) == state.cors_origins.end())
-    return headers;
-  headers.emplace_back("Access-Control-Allow-Origin", *origin);
-  headers.emplace_back("Vary", "Origin");
-  if (request.method() == Http::Method::Options && raw_header(request, "Access-Control-Request-Method")) {
-    preflight = true;
-    headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
-    headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
-    headers.emplace_back("Access-Control-Max-Age", "600");
-  }
-  return headers;
-}
-
-// CDS Hooks §Trusting CDS Clients: nullopt when the caller may go on. When
-// the client's key set must be fetched first and `may_fetch` is false (an
-// event thread), sets `pending` so the caller checks again on a worker.
-// An accepted token's (issuer, jti) go to `held` (settled when the answer is sent).
-std::optional<Answer> check_client(const Http::Request& request, const FrontState& state, bool may_fetch,
-                                   bool& pending, std::string& caller_key, PathParams& params, Answer& held) {
-  pending = false;
-  if (!state.client_auth) return std::nullopt;
-  const auto header = request.headers().tryGet<Http::Header::Authorization>();
-  const auto outcome =
-      state.client_auth->authenticate(header ? header->value() : std::string(), called_url(request, state.called_url),
-                                      may_fetch);
-  if (outcome.verdict == ClientAuthenticator::Verdict::accepted) {
-    caller_key = "CDS client " + outcome.issuer;
-    held.held_issuer = outcome.issuer;
-    held.held_jti = outcome.jti;
-    params.set_caller({"cds_client", outcome.issuer, {}});  // its fhirServer allowlist is checked by the handler
-    return std::nullopt;
-  }
-  if (outcome.verdict == ClientAuthenticator::Verdict::needs_fetch) {
-    pending = true;
-    return std::nullopt;
-  }
-  spdlog::info("{} {}: client authentication failed: {}", Http::methodString(request.method()), request.resource(),
-               outcome.error.message);
-  if (state.metrics)
-    state.metrics->count_credential_failure(access_policy_name(AccessPolicy::cds_client),
-                                            credential_failure_reason(outcome.error.message));
-  Answer answer = problem(401, fhir::IssueType::security, outcome.error.message);
-  answer.headers.emplace_back("WWW-Authenticate", header ? R"(Bearer realm="crdex", error="invalid_token")"
-                                                         : R"(Bearer realm="crdex")");
-  answer.who = header ? "CDS client JWT" : "no credential";
-  return answer;
-}
-
-// The access gate (access_gate.hpp): nullopt when the caller may go on, with
-// `params` told who it is. `pending`: as check_client.
-std::optional<Answer> check_gate(const Http::Request& request, const Route& found, const FrontState& state,
-                                 bool may_fetch, bool& pending, PathParams& params, std::string& caller_key) {
-  pending = false;
-  if (!state.gate) return std::nullopt;
-  auto decision = state.gate->check(found, request, may_fetch);
-  if (state.metrics && !decision.introspection.empty()) state.metrics->count_token_introspection(decision.introspection);
-  using K = AccessGate::Decision::Kind;
-  if (decision.kind == K::needs_fetch) {
-    pending = true;
-    return std::nullopt;
-  }
-  if (decision.kind == K::allow) {
-    if (!decision.caller.kind.empty()) caller_key = decision.who;  // an operator or a system: rate-limited
-    params.set_caller(std::move(decision.caller));
-    return std::nullopt;
-  }
-  spdlog::info("{} {}: refused {} ({}): {}", Http::methodString(request.method()), request.resource(),
-               decision.refusal.status, decision.who, access_policy_name(found.policy));
-  Answer answer = from_module(std::move(decision.refusal));
-  answer.who = std::move(decision.who);
-  return answer;
-}
-
-// Over its rate limit, an identified caller gets 429 with Retry-After.
-std::optional<Answer> check_rate(const FrontState& state, const std::string& caller_key) {
-  if (!state.rate_limiter || caller_key.empty()) return std::nullopt;
-  const int wait = state.rate_limiter->admit(caller_key);
-  if (wait == 0) return std::nullopt;
-  Answer answer = problem(429, fhir::IssueType::transient,
-                          "too many calls from " + caller_key + "; retry in " + std::to_string(wait) + " s");
-  answer.headers.emplace_back("Retry-After", std::to_string(wait));
-  answer.who = caller_key;
   return answer;
 }
 
@@ -325,83 +163,6 @@ Answer route_to(const Http::Request& request, const std::shared_ptr<FrontState>&
     return {};
   }
   return from_module(found.handler(request, match.params));
-}
-
-// Counts the answer: by route, and as a refused credential when a route
-// with a credential policy (other than the CDS client JWT, counted by
-// check_client with its reason) answers 401 or 403.
-void count_answer(const FrontState& state, const Route* route, Http::Method method, int status,
-                  std::chrono::steady_clock::time_point start) {
-  if (!state.metrics) return;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  state.metrics->observe_answer(route ? std::string_view(route->pattern) : std::string_view(),
-                                Http::methodString(method), status, seconds);
-  if (route && (status == 401 || status == 403) && route->policy != AccessPolicy::public_access &&
-      route->policy != AccessPolicy::cds_client)
-    state.metrics->count_credential_failure(access_policy_name(route->policy), status == 401 ? "refused" : "forbidden");
-}
-
-bool has_content_type(const HeaderList& headers) {
-  return std::any_of(headers.begin(), headers.end(), [](const auto& header) {
-    return header.first.size() == 12 && std::equal(header.first.begin(), header.first.end(), "content-type",
-                                                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-  });
-}
-
-void send_answer(Http::ResponseWriter& response, Answer answer, Http::Method method, const std::string& resource,
-                 std::chrono::steady_clock::time_point start, const std::shared_ptr<FrontState>& state,
-                 const HeaderList& cors, const Route* route = nullptr) {
-  answer.headers.insert(answer.headers.end(), cors.begin(), cors.end());
-  count_answer(*state, route, method, answer.status, start);
-  // Once the answer is written: a replica that dies before then has not
-  // answered, nginx retries the call elsewhere, and the jti, still held by
-  // the dead replica, is taken over there. (Dying between the write and
-  // this leaves the jti held by a dead replica: a replay of that one token
-  // would then be accepted once; the other order would refuse the retry of
-  // a call whose answer never left.)
-  auto settle = [state, issuer = answer.held_issuer, jti = answer.held_jti,
-                 answered = answer.status != 429 && answer.status != 503] {
-    if (!jti.empty() && state->client_auth) state->client_auth->settle(issuer, jti, answered);
-  };
-  try {
-    // A module may name its own media type (the console's files, the metrics text); else JSON.
-    if (!has_content_type(answer.headers))
-      response.headers().add<Http::Header::ContentType>(
-          std::string(answer.fhir_json ? "application/fhir+json" : "application/json"));
-    for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
-    // An answer that closes says so, then ends the sending side once written;
-    // what the client still sends is read and dropped until it hangs up.
-    std::shared_ptr<Pistache::Tcp::Peer> hang_up;
-    if (answer.close) {
-      response.headers().remove<Http::Header::Connection>();
-      response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
-      hang_up = response.peer();
-    }
-    const auto took =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-    log_answer(Http::methodString(method), resource, answer.status, took);
-    if (state->audit && is_audited_refusal(answer.status) && !answer.audit_busy)
-      state->audit->record(refusal_record(method, resource, answer, took));
-    response.send(static_cast<Http::Code>(answer.status), answer.body)
-        .then(
-            [state, hang_up, settle](ssize_t) {
-              settle();
-              if (hang_up) ::shutdown(hang_up->fd(), SHUT_WR);
-              state->finished();
-            },
-            [state, settle](std::exception_ptr) {
-              settle();
-              state->finished();
-            });
-  } catch (const std::exception& e) {
-    spdlog::error("could not answer {} {}: {}", Http::methodString(method), resource, e.what());
-    settle();
-    state->finished();
-  } catch (...) {
-    spdlog::error("could not answer {} {}: unknown exception", Http::methodString(method), resource);
-    settle();
-    state->finished();
-  }
 }
 
 }  // namespace

@@ -235,8 +235,9 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     if (error) spdlog::error("{}", message);
     else spdlog::info("{}", message);
   };
-  auto audit_opened = crdex::hooks::AuditLog::open(options.data_dir / "audit.sqlite", audit_options);
-  auto feedback_opened = crdex::hooks::FeedbackStore::open(options.data_dir / "audit.sqlite");
+  // audit.sqlite beside the rule store, or the shared PostgreSQL database.
+  auto audit_opened = crdex::hooks::open_audit_log(*store_location, audit_options);
+  auto feedback_opened = crdex::hooks::open_feedback_store(*store_location);
   if (!audit_opened || !feedback_opened) {
     spdlog::critical("{}", (audit_opened ? feedback_opened.error() : audit_opened.error()).message);
     return 2;
@@ -374,14 +375,14 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->metrics = std::make_shared<crdex::server::Metrics>();
   add_metric_samplers(*state->metrics, state, audit);
   state->modules.push_back(std::make_shared<crdex::server::MetricsApi>(state->metrics, admin_token));
-  std::vector<std::filesystem::path> store_files{options.data_dir / "audit.sqlite",
-                                                 options.data_dir / "exports.sqlite"};
+  std::vector<std::filesystem::path> store_files{options.data_dir / "exports.sqlite"};
   // A PostgreSQL rule store is probed through the store itself (all_current);
-  // the attachments and the push queue then live in the same database.
+  // the audit, the attachments and the push queue share that database.
   if (!store_location->is_postgresql()) {
+    store_files.insert(store_files.begin(), store_location->sqlite_dir / "audit.sqlite");
     store_files.insert(store_files.begin(), options.data_dir / "rules.sqlite");
-    store_files.push_back(options.data_dir / "attachments.sqlite");
-    store_files.push_back(options.data_dir / "push.sqlite");
+    store_files.push_back(store_location->sqlite_dir / "attachments.sqlite");
+    store_files.push_back(store_location->sqlite_dir / "push.sqlite");
   }
   auto readiness = std::make_shared<crdex::server::Readiness>(std::move(store_files), store, state->engine);
   state->modules.push_back(std::make_shared<crdex::server::ProbesApi>(readiness));

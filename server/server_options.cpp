@@ -146,11 +146,12 @@ ParsedOptions parse_server_options(int argc, char** argv, const std::string& ver
       ->check(CLI::Range(1, 256));
 
   app.add_option("--audit-retention-days", options.audit_retention_days,
-                 "days the audit log keeps hook calls (audit.sqlite under --data); 0 keeps them all")
+                 "days the audit log keeps hook calls (audit.sqlite, or the --store database); 0 keeps them all")
       ->capture_default_str()
       ->check(CLI::Range(0, 36'500));
   app.add_option("--audit-max-bytes", options.audit_max_bytes,
-                 "bound on the audit log's size (audit.sqlite pages in use): above it the oldest calls are purged; "
+                 "bound on the audit log's size (audit.sqlite pages in use; on PostgreSQL its rows): above it the oldest "
+                 "calls are purged; "
                  "a number of bytes or with a unit (512MB, 10GB; 1KB = 1024 bytes); 0: no bound")
       ->transform(CLI::AsSizeValue(false))
       ->default_str("10GB");

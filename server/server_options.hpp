@@ -57,7 +57,7 @@ struct ServerOptions {
   // stored (replacing the payer's previous token).
   std::vector<std::string> publisher_tokens;
   bool allow_rule_trace = false;  // honour "crdex-rule-trace" in requests
-  // Audit log (--data DIR/audit.sqlite) and the admin API.
+  // Audit log (audit.sqlite beside the other stores, or the --store PostgreSQL database) and the admin API.
   int audit_retention_days = 365;  // 0 keeps every call
   size_t audit_queue = 10'000;     // records waiting for the writer before new ones are dropped
   size_t audit_high_water = 0;     // hook calls get 503 from this many records waiting; 0: 80 % of audit_queue

@@ -96,7 +96,9 @@ declare -A jwt_result jwt_floor
 for alg in RS384 ES384; do
   per_second=8000; [ "$alg" = ES384 ] && per_second=2500
   mkdir -p "$work/$alg"
-  "$bin/crdex_bench_client_tokens" "$alg" $((jwt_seconds * per_second)) "$audience" "$work/$alg"
+  # The request's fhirServer is not on the client's own origin: the client names it.
+  "$bin/crdex_bench_client_tokens" "$alg" $((jwt_seconds * per_second)) "$audience" "$work/$alg" \
+    "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["fhirServer"])' "$body")"
   start "crdex-$alg" "$bin/crdex-server" --listen 127.0.0.1:0 --rules examples/rules --data "$work/data-$alg" \
     --log-level warn --threads 2 --clients "$work/$alg/clients.json" --public-url https://crd.bench.example
   jwt_url="$url/cds-services/crdex-order-sign"
@@ -180,8 +182,15 @@ echo "issue 20's goals (ratios from this run):"
 printf '%-44s %14s %s\n' "goal" "measured" "goal"
 goal() { printf '%-44s %14s %s\n' "$1" "$2" "$3"; }
 goal "1 order_sign, audit on / floor" "$(ratio "$crdex_rps" "$floor_rps")" ">= 0.70"
-goal "2 order_sign, RS384 JWT / floor" "$(ratio "$(rps "${jwt_result[RS384]}")" "$(rps "${jwt_floor[RS384]}")")" ">= 0.55"
-goal "2 order_sign, ES384 JWT / floor" "$(ratio "$(rps "${jwt_result[ES384]}")" "$(rps "${jwt_floor[ES384]}")")" "(stated)"
+# A refused call (401/403) is cheap and counts as an error: a run with errors measures refusals.
+jwt_goal() {  # alg goal
+  local r=${jwt_result[$1]} measured
+  measured=$(ratio "$(rps "$r")" "$(rps "${jwt_floor[$1]}")")
+  [ "$(field errors "$r")" = 0 ] || measured="$measured, $(field errors "$r") errors: not valid"
+  goal "2 order_sign, $1 JWT / floor" "$measured" "$2"
+}
+jwt_goal RS384 ">= 0.55"
+jwt_goal ES384 "(stated)"
 goal "3 engine / simdjson parse, guide request" "$(printf '%.2f' "$(engine_value engine.order_sign.ig_example/parse)")" "<= 2.5"
 goal "3 engine per order / parse, 20 orders" "$(printf '%.2f' "$(engine_value engine.order_sign.orders_20.per_order/parse)")" "<= 1.5"
 if [ "$sustained" -gt 0 ]; then

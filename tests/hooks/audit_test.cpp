@@ -1,58 +1,20 @@
-// The audit log and CDS Hooks feedback below the server: redaction of the
-// access token, the background writer and its bounded queue, retention,
-// searches, and feedback validation (CH-22, CH-23), storage and summary.
+// The audit log below the server: redaction of the access token, the
+// background writer and its bounded queue, back-pressure, retention and
+// searches. Migrations: audit_migration_test.cpp; feedback: feedback_test.cpp.
 #include <boost/test/unit_test.hpp>
 #include <future>
 
-#include "crdex/config/rule_store.hpp"
-#include "crdex/fhir/sqlite_database.hpp"
 #include "crdex/hooks/audit_log.hpp"
 #include "crdex/hooks/audit_store.hpp"
 #include "crdex/hooks/feedback.hpp"
 #include "crdex/hooks/feedback_store.hpp"
 #include "crdex/hooks/timestamps.hpp"
+#include "audit_fixtures.hpp"
 #include "support/fixtures.hpp"
 
 using namespace crdex;
+using namespace crdex::test::audit;
 
-namespace {
-
-constexpr const char* kAccessToken = "eyJ-access-token-never-stored-7f3a";
-
-std::string hook_call(const std::string& hook_instance, const std::string& patient) {
-  return R"({"hook":"order-sign","hookInstance":")" + hook_instance +
-         R"(","fhirServer":"https://ehr.example.org/fhir","fhirAuthorization":{"access_token":")" + kAccessToken +
-         R"(","token_type":"Bearer","expires_in":300,"scope":"patient/*.read","subject":"crdex"},)" +
-         R"("context":{"userId":"Practitioner/1","patientId":")" + patient + R"("},"prefetch":{}})";
-}
-
-hooks::AuditRecord record_of(const std::string& hook_instance, const std::string& patient, int64_t at_ms,
-                             std::vector<hooks::CardOrigin> cards = {}) {
-  hooks::AuditRecord record;
-  record.service_id = "crdex-order-sign";
-  record.received_ms = at_ms;
-  record.duration_us = 120;
-  record.status = 200;
-  record.request_body = hook_call(hook_instance, patient);
-  record.response_body = R"({"cards":[]})";
-  record.payer_id = "acme-health-plan";
-  record.cards = std::move(cards);
-  return record;
-}
-
-std::string card_feedback(const std::string& item) { return R"({"feedback":[)" + item + "]}"; }
-
-constexpr const char* kCard = "6f1c2a9e-4b7d-4c1e-9a0b-2d3e4f5a6b7c";
-
-// The error of reading `body` as feedback (its expression).
-std::string feedback_error(const std::string& body) {
-  auto read = hooks::read_feedback(body);
-  BOOST_TEST_REQUIRE(!read.ok(), body);
-  BOOST_TEST(read.error().http_status == 400);
-  return read.error().expression;
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(audit)
 
@@ -198,112 +160,6 @@ BOOST_AUTO_TEST_CASE(ops_request_id_is_kept_in_compact_and_full_records_and_sear
   BOOST_TEST(all[2].request_id.empty());
 }
 
-BOOST_AUTO_TEST_CASE(ops_an_audit_database_from_before_request_ids_opens_and_keeps_its_calls) {
-  test::TempDir dir;
-  const auto file = dir.path() / "audit.sqlite";
-  {
-    // The invocations table as earlier releases made it: no request_id column.
-    auto old = fhir::SqliteDatabase::open(file, R"sql(
-      CREATE TABLE invocations (id INTEGER PRIMARY KEY, recorded_ms INTEGER NOT NULL, recorded_at TEXT NOT NULL,
-        service TEXT NOT NULL, hook TEXT, hook_instance TEXT, patient TEXT, payer TEXT, status INTEGER NOT NULL,
-        duration_us INTEGER NOT NULL, request TEXT, response TEXT NOT NULL);
-      INSERT INTO invocations (recorded_ms, recorded_at, service, hook_instance, status, duration_us, response)
-        VALUES (1795000000000, '2026-11-18T08:26:40.000Z', 'crdex-order-sign', 'hi-old', 200, 5, '{"cards":[]}');
-    )sql", {.name = "old audit store"});
-    BOOST_TEST_REQUIRE(old.ok());
-  }
-  auto store = hooks::AuditStore::open(file);
-  BOOST_TEST_REQUIRE(store.ok(), (store.ok() ? "" : store.error().message));
-  auto fresh = record_of("hi-new", "p-1", 1'795'000'001'000);
-  fresh.request_id = "after-the-upgrade";
-  BOOST_TEST_REQUIRE((*store)->write({fresh}).ok());
-  const auto all = (*store)->find(hooks::AuditQuery{}).value();
-  BOOST_TEST_REQUIRE(all.size() == 2u);
-  BOOST_TEST(all[0].hook_instance == "hi-old");
-  BOOST_TEST(all[0].request_id.empty());
-  BOOST_TEST(all[1].request_id == "after-the-upgrade");
-  store = hooks::AuditStore::open(file);  // opening again changes nothing
-  BOOST_TEST_REQUIRE(store.ok());
-  BOOST_TEST((*store)->find(hooks::AuditQuery{}).value().size() == 2u);
-}
-
-BOOST_AUTO_TEST_CASE(ops_an_audit_database_of_the_first_schema_is_migrated_in_place_and_keeps_its_rows) {
-  test::TempDir dir;
-  const auto file = dir.path() / "audit.sqlite";
-  const std::string old_compact =
-      R"({"bodiesKept":false,"request":{"sha256":")" + std::string(64, 'a') +
-      R"(","bytes":10},"response":{"sha256":")" + std::string(64, 'b') + R"(","bytes":20}})";
-  {
-    // What releases before migration 2 made (no schema_version table).
-    auto old = fhir::SqliteDatabase::open(file, R"sql(
-      CREATE TABLE invocations (id INTEGER PRIMARY KEY, recorded_ms INTEGER NOT NULL, recorded_at TEXT NOT NULL,
-        service TEXT NOT NULL, hook TEXT, hook_instance TEXT, patient TEXT, payer TEXT, status INTEGER NOT NULL,
-        duration_us INTEGER NOT NULL, request TEXT, response TEXT NOT NULL, request_id TEXT);
-      CREATE TABLE card_origins (card_uuid TEXT PRIMARY KEY,
-        invocation_id INTEGER NOT NULL REFERENCES invocations (id) ON DELETE CASCADE, payer TEXT NOT NULL,
-        rule_set_version INTEGER NOT NULL, rule_id TEXT NOT NULL, card_type TEXT NOT NULL, order_ref TEXT NOT NULL);
-      CREATE TABLE feedback (id INTEGER PRIMARY KEY, service TEXT NOT NULL, card_uuid TEXT NOT NULL,
-        outcome TEXT NOT NULL, outcome_timestamp TEXT NOT NULL, accepted_suggestions TEXT NOT NULL,
-        override_system TEXT, override_code TEXT, override_display TEXT, user_comment TEXT,
-        received_at TEXT NOT NULL, payer TEXT, rule_set_version INTEGER, rule_id TEXT, card_type TEXT,
-        UNIQUE (card_uuid, outcome, outcome_timestamp));
-    )sql", {.name = "old audit store"});
-    BOOST_TEST_REQUIRE(old.ok());
-    fhir::SqliteStatement call(**old,
-                               "INSERT INTO invocations (recorded_ms, recorded_at, service, hook, hook_instance, "
-                               "patient, payer, status, duration_us, request, response, request_id) VALUES "
-                               "(1795000000000, '2026-11-18T11:06:40.000Z', 'crdex-order-sign', 'order-sign', "
-                               "'hi-old', 'p-1', 'acme-health-plan', 200, 5, NULL, ?, 'rid-old')");
-    BOOST_TEST_REQUIRE(call.bind(1, old_compact).run());
-    const std::string card = std::string("INSERT INTO card_origins VALUES ('") + kCard +
-                             "', 1, 'acme-health-plan', 4, 'mammo-pa', 'coverage-info', 'ServiceRequest/1')";
-    BOOST_TEST_REQUIRE((*old)->exec(card.c_str()));
-    const std::string feedback = std::string("INSERT INTO feedback (service, card_uuid, outcome, outcome_timestamp, "
-                                             "accepted_suggestions, received_at) VALUES ('crdex-order-sign', '") +
-                                 kCard + "', 'accepted', '2026-11-18T08:30:00Z', '[]', '2026-11-18T08:30:01Z')";
-    BOOST_TEST_REQUIRE((*old)->exec(feedback.c_str()));
-  }
-  auto log = hooks::AuditLog::open(file);
-  BOOST_TEST_REQUIRE(log.ok(), (log.ok() ? "" : log.error().message));
-  auto feedback = hooks::FeedbackStore::open(file);
-  BOOST_TEST_REQUIRE(feedback.ok());
-  // The old row as it was, and a compact record of this release beside it.
-  auto fresh = record_of("hi-new", "p-1", 1'795'000'001'000);
-  fresh.keep_bodies = false;
-  BOOST_TEST((*log)->record(fresh));
-  (*log)->close();
-  const auto all = (*log)->store().find({}).value();
-  BOOST_TEST_REQUIRE(all.size() == 2u);
-  BOOST_TEST(all[0].hook_instance == "hi-old");
-  BOOST_TEST(all[0].recorded_at == "2026-11-18T11:06:40.000Z");  // formatted from recorded_ms now
-  BOOST_TEST(all[0].request_id == "rid-old");
-  BOOST_TEST(all[0].payer_id == "acme-health-plan");
-  BOOST_TEST(all[0].response == old_compact);
-  // The new compact record reads back in the same form, with the real hashes.
-  const std::string expected = R"({"bodiesKept":false,"request":{"sha256":")" +
-                               config::sha256_checksum(fresh.request_body).substr(7) + R"(","bytes":)" +
-                               std::to_string(fresh.request_body.size()) + R"(},"response":{"sha256":")" +
-                               config::sha256_checksum(fresh.response_body).substr(7) + R"(","bytes":)" +
-                               std::to_string(fresh.response_body.size()) + "}}";
-  BOOST_TEST(all[1].response == expected);
-  BOOST_TEST(all[1].request.empty());
-  BOOST_TEST(all[1].hook == "order-sign");
-  // The migrated card origin still attributes the feedback on its card.
-  const auto summary = (*feedback)->summary("acme-health-plan").value();
-  BOOST_TEST_REQUIRE(summary.size() == 1u);
-  BOOST_TEST(summary[0].rule_id == "mammo-pa");
-  BOOST_TEST(summary[0].rule_set_version == 4);
-  BOOST_TEST(summary[0].card_type == "coverage-info");
-  BOOST_TEST(summary[0].accepted == 1);
-  feedback->reset();
-  log->reset();
-  auto db = fhir::SqliteDatabase::open(file, "", {.name = "check"});
-  BOOST_TEST_REQUIRE(db.ok());
-  fhir::SqliteStatement version(**db, "SELECT version FROM schema_version WHERE store = 'audit store'");
-  BOOST_TEST_REQUIRE((version.step() == fhir::SqliteStep::row));
-  BOOST_TEST(version.integer(0) == 2);
-}
-
 BOOST_AUTO_TEST_CASE(ops_above_the_high_water_mark_admit_refuses_and_nothing_is_dropped) {
   test::TempDir dir;
   std::promise<void> entered, release;
@@ -402,81 +258,6 @@ BOOST_AUTO_TEST_CASE(a_size_bound_purges_the_oldest_calls_first) {
   // What is left is the newest calls, without a gap.
   for (size_t i = 0; i < left.size(); ++i)
     BOOST_TEST(left[i].hook_instance == "hi-" + std::to_string(500 - left.size() + i));
-}
-
-BOOST_AUTO_TEST_CASE(CH_22_feedback_is_stored_once_and_summarised_per_rule) {
-  test::TempDir dir;
-  const auto file = dir.path() / "audit.sqlite";
-  auto log = hooks::AuditLog::open(file);
-  auto store = hooks::FeedbackStore::open(file);
-  BOOST_TEST_REQUIRE((log.ok() && store.ok()));
-  const std::string other_card = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-  (*log)->record(record_of("hi", "p", hooks::now_epoch_ms(),
-                           {{kCard, "ServiceRequest/1", "mammo-pa", 2, "coverage-info", "conditional/auth-needed"},
-                            {other_card, "ServiceRequest/2", "defaultOutcome", 2, "guideline", "covered/no-auth"}}));
-  (*log)->close();
-  const std::string body = card_feedback(
-      std::string(R"({"card":")") + kCard +
-      R"(","outcome":"accepted","acceptedSuggestions":[{"id":"s-1"}],"outcomeTimestamp":"2026-11-22T03:04:05Z"},)" +
-      R"({"card":")" + kCard +
-      R"(","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:05:00Z","overrideReason":{"reason":{"system":"http://example.org/why","code":"already-done"},"userComment":"done last week"}},)" +
-      R"({"card":")" + other_card + R"(","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:06:00Z"},)" +
-      R"({"card":"ffffffff-ffff-4fff-8fff-ffffffffffff","outcome":"overridden","outcomeTimestamp":"2026-11-22T03:07:00Z"})");
-  auto items = hooks::read_feedback(body);
-  BOOST_TEST_REQUIRE(items.ok(), (items.ok() ? "" : items.error().message));
-  BOOST_TEST((*items)[0].accepted_suggestions == std::vector<std::string>{"s-1"});
-  BOOST_TEST((*items)[1].override_code == "already-done");
-  BOOST_TEST((*items)[1].user_comment == "done last week");
-  BOOST_TEST((*store)->add("crdex-order-sign", *items).value() == 4);
-  BOOST_TEST((*store)->add("crdex-order-sign", *items).value() == 0);  // the same again: tolerated, stored once
-
-  const auto rows = (*store)->summary("").value();
-  BOOST_TEST_REQUIRE(rows.size() == 3u);
-  BOOST_TEST(rows[0].rule_id == "defaultOutcome");
-  BOOST_TEST(rows[0].overridden == 1);
-  BOOST_TEST(rows[1].rule_id == "mammo-pa");
-  BOOST_TEST(rows[1].accepted == 1);
-  BOOST_TEST(rows[1].overridden == 1);
-  BOOST_TEST_REQUIRE(rows[1].override_reasons.size() == 1u);
-  BOOST_TEST(rows[1].override_reasons[0].code == "already-done");
-  BOOST_TEST(rows[2].payer_id.empty());  // a card crdex does not know
-  BOOST_TEST(rows[2].overridden == 1);
-  BOOST_TEST((*store)->summary("bluestone-health").value().empty());
-}
-
-BOOST_AUTO_TEST_CASE(CH_23_feedback_validation_names_the_element) {
-  const std::string card = std::string(R"("card":")") + kCard + "\"";
-  const std::string when = R"("outcomeTimestamp":"2026-11-22T03:04:05Z")";
-  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"overridden"})")) ==
-             "feedback[0].outcomeTimestamp");
-  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"accepted",)" + when + "}")) ==
-             "feedback[0].acceptedSuggestions");
-  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"accepted","acceptedSuggestions":[],)" +
-                                          when + "}")) == "feedback[0].acceptedSuggestions");
-  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"accepted","acceptedSuggestions":[{}],)" +
-                                          when + "}")) == "feedback[0].acceptedSuggestions[0].id");
-  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"ignored",)" + when + "}")) ==
-             "feedback[0].outcome");
-  BOOST_TEST(feedback_error(card_feedback(R"({"card":"not-a-uuid","outcome":"overridden",)" + when + "}")) ==
-             "feedback[0].card");
-  BOOST_TEST(feedback_error(card_feedback(R"({"outcome":"overridden",)" + when + "}")) == "feedback[0].card");
-  BOOST_TEST(feedback_error(card_feedback("{" + card +
-                                          R"(,"outcome":"overridden","outcomeTimestamp":"yesterday"})")) ==
-             "feedback[0].outcomeTimestamp");
-  BOOST_TEST(feedback_error(card_feedback("{" + card + R"(,"outcome":"overridden",)" + when +
-                                          R"(,"overrideReason":{"reason":{"system":"s"}}})")) ==
-             "feedback[0].overrideReason.reason.code");
-  BOOST_TEST(feedback_error(card_feedback("{" + card +
-                                          R"(,"outcome":"accepted","acceptedSuggestions":[{"id":"s"}],)" + when +
-                                          R"(,"overrideReason":{"userComment":"x"}})")) ==
-             "feedback[0].overrideReason");
-  BOOST_TEST(feedback_error(R"({"feedback":[]})") == "feedback");
-  BOOST_TEST(feedback_error(R"({"cards":[]})") == "feedback");
-  BOOST_TEST(!hooks::read_feedback("not json").ok());
-  // Valid: overridden with only a comment, an offset timestamp.
-  BOOST_TEST(hooks::read_feedback(card_feedback("{" + card +
-                                                R"(,"outcome":"overridden","outcomeTimestamp":"2026-11-22T03:04:05.25-05:00","overrideReason":{"userComment":"not now"}})"))
-                 .ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

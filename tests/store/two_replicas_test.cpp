@@ -1,7 +1,8 @@
 // Two crdex-server replicas on one PostgreSQL (--store postgresql://...): a
 // publish through replica A is served by replica B within 1 s, a CDS
 // client's JWT accepted by A is refused by B as a replay, and a SMART launch
-// created through A resolves through B, once.
+// created through A resolves through B, once, and a call answered by A is
+// in B's audit (GET /admin/audit) as in A's.
 
 #include <boost/test/unit_test.hpp>
 
@@ -22,6 +23,7 @@ using namespace crdex::test::publishing;
 
 constexpr const char* kReplicaIssuer = "https://ehr.example.org";
 constexpr const char* kReplicaLaunchToken = "ehr-authorization-server-token-0123456789";
+constexpr const char* kReplicaAdminToken = "replica-admin-token-0123456789abcdef";
 
 int64_t replica_test_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -42,6 +44,7 @@ struct TwoReplicas {
   TwoReplicas() {
     std::ofstream(dir.path() / "acme.token") << kAcmeToken << "\n";
     std::ofstream(dir.path() / "launch.token") << kReplicaLaunchToken << "\n";
+    std::ofstream(dir.path() / "admin.token") << kReplicaAdminToken << "\n";
     const crdex::smart::PublishedKey published[] = {{&key, JwsAlgorithm::ES384}};
     std::ofstream(dir.path() / "clients.json")
         << R"({"clients":[{"iss":")" << kReplicaIssuer
@@ -54,7 +57,7 @@ struct TwoReplicas {
     return std::make_unique<crdex::test::ServerProcess>(std::vector<std::string>{
         "--store", database.url(), "--clients", (dir.path() / "clients.json").string(), "--publisher-token",
         std::string(kAcme) + "=" + (dir.path() / "acme.token").string(), "--smart-launch-token",
-        (dir.path() / "launch.token").string()});
+        (dir.path() / "launch.token").string(), "--admin-token-file", (dir.path() / "admin.token").string()});
   }
   // A CDS client JWT valid at both replicas' service URLs.
   std::string token() const {
@@ -145,6 +148,28 @@ BOOST_AUTO_TEST_CASE(a_launch_created_through_replica_a_resolves_once_across_bot
   BOOST_TEST(first.body.find(R"("patient":"123")") != std::string::npos, first.body);
   BOOST_TEST(replicas.launch_call(*replicas.a, "/smart/launches:resolve", resolve).status == 404);
   BOOST_TEST(replicas.launch_call(*replicas.b, "/smart/launches:resolve", resolve).status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(a_call_answered_by_replica_a_is_in_replica_bs_audit) {
+  TwoReplicas replicas;
+  const std::string request_id = "replica-audit-" + crdex::smart::random_token().substr(0, 16);
+  const auto answered = crdex::test::http_request(
+      "POST", replicas.a->base_url() + "/cds-services/crdex-order-sign", unlisted_order_request(),
+      "application/json", {bearer(replicas.token()), "X-Request-Id: " + request_id});
+  BOOST_TEST_REQUIRE(answered.status == 200, answered.body);
+  // A's writer commits within its batch delay; B is asked until it sees the call.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  crdex::test::HttpResult found;
+  do {
+    found = crdex::test::http_request("GET", replicas.b->base_url() + "/admin/audit?requestId=" + request_id, "",
+                                      "", {bearer(kReplicaAdminToken)});
+  } while (found.body.find(request_id) == std::string::npos && std::chrono::steady_clock::now() < deadline);
+  BOOST_TEST_REQUIRE(found.status == 200, found.body);
+  BOOST_TEST(found.body.find("\"requestId\":\"" + request_id + "\"") != std::string::npos, found.body);
+  // A reads the same.
+  const auto at_a = crdex::test::http_request("GET", replicas.a->base_url() + "/admin/audit?requestId=" + request_id,
+                                              "", "", {bearer(kReplicaAdminToken)});
+  BOOST_TEST(at_a.body == found.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,8 +1,9 @@
 #pragma once
-// The audit database (--data DIR/audit.sqlite) and its schema, shared by the
-// audit and feedback stores. Each store opens its own connection; WAL lets
-// the audit writer thread and the readers (admin API, feedback) work side by
-// side.
+// The SQLite audit database (audit.sqlite beside the other stores) and its
+// schema, shared by the audit and feedback stores' SQLite back ends (the
+// PostgreSQL schema: audit_postgres_schema.cpp). Each store opens its own
+// connection; WAL lets the audit writer thread and the readers (admin API,
+// feedback) work side by side.
 
 #include <filesystem>
 #include <memory>

@@ -13,8 +13,20 @@ fhir::Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::pa
   if (!writer) return writer.error();
   auto reader = AuditStore::open(file);
   if (!reader) return reader.error();
-  return std::unique_ptr<AuditLog>(
-      new AuditLog(std::move(writer).value(), std::move(reader).value(), std::move(options)));
+  return open(std::move(writer).value(), std::move(reader).value(), std::move(options));
+}
+
+std::unique_ptr<AuditLog> AuditLog::open(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStore> reader,
+                                         AuditOptions options) {
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(writer), std::move(reader), std::move(options)));
+}
+
+fhir::Result<std::unique_ptr<AuditLog>> open_audit_log(const fhir::StoreLocation& location, AuditOptions options) {
+  auto writer = open_audit_store(location);
+  if (!writer) return writer.error();
+  auto reader = open_audit_store(location);
+  if (!reader) return reader.error();
+  return AuditLog::open(std::move(writer).value(), std::move(reader).value(), std::move(options));
 }
 
 AuditLog::AuditLog(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStore> reader, AuditOptions options)

@@ -2,8 +2,10 @@
 // fresh signing key, a --clients file that trusts it, and COUNT CDS Hooks
 // client JWTs for AUDIENCE, each with its own `jti` (crdex refuses a
 // replayed one), one per line. Signing is the client's cost, so it is done
-// here, before the load, not while it runs.
-// Usage: crdex_bench_client_tokens RS384|ES384 COUNT AUDIENCE OUT_DIR
+// here, before the load, not while it runs. FHIR_SERVER, when given, is the
+// request's fhirServer: the client is allowed to name it (crdex refuses a
+// fhirServer off the client's own origin that its entry does not list).
+// Usage: crdex_bench_client_tokens RS384|ES384 COUNT AUDIENCE OUT_DIR [FHIR_SERVER]
 #include <time.h>
 
 #include <algorithm>
@@ -29,7 +31,8 @@ int fail(const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) return fail("usage: crdex_bench_client_tokens RS384|ES384 COUNT AUDIENCE OUT_DIR");
+  if (argc != 5 && argc != 6)
+    return fail("usage: crdex_bench_client_tokens RS384|ES384 COUNT AUDIENCE OUT_DIR [FHIR_SERVER]");
   const std::string name = argv[1];
   const auto algorithm =
       name == "ES384" ? crdex::smart::JwsAlgorithm::ES384 : crdex::smart::JwsAlgorithm::RS384;
@@ -37,12 +40,16 @@ int main(int argc, char** argv) {
   const long count = std::stol(argv[2]);
   const std::string audience = argv[3];
   const std::string out_dir = argv[4];
+  const std::string fhir_server = argc == 6 ? argv[5] : "";
+  if (fhir_server.find_first_of("\"\\") != std::string::npos) return fail("FHIR_SERVER must be a plain URL");
   auto key = crdex::smart::SigningKey::generate(algorithm, "bench-" + name);
   if (!key) return fail("key generation: " + key.error().message);
 
   std::ofstream clients(out_dir + "/clients.json");
   clients << R"({"clients":[{"iss":")" << kIssuer << R"(","jwks":{"keys":[)" << key->public_jwk_json(algorithm)
-          << R"(]},"algorithms":[")" << name << R"("]}]})" << "\n";
+          << R"(]},"algorithms":[")" << name << '"' << "]";
+  if (!fhir_server.empty()) clients << R"(,"fhir_servers":[")" << fhir_server << R"("])";
+  clients << "}]}\n";
 
   // Valid for an hour from now: the longest lifetime crdex accepts by default.
   const long now = static_cast<long>(::time(nullptr));

@@ -1,6 +1,10 @@
 #pragma once
 // AuditLog: hook calls are queued by the request thread and written by one
-// background thread, so a call never waits on the disk.
+// background thread, so a call never waits on the disk. The queue, the
+// writer and back-pressure are the same on both back ends (AuditStore): in
+// SQLite a batch is one transaction on audit.sqlite; in PostgreSQL one
+// transaction of a few multi-row INSERTs, and every replica runs its own
+// writer into the shared tables.
 //
 // The queue is bounded, by count and by bytes. When the disk is slower than
 // the traffic for long enough to fill it (`queue_capacity` records or
@@ -17,7 +21,9 @@
 // Retention: calls older than `retention` are purged, and when the database's
 // pages in use exceed `max_bytes` the oldest calls are purged until they are
 // under 90 % of it (checked after each batch). SQLite reuses the freed pages,
-// so the file stays near its high-water mark instead of growing.
+// so the file stays near its high-water mark instead of growing; PostgreSQL
+// measures the rows (AuditStore::used_bytes). With replicas, each one's
+// writer purges the shared tables, oldest first.
 //
 // close() (SIGTERM, after the calls in flight finished) writes every queued
 // record before it returns: a clean shutdown loses none.
@@ -77,7 +83,11 @@ struct AuditStats {
 
 class AuditLog {
  public:
+  // The SQLite log in `file`.
   static fhir::Result<std::unique_ptr<AuditLog>> open(const std::filesystem::path& file, AuditOptions options = {});
+  // A log over two connections to one store: the writer thread's and the readers'.
+  static std::unique_ptr<AuditLog> open(std::unique_ptr<AuditStore> writer, std::unique_ptr<AuditStore> reader,
+                                        AuditOptions options = {});
   ~AuditLog();  // close()
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -124,5 +134,9 @@ class AuditLog {
   AuditStats stats_;
   std::thread writer_;
 };
+
+// The audit log `--store` names: audit.sqlite under the SQLite directory, or
+// the PostgreSQL database (open_audit_store).
+fhir::Result<std::unique_ptr<AuditLog>> open_audit_log(const fhir::StoreLocation& location, AuditOptions options = {});
 
 }  // namespace crdex::hooks
