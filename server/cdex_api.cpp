@@ -91,11 +91,11 @@ std::string body_text(const std::string& body, const char* key) {
 
 }  // namespace
 
-fhir::Result<std::shared_ptr<CdexApi>> CdexApi::create(const CdexOptions& options, const std::filesystem::path& data_dir,
+fhir::Result<std::shared_ptr<CdexApi>> CdexApi::create(const CdexOptions& options, const fhir::StoreLocation& location,
                                                        bool allow_plain_http, int max_pages,
                                                        std::shared_ptr<const Destinations> destinations) {
   auto api = std::make_shared<CdexApi>();
-  auto store = cdex::TaskStore::open(data_dir / "cdex.sqlite");
+  auto store = cdex::open_task_store(location);
   if (!store) return store.error();
   api->store_ = std::move(store).value();
   auto client = optional_token_file(options.client_token_file, "--cdex-client-token-file");

@@ -24,6 +24,7 @@
 #include "api_module.hpp"
 #include "cdex_options.hpp"
 #include "crdex/fhir/result.hpp"
+#include "crdex/fhir/store_location.hpp"
 #include "crdex/cdex/consumer.hpp"
 #include "crdex/cdex/data_source.hpp"
 #include "crdex/cdex/signed_reads.hpp"
@@ -33,9 +34,11 @@ namespace crdex::server {
 
 class CdexApi : public ApiModule {
  public:
-  // Opens DATA_DIR/cdex.sqlite and starts the consumer's scheduler and, when
-  // configured, the data source's worker (both resume stored work).
-  static fhir::Result<std::shared_ptr<CdexApi>> create(const CdexOptions& options, const std::filesystem::path& data_dir,
+  // Opens the task store `store` names (cdex.sqlite under its directory, or
+  // the PostgreSQL database replicas share) and starts the consumer's
+  // scheduler and, when configured, the data source's worker (both resume
+  // stored work).
+  static fhir::Result<std::shared_ptr<CdexApi>> create(const CdexOptions& options, const fhir::StoreLocation& store,
                                                        bool allow_plain_http, int max_pages,
                                                        std::shared_ptr<const Destinations> destinations = nullptr);
 

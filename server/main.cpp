@@ -279,16 +279,16 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     destinations = std::move(loaded).value();
     spdlog::info("{} outbound destination(s) configured", destinations->all().size());
   }
-  auto cdex = crdex::server::CdexApi::create(options.cdex, options.data_dir, options.fill.allow_plain_http,
+  auto cdex = crdex::server::CdexApi::create(options.cdex, *store_location, options.fill.allow_plain_http,
                                             options.fill.max_pages, destinations);
   if (!cdex) {
     spdlog::critical("CDex: {}", cdex.error().message);
     return 2;
   }
   state->modules.push_back(*cdex);
-  // CDex attachments and Bulk Data exports (issue 8), state in --data.
-  auto attachments = crdex::cdex::AttachmentStore::open(options.data_dir / "attachments.sqlite");
-  // Export jobs: exports.sqlite, or the PostgreSQL database replicas share (leased per job).
+  // CDex attachments and Bulk Data exports (issue 8), in the store --store
+  // names; export jobs are leased per job, their files under --data/exports.
+  auto attachments = crdex::cdex::open_attachment_store(*store_location);
   auto export_jobs = crdex::cdex::open_bulk_job_store(*store_location);
   if (!attachments || !export_jobs) {
     spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
@@ -329,8 +329,9 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
     spdlog::info("resuming {} unfinished export job(s)", *resumed);
   }
   state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner, destinations));
-  // Provider-initiated pushes (issue 22): POST /events queues in push.sqlite, one thread sends.
-  auto push_queue = crdex::cdex::PushQueue::open(options.data_dir / "push.sqlite");
+  // Provider-initiated pushes (issue 22): POST /events queues in the store (push.sqlite, or the
+  // PostgreSQL database replicas share), one thread per replica sends what it claims.
+  auto push_queue = crdex::cdex::open_push_queue(*store_location);
   if (!push_queue) {
     spdlog::critical("{}", push_queue.error().message);
     return 2;
@@ -376,14 +377,12 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->metrics = std::make_shared<crdex::server::Metrics>();
   add_metric_samplers(*state->metrics, state, audit);
   state->modules.push_back(std::make_shared<crdex::server::MetricsApi>(state->metrics, admin_token));
-  std::vector<std::filesystem::path> store_files{options.data_dir / "attachments.sqlite",
-                                                 options.data_dir / "push.sqlite"};
-  // A PostgreSQL rule store is probed through the store itself (all_current);
-  // the audit and the export jobs share that database.
+  // SQLite: every store file is probed. PostgreSQL: the rule store is probed
+  // through the store itself (all_current), and every other store shares it.
+  std::vector<std::filesystem::path> store_files;
   if (!store_location->is_postgresql()) {
-    store_files.insert(store_files.begin(), store_location->sqlite_dir / "audit.sqlite");
-    store_files.insert(store_files.begin(), options.data_dir / "rules.sqlite");
-    store_files.push_back(store_location->sqlite_dir / "exports.sqlite");
+    for (const char* file : {"rules.sqlite", "audit.sqlite", "exports.sqlite", "attachments.sqlite", "push.sqlite"})
+      store_files.push_back(store_location->sqlite_dir / file);
   }
   auto readiness = std::make_shared<crdex::server::Readiness>(std::move(store_files), store, state->engine);
   state->modules.push_back(std::make_shared<crdex::server::ProbesApi>(readiness));

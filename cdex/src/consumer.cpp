@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "crdex/fhir/direct_query.hpp"
 #include "crdex/cdex/task_posting.hpp"
 #include "crdex/fhir/fhir_write.hpp"
@@ -94,7 +96,7 @@ std::string fetch_outputs(const ConsumerOptions& options, const std::string& bas
 }  // namespace
 
 Consumer::Consumer(std::shared_ptr<TaskStore> store, ConsumerOptions options)
-    : store_(std::move(store)), options_(std::move(options)) {}
+    : store_(std::move(store)), options_(std::move(options)), holder_("consumer " + fhir::random_uuid()) {}
 
 fhir::Result<std::unique_ptr<Consumer>> Consumer::start(std::shared_ptr<TaskStore> store, ConsumerOptions options) {
   std::unique_ptr<Consumer> consumer(new Consumer(std::move(store), std::move(options)));
@@ -116,28 +118,36 @@ void Consumer::stop() {
   if (scheduler_.joinable()) scheduler_.join();
 }
 
+void Consumer::changed() {
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  wake_.notify_all();
+  changed_.notify_all();
+}
+
 void Consumer::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     const uint64_t seen = generation_;
-    auto followed = store_->followed_requests();
-    if (!followed || followed->empty()) {
-      // A store that failed is tried again a little later; otherwise wait for a request.
-      if (!followed)
-        wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
-      else
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      continue;
-    }
-    const auto& soonest = followed->front();
-    const int64_t delay = soonest.next_poll_ms - now_ms();
-    if (delay > 0) {
-      wake_.wait_for(lock, std::chrono::milliseconds(delay), [&] { return stopping_ || generation_ != seen; });
-      continue;
-    }
     lock.unlock();
-    poll(soonest);
+    // Claim the soonest due request (no other replica polls it meanwhile).
+    auto claimed = store_->claim_due_request(now_ms(), holder_, options_.claim_lease.count());
+    if (claimed && *claimed) {
+      poll(std::move(**claimed));
+      lock.lock();
+      continue;
+    }
+    auto next = claimed ? store_->next_claimable_ms() : fhir::Result<std::optional<int64_t>>(claimed.error());
     lock.lock();
+    // A store that failed is tried again a little later; otherwise sleep until
+    // the next request is claimable, a new one is made here, or `rescan`.
+    std::chrono::milliseconds wait = options_.rescan;
+    if (!next) wait = std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(1));
+    else if (*next) wait = std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(**next - now_ms()),
+                                                                 std::chrono::milliseconds(0), options_.rescan);
+    if (wait.count() > 0) wake_.wait_for(lock, wait, [&] { return stopping_ || generation_ != seen; });
   }
 }
 
@@ -162,12 +172,10 @@ void Consumer::poll(ConsumerRequestRow row) {
   row.next_poll_ms =
       done ? 0
            : row.created_ms + fc::next_poll_offset(options_.cadence, std::chrono::milliseconds(offset), true).count();
-  (void)store_->save_request(row);
-  {
-    std::lock_guard lock(mutex_);
-    ++generation_;
-  }
-  changed_.notify_all();
+  // Stored (and the lease freed) only while this scheduler holds the lease: a
+  // replica that took the request over after it expired keeps its own outcome.
+  (void)store_->finish_poll(row, holder_);
+  changed();
 }
 
 fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_base, const fc::DataRequest& request) {
@@ -211,12 +219,7 @@ fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_bas
                          : row.created_ms + options_.cadence.first.count();
   auto saved = store_->save_request(row);
   if (!saved) return saved.error();
-  {
-    std::lock_guard lock(mutex_);
-    ++generation_;
-  }
-  wake_.notify_all();
-  changed_.notify_all();
+  changed();
   return row;
 }
 
@@ -232,11 +235,7 @@ fhir::Result<ConsumerRequestRow> Consumer::follow(const std::string& source_base
   row.next_poll_ms = row.created_ms + options_.cadence.first.count();
   auto saved = store_->save_request(row);
   if (!saved) return saved.error();
-  {
-    std::lock_guard lock(mutex_);
-    ++generation_;
-  }
-  wake_.notify_all();
+  changed();
   return row;
 }
 
@@ -249,8 +248,11 @@ fhir::Result<std::optional<ConsumerRequestRow>> Consumer::wait_until_done(const 
   for (;;) {
     auto row = store_->request(id);
     if (!row || !*row || (*row)->next_poll_ms == 0 || stopping_) return row;
+    if (std::chrono::steady_clock::now() >= deadline) return row;
+    // Another replica may be the one that polls it: look again every second too.
     const uint64_t seen = generation_;
-    if (!changed_.wait_until(lock, deadline, [&] { return stopping_ || generation_ != seen; })) return store_->request(id);
+    const auto until = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    changed_.wait_until(lock, until, [&] { return stopping_ || generation_ != seen; });
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crdex/fhir/http_client.hpp"
+#include "crdex/fhir/identifiers.hpp"
 #include "crdex/fhir/instant.hpp"
 #include "crdex/fhir/submit_attachment.hpp"
 
@@ -27,7 +28,7 @@ int64_t push_clock_ms() {
 }
 
 PushSender::PushSender(std::shared_ptr<PushQueue> queue, PushSenderOptions options)
-    : queue_(std::move(queue)), options_(std::move(options)) {}
+    : queue_(std::move(queue)), options_(std::move(options)), holder_("push sender " + fhir::random_uuid()) {}
 
 PushSender::~PushSender() { stop(); }
 
@@ -74,24 +75,26 @@ void PushSender::run() {
       if (stopping_) return;
       woken_ = false;
     }
-    auto due = queue_->due(push_clock_ms(), 16);
-    if (!due) report(true, "push queue: " + due.error().message);
-    else
-      for (const auto& item : *due) {
-        {
-          std::lock_guard lock(mutex_);
-          if (stopping_) return;
-        }
-        send_one(item);
-      }
-    // Sleep until the next item is due, something is queued, or stop.
-    std::chrono::milliseconds wait{1000};  // after a store error: look again soon
-    if (due && due->size() < 16) {
+    // Send what is due, one claimed item at a time (no other replica sends it meanwhile).
+    fhir::Result<std::optional<PushItem>> claimed = std::optional<PushItem>();
+    for (;;) {
+      claimed = queue_->claim_next(push_clock_ms(), holder_, options_.claim_lease.count());
+      if (!claimed || !*claimed) break;
+      send_one(**claimed);
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    if (!claimed) report(true, "push queue: " + claimed.error().message);
+    // Sleep until the next item can be claimed, something is queued here,
+    // `rescan` passes (other replicas queue too), or stop.
+    std::chrono::milliseconds wait = std::min<std::chrono::milliseconds>(options_.rescan, std::chrono::seconds(1));
+    if (claimed) {
       auto next = queue_->next_due_ms();
-      if (next) wait = *next ? std::chrono::milliseconds(std::max<int64_t>(**next - push_clock_ms(), 0))
-                             : std::chrono::milliseconds(3'600'000);
-    } else if (due) {
-      wait = std::chrono::milliseconds(0);
+      wait = options_.rescan;
+      if (!next) wait = std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(1));
+      else if (*next)
+        wait = std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(**next - push_clock_ms()),
+                                                     std::chrono::milliseconds(0), options_.rescan);
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
@@ -133,9 +136,13 @@ void PushSender::send_one(const PushItem& item) {
     state = again ? "queued" : "failed";
     if (again) next_ms = push_clock_ms() + backoff(options_, attempt.attempt, retry_after).count();
   }
-  auto recorded = queue_->record_attempt(item.id, attempt, state, next_ms);
+  auto recorded = queue_->record_attempt(item.id, attempt, state, next_ms, holder_);
   if (!recorded) {
     report(true, what + ": the outcome could not be recorded: " + recorded.error().message);
+    return;
+  }
+  if (!*recorded) {
+    report(true, what + ": the outcome was not recorded: the item's lease ran out and another sender took it");
     return;
   }
   if (state == "sent") report(false, what + ": accepted by the payer (" + std::to_string(attempt.status) + ")");

@@ -65,7 +65,9 @@ struct ConfiguredFront {
     state->modules.push_back(std::make_shared<AdminApi>(std::nullopt, audit_log, feedback_store));
     CdexOptions cdex_options;
     cdex_options.ehr_fhir = "http://127.0.0.1:9/fhir";  // a data source too: every CDex route
-    auto created = CdexApi::create(cdex_options, dir.path(), false, 1);
+    fhir::StoreLocation task_store;
+    task_store.sqlite_dir = dir.path();
+    auto created = CdexApi::create(cdex_options, task_store, false, 1);
     BOOST_REQUIRE(created.ok());
     cdex = *created;
     state->modules.push_back(cdex);

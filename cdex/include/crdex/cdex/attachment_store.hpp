@@ -1,21 +1,25 @@
 #pragma once
-// The payer's attachment store (--data DIR/attachments.sqlite): every
-// `$submit-attachment` received, as sent, with its attachments, indexed by
-// tracking id, member and (once the claim or prior authorization is known)
-// claim. A submission whose claim / PA crdex has not seen yet is "held";
-// registering the claim attaches the held ones.
+// The payer's attachment store (--data DIR/attachments.sqlite, or the
+// PostgreSQL database replicas share with `--store postgresql://...`, tables
+// attachment_*): every `$submit-attachment` received, as sent, with its
+// attachments, indexed by tracking id, member and (once the claim or prior
+// authorization is known) claim. A submission whose claim / PA crdex has not
+// seen yet is "held"; registering the claim attaches the held ones, whichever
+// replica received either. Each attachment's content is the FHIR resource as
+// JSON text (binary data travels base64 inside it), so both back ends keep it
+// as text. A back end only stores and reads rows
+// (attachment_store_sqlite.cpp, attachment_store_postgres.cpp).
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "crdex/fhir/result.hpp"
+#include "crdex/fhir/store_location.hpp"
 #include "crdex/fhir/submit_attachment.hpp"
-#include "crdex/fhir/sqlite_database.hpp"
 
 namespace crdex::cdex {
 
@@ -53,26 +57,34 @@ struct AttachmentQuery {
 
 class AttachmentStore {
  public:
+  // The SQLite store in `file` (created, or migrated in place, when needed).
   static fhir::Result<std::shared_ptr<AttachmentStore>> open(const std::filesystem::path& file);
+  virtual ~AttachmentStore();
+  AttachmentStore(const AttachmentStore&) = delete;
+  AttachmentStore& operator=(const AttachmentStore&) = delete;
 
   // Stores the submission (all or nothing) and says whether it is held.
-  fhir::Result<StoredSubmission> add(const fhir::SubmitAttachment& submission, std::string_view parameters_json);
+  virtual fhir::Result<StoredSubmission> add(const fhir::SubmitAttachment& submission,
+                                             std::string_view parameters_json) = 0;
   // Records that the claim / PA with this tracking id has arrived; returns
   // how many held submissions it attached.
-  fhir::Result<int> register_claim(const ClaimRegistration& claim);
+  virtual fhir::Result<int> register_claim(const ClaimRegistration& claim) = 0;
 
-  fhir::Result<std::vector<StoredSubmission>> find(const AttachmentQuery& query);
-  fhir::Result<std::optional<StoredSubmission>> get(int64_t id);
+  virtual fhir::Result<std::vector<StoredSubmission>> find(const AttachmentQuery& query) = 0;
+  virtual fhir::Result<std::optional<StoredSubmission>> get(int64_t id) = 0;
   // The Parameters as received, or one attachment's content resource.
-  fhir::Result<std::optional<std::string>> parameters(int64_t id);
-  fhir::Result<std::optional<std::string>> content(int64_t id, int sequence);
+  virtual fhir::Result<std::optional<std::string>> parameters(int64_t id) = 0;
+  virtual fhir::Result<std::optional<std::string>> content(int64_t id, int sequence) = 0;
 
- private:
-  explicit AttachmentStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
-  fhir::Result<bool> load_attachments(StoredSubmission& submission);
-
-  std::mutex mutex_;
-  std::unique_ptr<fhir::SqliteDatabase> db_;
+ protected:
+  AttachmentStore() = default;
+  // An attachment's line items as stored (a JSON array of strings), and back.
+  static std::string line_items_json(const std::vector<std::string>& items);
+  static std::vector<std::string> line_items_from(const std::string& json);
 };
+
+// The attachment store `--store` names: attachments.sqlite under the SQLite
+// directory, or the PostgreSQL database.
+fhir::Result<std::shared_ptr<AttachmentStore>> open_attachment_store(const fhir::StoreLocation& location);
 
 }  // namespace crdex::cdex

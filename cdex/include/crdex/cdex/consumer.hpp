@@ -9,7 +9,11 @@
 // The schedule is stored with each request (TaskStore), so a restart resumes
 // polling where it stopped: a poll overdue while crdex was down runs at once.
 // One scheduler thread does the polling; callers never wait for a poll unless
-// they ask to (wait_until_done). [thread-safe]
+// they ask to (wait_until_done). Replicas sharing one store poll each due
+// request once: the scheduler leases it (TaskStore::claim_due_request) for
+// `claim_lease` before polling and stores the outcome only while it still
+// holds the lease, so a replica killed mid-poll hands the request to another
+// once the lease runs out. [thread-safe]
 
 #include <chrono>
 #include <condition_variable>
@@ -38,6 +42,12 @@ struct ConsumerOptions {
   std::chrono::milliseconds request_timeout{30'000};
   int max_pages = 5;
   bool allow_plain_http = false;
+  // How long a poll may take before another replica may take the request
+  // over (longer than the Task read plus its outputs' reads).
+  std::chrono::milliseconds claim_lease{300'000};
+  // The longest the scheduler sleeps before looking at the store again, for
+  // requests other replicas started (or left, dying) meanwhile.
+  std::chrono::milliseconds rescan{10'000};
 };
 
 class Consumer {
@@ -72,9 +82,11 @@ class Consumer {
   Consumer(std::shared_ptr<TaskStore> store, ConsumerOptions options);
   void run();
   void poll(ConsumerRequestRow row);
+  void changed();
 
   std::shared_ptr<TaskStore> store_;
   ConsumerOptions options_;
+  const std::string holder_;  // this scheduler's name on the leases it takes
   mutable std::mutex mutex_;
   mutable std::condition_variable wake_;     // the scheduler: new request or stop
   mutable std::condition_variable changed_;  // waiters: a request was polled

@@ -10,6 +10,10 @@
 // `max_attempts`, marks it failed. Every attempt is recorded in the queue and
 // reported. One thread and state committed per attempt: nothing is sent twice
 // (a crash in the instant between the payer's answer and the commit aside).
+// Replicas sharing one queue each run a sender; each item is leased
+// (PushQueue::claim_next) for `claim_lease` before it is sent, so only one
+// sends it, and an item whose sender died is sent by another once the lease
+// has run out.
 
 #include <chrono>
 #include <condition_variable>
@@ -31,6 +35,12 @@ struct PushSenderOptions {
   std::chrono::milliseconds max_backoff{300'000};
   bool allow_plain_http = false;
   std::chrono::milliseconds send_timeout{30'000};
+  // How long one attempt may take before another replica may take the item
+  // over (longer than asking for a token plus send_timeout).
+  std::chrono::milliseconds claim_lease{120'000};
+  // The longest the sender sleeps before looking at the queue again, for
+  // items other replicas queued (or left, dying) meanwhile.
+  std::chrono::milliseconds rescan{10'000};
   // The URL ([base]/$submit-attachment) and token for a destination name; an Error counts as a failed attempt.
   std::function<fhir::Result<OutboxTarget>(std::string_view destination)> route;
   // Each attempt and state change, for the log (error: a failed attempt or item).
@@ -65,6 +75,7 @@ class PushSender {
 
   std::shared_ptr<PushQueue> queue_;
   PushSenderOptions options_;
+  const std::string holder_;  // this sender's name on the leases it takes
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -1,25 +1,34 @@
 #pragma once
-// The durable home of CDex Tasks: `--data DIR/cdex.sqlite` (SQLite, WAL).
+// The durable home of CDex Tasks: `--data DIR/cdex.sqlite` (SQLite, WAL), or
+// the PostgreSQL database that replicas share (`--store postgresql://...`).
 // Both roles keep their Tasks here, and every change is committed before it
 // is reported, so a restart (or SIGTERM) loses nothing: the Data Source picks
 // up accepted and in-progress Tasks again, the Data Consumer its polling.
 //
 //   source_tasks       Tasks received as Data Source: id, status, the Task as shown
 //   consumer_requests  requests made as Data Consumer: where, the remote Task id,
-//                      status, polling schedule, the latest Task and its outputs
+//                      status, polling schedule, the latest Task and its outputs,
+//                      and who is polling it now (a lease)
 //
-// [thread-safe]: one connection behind a mutex; Tasks are few and small.
+// Work that must happen once across replicas is claimed in the store, in one
+// statement: a Data Source Task moves only from the status it was read with
+// (update_source), and a due request is polled by the one replica that
+// leased it (claim_due_request); a replica killed mid-poll loses its lease
+// when the lease time passes, and another takes the request over.
+//
+// A back end only stores and reads rows (task_store_sqlite.cpp,
+// task_store_postgres.cpp). [thread-safe]: each holds one connection behind a
+// mutex; Tasks are few and small.
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "crdex/fhir/result.hpp"
-#include "crdex/fhir/sqlite_database.hpp"
+#include "crdex/fhir/store_location.hpp"
 
 namespace crdex::cdex {
 
@@ -46,32 +55,49 @@ struct ConsumerRequestRow {
 
 class TaskStore {
  public:
+  // The SQLite store in `file` (created, or migrated in place, when needed).
   static fhir::Result<std::shared_ptr<TaskStore>> open(const std::filesystem::path& file);
-  ~TaskStore();
+  virtual ~TaskStore();
   TaskStore(const TaskStore&) = delete;
   TaskStore& operator=(const TaskStore&) = delete;
 
   // Data Source side.
-  fhir::Result<bool> insert_source(const SourceTaskRow& row);
+  virtual fhir::Result<bool> insert_source(const SourceTaskRow& row) = 0;
   // Replaces the Task only when its stored status is still `expected_status`
-  // (two reviewers, or a reviewer and the worker, cannot both move it).
-  // Returns false when the status had changed.
-  fhir::Result<bool> update_source(const SourceTaskRow& row, const std::string& expected_status);
-  fhir::Result<std::optional<SourceTaskRow>> source(const std::string& id);
+  // (two reviewers, a reviewer and the worker, or two replicas cannot both
+  // move it). Returns false when the status had changed.
+  virtual fhir::Result<bool> update_source(const SourceTaskRow& row, const std::string& expected_status) = 0;
+  virtual fhir::Result<std::optional<SourceTaskRow>> source(const std::string& id) = 0;
   // Every Task, or those with `status`, oldest first.
-  fhir::Result<std::vector<SourceTaskRow>> sources(const std::string& status = {});
+  virtual fhir::Result<std::vector<SourceTaskRow>> sources(const std::string& status = {}) = 0;
 
   // Data Consumer side.
-  fhir::Result<bool> save_request(const ConsumerRequestRow& row);  // insert or replace
-  fhir::Result<std::optional<ConsumerRequestRow>> request(const std::string& id);
+  // Inserts, or replaces the request's fields (not who holds its lease).
+  virtual fhir::Result<bool> save_request(const ConsumerRequestRow& row) = 0;
+  virtual fhir::Result<std::optional<ConsumerRequestRow>> request(const std::string& id) = 0;
   // Requests still being followed (next_poll_ms > 0), soonest first.
-  fhir::Result<std::vector<ConsumerRequestRow>> followed_requests();
+  virtual fhir::Result<std::vector<ConsumerRequestRow>> followed_requests() = 0;
 
- private:
-  explicit TaskStore(std::unique_ptr<fhir::SqliteDatabase> db) : db_(std::move(db)) {}
+  // Leases the soonest request due at `now_ms` (0 < next_poll_ms <= now_ms)
+  // whose lease is free or expired to `holder` until now_ms + lease_ms, in
+  // one statement: two replicas never get the same request. nullopt when
+  // none is due and free.
+  virtual fhir::Result<std::optional<ConsumerRequestRow>> claim_due_request(int64_t now_ms, const std::string& holder,
+                                                                            int64_t lease_ms) = 0;
+  // Stores the outcome of a poll and frees the lease, only while `holder`
+  // still holds it (false: the lease expired and another replica took over;
+  // nothing is stored).
+  virtual fhir::Result<bool> finish_poll(const ConsumerRequestRow& row, const std::string& holder) = 0;
+  // When a followed request next becomes claimable (its poll due and its
+  // lease free); nullopt when none is followed.
+  virtual fhir::Result<std::optional<int64_t>> next_claimable_ms() = 0;
 
-  std::unique_ptr<fhir::SqliteDatabase> db_;
-  mutable std::mutex mutex_;
+ protected:
+  TaskStore() = default;
 };
+
+// The task store `--store` names: cdex.sqlite under the SQLite directory, or
+// the PostgreSQL database (tables cdex_source_tasks, cdex_consumer_requests).
+fhir::Result<std::shared_ptr<TaskStore>> open_task_store(const fhir::StoreLocation& location);
 
 }  // namespace crdex::cdex
