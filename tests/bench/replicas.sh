@@ -114,7 +114,7 @@ import sys
 out, port, a, b = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 site = open("examples/deploy/nginx/crdex.conf").read()
 upstream = open("examples/deploy/nginx/crdex-replicas-upstream.conf").read()
-upstream = upstream.replace("server 127.0.0.1:8080 ", f"server 127.0.0.1:{a} ").replace("server 127.0.0.1:8081 ", f"server 127.0.0.1:{b} ").replace("server 127.0.0.1:8080;", f"server 127.0.0.1:{a};")
+upstream = upstream.replace("server 127.0.0.1:8080 ", f"server 127.0.0.1:{a} ").replace("server 127.0.0.1:8081 ", f"server 127.0.0.1:{b} ")
 start = site.index("upstream crdex {"); end = site.index("\n}\n", start) + 3
 site = site[:start] + upstream + site[end:]
 for old, new in (("listen 443 ssl http2;", f"listen 127.0.0.1:{port};"),

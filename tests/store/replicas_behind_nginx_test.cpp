@@ -102,7 +102,6 @@ struct ReplicasBehindNginx {
         crdex::test::read_file(crdex::test::source_dir() / "examples/deploy/nginx/crdex-replicas-upstream.conf");
     crdex::test::replace_once(upstream, "server 127.0.0.1:8080 ", "server 127.0.0.1:" + port(*a) + " ");
     crdex::test::replace_once(upstream, "server 127.0.0.1:8081 ", "server 127.0.0.1:" + port(*b) + " ");
-    crdex::test::replace_once(upstream, "server 127.0.0.1:8080;", "server 127.0.0.1:" + port(*a) + ";");
     site.replace(from, to + 3 - from, upstream);
     nginx.start(dir.path(), site);
   }
