@@ -27,11 +27,9 @@
 #include "crdex/hooks/audit_log.hpp"
 #include "crdex/hooks/feedback_store.hpp"
 #include "feedback_api.hpp"
-#include "events_api.hpp"
-#include "cdex_api.hpp"
 #include "access_gate_setup.hpp"
-#include "attachments_api.hpp"
-#include "bulk_exports_api.hpp"
+#include "cdex_services.hpp"
+#include "audit_setup.hpp"
 #include "client_auth.hpp"
 #include "console_api.hpp"
 #include "http_front.hpp"
@@ -221,28 +219,12 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
       return 2;
     }
   }
-  crdex::hooks::AuditOptions audit_options;
-  audit_options.queue_capacity = options.audit_queue;
-  audit_options.high_water = options.audit_high_water;
-  if (options.audit_high_water >= options.audit_queue) {
-    spdlog::critical("--audit-high-water ({}) must be below --audit-queue ({})", options.audit_high_water,
-                     options.audit_queue);
-    return 2;
-  }
-  audit_options.retention = std::chrono::hours(24 * options.audit_retention_days);
-  audit_options.max_bytes = options.audit_max_bytes;
-  audit_options.report = [](bool error, const std::string& message) {
-    if (error) spdlog::error("{}", message);
-    else spdlog::info("{}", message);
-  };
-  // audit.sqlite beside the rule store, or the shared PostgreSQL database.
-  auto audit_opened = crdex::hooks::open_audit_log(*store_location, audit_options);
+  auto audit = crdex::server::open_configured_audit_log(options, *store_location);
   auto feedback_opened = crdex::hooks::open_feedback_store(*store_location);
-  if (!audit_opened || !feedback_opened) {
-    spdlog::critical("{}", (audit_opened ? feedback_opened.error() : audit_opened.error()).message);
+  if (!audit || !feedback_opened) {
+    if (!feedback_opened) spdlog::critical("{}", feedback_opened.error().message);
     return 2;
   }
-  std::shared_ptr<crdex::hooks::AuditLog> audit = std::move(audit_opened).value();
   std::shared_ptr<crdex::hooks::FeedbackStore> feedback = std::move(feedback_opened).value();
 
   auto state = std::make_shared<crdex::server::FrontState>();
@@ -268,99 +250,9 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   state->audit_bodies = options.audit_bodies;
   state->modules.push_back(std::make_shared<crdex::server::FeedbackApi>(feedback));
   state->modules.push_back(std::make_shared<crdex::server::AdminApi>(admin_token, audit, feedback));
-  // Where the outbox, the CDex consumer and Bulk exports may send (never a URL only a request names).
-  std::shared_ptr<const crdex::server::Destinations> destinations;
-  if (!options.destinations_file.empty()) {
-    auto loaded = crdex::server::Destinations::load(options.destinations_file, {}, options.fill.allow_plain_http);
-    if (!loaded) {
-      spdlog::critical("--destinations {}", loaded.error().message);
-      return 2;
-    }
-    destinations = std::move(loaded).value();
-    spdlog::info("{} outbound destination(s) configured", destinations->all().size());
-  }
-  auto cdex = crdex::server::CdexApi::create(options.cdex, *store_location, options.fill.allow_plain_http,
-                                            options.fill.max_pages, destinations);
-  if (!cdex) {
-    spdlog::critical("CDex: {}", cdex.error().message);
-    return 2;
-  }
-  state->modules.push_back(*cdex);
-  // CDex attachments and Bulk Data exports (issue 8), in the store --store
-  // names; export jobs are leased per job, their files under --data/exports.
-  auto attachments = crdex::cdex::open_attachment_store(*store_location);
-  auto export_jobs = crdex::cdex::open_bulk_job_store(*store_location);
-  if (!attachments || !export_jobs) {
-    spdlog::critical("{}", (!attachments ? attachments.error() : export_jobs.error()).message);
-    return 2;
-  }
-  crdex::server::AttachmentsApiOptions attachment_options;
-  attachment_options.allow_plain_http = options.fill.allow_plain_http;
-  attachment_options.destinations = destinations;
-  if (!options.cdex.signature_agreements_file.empty()) {
-    auto agreements = crdex::cdex::SignatureAgreements::from_file(options.cdex.signature_agreements_file);
-    if (!agreements) {
-      spdlog::critical("--cdex-signature-agreements: {}", agreements.error().message);
-      return 2;
-    }
-    attachment_options.signatures = std::make_shared<const crdex::cdex::SignatureAgreements>(std::move(*agreements));
-  }
-  state->modules.push_back(std::make_shared<crdex::server::AttachmentsApi>(std::move(attachments).value(),
-                                                                           std::move(attachment_options)));
-  crdex::cdex::BulkExportOptions bulk_options;
-  bulk_options.min_poll = options.bulk_poll_min;
-  bulk_options.max_poll = options.bulk_poll_max;
-  bulk_options.lease = options.job_lease;
-  bulk_options.allow_plain_http = options.fill.allow_plain_http;
-  bulk_options.token_for = crdex::server::token_lookup(destinations);
-  bulk_options.report = [](crdex::cdex::BulkReportLevel level, const std::string& message) {
-    using L = crdex::cdex::BulkReportLevel;
-    spdlog::log(level == L::error     ? spdlog::level::err
-                : level == L::warning ? spdlog::level::warn
-                                      : spdlog::level::info,
-                "{}", message);
-  };
-  auto bulk_runner = std::make_shared<crdex::cdex::BulkExportRunner>(std::move(export_jobs).value(),
-                                                                    options.data_dir / "exports", bulk_options);
-  if (auto resumed = bulk_runner->start(); !resumed) {
-    spdlog::critical("cannot resume export jobs: {}", resumed.error().message);
-    return 2;
-  } else if (*resumed > 0) {
-    spdlog::info("resuming {} unfinished export job(s)", *resumed);
-  }
-  state->modules.push_back(std::make_shared<crdex::server::BulkExportsApi>(bulk_runner, destinations));
-  // Provider-initiated pushes (issue 22): POST /events queues in the store (push.sqlite, or the
-  // PostgreSQL database replicas share), one thread per replica sends what it claims.
-  auto push_queue = crdex::cdex::open_push_queue(*store_location);
-  if (!push_queue) {
-    spdlog::critical("{}", push_queue.error().message);
-    return 2;
-  }
-  crdex::cdex::PushSenderOptions push_options;
-  push_options.max_attempts = options.push_max_attempts;
-  push_options.initial_backoff = options.push_backoff_min;
-  push_options.max_backoff = options.push_backoff_max;
-  push_options.allow_plain_http = options.fill.allow_plain_http;
-  push_options.route = [destinations](std::string_view name) -> crdex::fhir::Result<crdex::cdex::OutboxTarget> {
-    auto chosen = destinations ? destinations->choose(name, {}, "destination")
-                               : crdex::fhir::Result<const crdex::server::Destination*>(crdex::fhir::Error{
-                                     400, crdex::fhir::IssueType::security,
-                                     "pushes go only to configured destinations, and none is configured "
-                                     "(--destinations)",
-                                     ""});
-    if (!chosen) return chosen.error();
-    auto token = (*chosen)->bearer_token();
-    if (!token) return token.error();
-    return crdex::cdex::OutboxTarget{(*chosen)->url + "/$submit-attachment", *token};
-  };
-  push_options.report = [](bool error, const std::string& message) {
-    if (error) spdlog::warn("{}", message);
-    else spdlog::info("{}", message);
-  };
-  auto push_sender = std::make_shared<crdex::cdex::PushSender>(std::move(push_queue).value(), push_options);
-  push_sender->start();
-  state->modules.push_back(std::make_shared<crdex::server::EventsApi>(
-      [engine = state->engine] { return engine->rules(); }, push_sender));
+  // CDex Tasks, attachments, Bulk exports and pushes, with their threads.
+  auto cdex = crdex::server::start_cdex_services(options, *store_location, *state);
+  if (!cdex) return 2;
   if (!crdex::server::configure_smart_launch(options, *state)) return 2;
   if (!crdex::server::configure_jwks(options, *state)) return 2;
   if (!crdex::server::configure_console(options, *state)) return 2;
@@ -399,9 +291,7 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
       std::cout << Pistache::Http::methodString(route.method) << ' ' << route.pattern << ' '
                 << crdex::server::access_policy_name(route.policy) << '\n';
     std::cout << std::flush;
-    (*cdex)->stop();
-    bulk_runner->stop();
-    push_sender->stop();
+    cdex->stop();
     audit->close();
     return 0;
   }
@@ -446,12 +336,11 @@ int serve(const ServerOptions& options, const sigset_t& signals) {
   spdlog::info("signal {} received: draining calls in flight", signal_number);
   // CDex first: the work in hand finishes, the rest stays stored for the next
   // start, and calls waiting on a consumer request (?wait-ms) answer now.
-  (*cdex)->stop();
+  cdex->stop_tasks();
   if (!state->drain(options.drain_timeout))
     spdlog::warn("calls still in flight after {} ms; shutting down anyway", options.drain_timeout.count());
   state->query_workers->stop();  // answers its queued calls before the endpoint goes
-  bulk_runner->stop();            // its step in progress ends committed; jobs resume on the next start
-  push_sender->stop();            // its attempt in progress ends committed; queued pushes go on the next start
+  cdex->stop();                  // export steps and push attempts in progress end committed
   endpoint.shutdown();
   audit->close();  // writes every queued call before the process ends
   spdlog::info("audit log closed: {} call(s) recorded, {} dropped", audit->stats().written, audit->stats().dropped);
