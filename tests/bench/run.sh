@@ -77,11 +77,19 @@ publish_every_second() {
   done
   echo "$published $refused"
 }
+metric() { curl -s "$crdex_base/metrics" | awk -v m="$1" '$1 == m { printf "%.0f", $2 }'; }
+# 503s of the audit's back-pressure (--audit-high-water) in a run: wrk counts
+# them among its errors; these say how many of those errors they were.
+busy() { metric crdex_audit_busy_refusals_total; }
 floor=$(wrk_run "$floor_url")
+busy_before=$(busy)
 crdex=$(wrk_run "$crdex_url")
+crdex_busy=$(( $(busy) - busy_before ))
 publish_every_second >"$work/publishes" &
 publisher=$!
+busy_before=$(busy)
 under_publish=$(wrk_run "$crdex_url")
+under_publish_busy=$(( $(busy) - busy_before ))
 touch "$work/stop-publishing"; wait "$publisher"
 read -r published refused <"$work/publishes"
 rps() { awk -v r="$(field requests "$1")" -v d="$(field duration_us "$1")" 'BEGIN { printf "%.0f", r / (d / 1e6) }'; }
@@ -109,7 +117,6 @@ done
 
 # Issue 17's audit load: the highest rate (wrk's 32 connections unpaced) for
 # AUDIT_SECONDS; drops and written calls from /metrics, bytes from the files.
-metric() { curl -s "$crdex_base/metrics" | awk -v m="$1" '$1 == m { printf "%.0f", $2 }'; }
 audit_bytes() { cat "$work/data/audit.sqlite" "$work/data/audit.sqlite-wal" 2>/dev/null | wc -c; }
 wait_audit_queue() {  # until the writer has written what is queued (a time-out as a safety net)
   for _ in $(seq 1 300); do [ "$(metric crdex_audit_queue_depth)" = 0 ] && return 0; read -r -t 0.1 <> <(:) || true; done
@@ -152,11 +159,11 @@ row "http.floor.throughput" "$floor_rps" "req/s"
 row "http.floor.p50 / p99 / p99.9" "$(field p50_us "$floor") / $(field p99_us "$floor") / $(field p999_us "$floor")" "us"
 row "http.order_sign.throughput" "$crdex_rps" "req/s"
 row "http.order_sign.p50 / p99 / p99.9" "$(field p50_us "$crdex") / $(field p99_us "$crdex") / $(field p999_us "$crdex")" "us"
-row "http.order_sign.errors" "$(field errors "$crdex")" "requests"
+row "http.order_sign.errors" "$(field errors "$crdex")" "requests ($crdex_busy of them audit back-pressure 503s)"
 row "http.order_sign / floor" "$(awk -v a="$crdex_rps" -v b="$floor_rps" 'BEGIN { printf "%.2f", a / b }')" "ratio"
 row "http.publish_under_load.throughput" "$under_publish_rps" "req/s"
 row "http.publish_under_load.p50 / p99 / p99.9" "$(field p50_us "$under_publish") / $(field p99_us "$under_publish") / $(field p999_us "$under_publish")" "us"
-row "http.publish_under_load.errors" "$(field errors "$under_publish")" "requests"
+row "http.publish_under_load.errors" "$(field errors "$under_publish")" "requests ($under_publish_busy of them audit back-pressure 503s)"
 row "http.publish_under_load.publishes ok / refused" "$published / $refused" "PUTs"
 row "http.publish_under_load.p99 / order_sign.p99" "$(awk -v a="$(field p99_us "$under_publish")" -v b="$(field p99_us "$crdex")" 'BEGIN { printf "%.2f", a / b }')" "ratio"
 for alg in RS384 ES384; do
