@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <memory>
 #include <mutex>
 
 #include "audit_database.hpp"
@@ -56,14 +57,29 @@ class SqliteAuditStore final : public AuditStore {
     std::lock_guard lock(mutex_);
     SqliteTransaction transaction(*db_);
     if (!transaction.begun()) return db_->error("cannot begin a write");
-    SqliteStatement call(*db_,
-                         "INSERT INTO invocations (recorded_ms, service, hook, hook_instance, patient, payer, status, "
-                         "duration_us, request_id, request_sha256, request_bytes, response_sha256, response_bytes, "
-                         "request, response) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    SqliteStatement card(*db_,
-                         "INSERT OR IGNORE INTO card_origins (invocation_id, card_uuid, rule_set_version, rule_term, "
-                         "card_type_term, decision_term, order_ref) VALUES (?,?,?,?,?,?,?)");
-    if (!call.ok() || !card.ok()) return db_->error("cannot prepare a write");
+    // Prepared once and kept: the writer calls this for every batch, and a
+    // batch under steady traffic holds a few dozen calls.
+    if (!insert_call_)
+      insert_call_ = std::make_unique<SqliteStatement>(
+          *db_,
+          "INSERT INTO invocations (recorded_ms, service, hook, hook_instance, patient, payer, status, "
+          "duration_us, request_id, request_sha256, request_bytes, response_sha256, response_bytes, "
+          "request, response) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!insert_card_)
+      insert_card_ = std::make_unique<SqliteStatement>(
+          *db_,
+          "INSERT OR IGNORE INTO card_origins (invocation_id, card_uuid, rule_set_version, rule_term, "
+          "card_type_term, decision_term, order_ref) VALUES (?,?,?,?,?,?,?)");
+    if (!insert_call_->ok() || !insert_card_->ok()) {
+      insert_call_.reset();
+      insert_card_.reset();
+      return db_->error("cannot prepare a write");
+    }
+    SqliteStatement& call = *insert_call_;
+    SqliteStatement& card = *insert_card_;
+    // A write that failed half-way left its statement mid-step: start clean.
+    call.reset();
+    card.reset();
     for (const auto& row : calls) {
       call.bind(1, row.recorded_ms)
           .bind(2, row.service)
@@ -219,6 +235,9 @@ class SqliteAuditStore final : public AuditStore {
 
   std::mutex mutex_;  // one statement sequence at a time on this connection
   std::unique_ptr<fhir::SqliteDatabase> db_;
+  // store_calls' statements, kept across batches (under mutex_). Declared
+  // after db_: finalized before the connection closes.
+  std::unique_ptr<SqliteStatement> insert_call_, insert_card_;
 };
 
 }  // namespace
