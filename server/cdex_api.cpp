@@ -119,6 +119,7 @@ fhir::Result<std::shared_ptr<CdexApi>> CdexApi::create(const CdexOptions& option
                                                     : cdex::ReviewPolicy::none;
     source.trusted_requesters = options.trusted_requesters;
     source.query_timeout = std::chrono::milliseconds(options.query_timeout_ms);
+    source.task_lease = std::chrono::seconds(options.task_lease_seconds);
     source.max_pages = max_pages;
     source.allow_plain_http = allow_plain_http;
     if (auto refused = fhir::check_fhir_server_url(source.ehr_base, allow_plain_http))

@@ -21,6 +21,12 @@ void add_cdex_options(CLI::App& app, CdexOptions& o) {
   app.add_option("--cdex-trusted-requester", o.trusted_requesters,
                  "SYSTEM|VALUE of a requester whose requests skip review under --cdex-review untrusted; repeatable")
       ->group(group);
+  app.add_option("--cdex-task-lease-seconds", o.task_lease_seconds,
+                 "how long a replica's claim on a Task it fulfils lasts without renewal; with replicas on one "
+                 "--store PostgreSQL, another fulfils the Task of one that died after it")
+      ->group(group)
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86'400));
   app.add_option("--cdex-client-token-file", o.client_token_file,
                  "file holding the bearer token Data Consumers must send to /fhir/Task (default: none needed)")
       ->group(group)

@@ -17,6 +17,7 @@ struct CdexOptions {
   std::string code_map_file;    // JSON {"SYSTEM|CODE": "Type?patient={patient}&...", ...}
   std::string review = "none";  // none | all | untrusted
   std::vector<std::string> trusted_requesters;  // SYSTEM|VALUE, for review "untrusted"
+  int task_lease_seconds = 60;  // a worker's claim on a Task it fulfils, without renewal
   std::string client_token_file;  // bearer token Data Consumers must send to [base]/Task (none: open)
   // Both roles: the review and consumer endpoints under /cdex/ need this token.
   std::string admin_token_file;

@@ -16,6 +16,11 @@ namespace {
 
 constexpr const char* kWaitingOnReview = "waiting on internal review";
 
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 fhir::Error not_found(const std::string& id) {
   return fhir::Error{404, fhir::IssueType::not_found, "no Task " + id + " here", ""};
 }
@@ -60,19 +65,16 @@ std::string data_value_output() {
 }  // namespace
 
 DataSource::DataSource(std::shared_ptr<TaskStore> store, DataSourceOptions options)
-    : store_(std::move(store)), options_(std::move(options)) {}
+    : store_(std::move(store)), options_(std::move(options)), holder_("source " + fhir::random_uuid()) {}
 
 fhir::Result<std::unique_ptr<DataSource>> DataSource::start(std::shared_ptr<TaskStore> store,
                                                            DataSourceOptions options) {
   std::unique_ptr<DataSource> source(new DataSource(std::move(store), std::move(options)));
-  // Work a previous run accepted but did not finish: in-progress ones were
-  // interrupted mid-query and simply run again.
-  for (const char* status : {"in-progress", "accepted"}) {
-    auto pending = source->store_->sources(status);
-    if (!pending) return pending.error();
-    for (const auto& row : *pending) source->queue_.push_back(row.id);
-  }
+  // The store must answer now; the worker's first look claims what is due
+  // (work a previous run left: an interrupted query simply runs again).
+  if (auto due = source->store_->due_sources(now_ms()); !due) return due.error();
   source->worker_ = std::thread([raw = source.get()] { raw->run(); });
+  source->renewer_ = std::thread([raw = source.get()] { raw->renew_leases(); });
   return source;
 }
 
@@ -85,27 +87,55 @@ void DataSource::stop() {
   }
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();
+  if (renewer_.joinable()) renewer_.join();
 }
 
-void DataSource::enqueue(const std::string& id) {
+void DataSource::wake_worker() {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(id);
+    woken_ = true;
   }
-  wake_.notify_one();
+  wake_.notify_all();
 }
 
 void DataSource::run() {
+  // A third of the lease: a Task whose worker died is taken over at most this
+  // long after its lease ran out, and one accepted elsewhere is seen as soon.
+  const auto every = std::max<std::chrono::milliseconds>(options_.task_lease / 3, std::chrono::milliseconds(10));
   for (;;) {
-    std::string id;
+    if (!fulfil_due()) return;
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, every, [&] { return stopping_ || woken_; });
+    if (stopping_) return;
+    woken_ = false;
+  }
+}
+
+bool DataSource::fulfil_due() {
+  auto due = store_->due_sources(now_ms());
+  if (!due) return true;  // the store does not answer: look again at the next round
+  for (const auto& row : *due) {
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      id = std::move(queue_.front());
-      queue_.pop_front();
+      std::lock_guard lock(mutex_);
+      if (stopping_) return false;
     }
-    fulfil(id);
+    fulfil(row);
+  }
+  return true;
+}
+
+void DataSource::renew_leases() {
+  const auto every = std::max<std::chrono::milliseconds>(options_.task_lease / 3, std::chrono::milliseconds(10));
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait_for(lock, every, [&] { return stopping_; });
+    if (stopping_) return;
+    const std::set<std::string> held = held_;
+    lock.unlock();
+    // A renewal refused means the lease went elsewhere; the outcome will be
+    // refused too, so nothing more to do here.
+    for (const auto& id : held) (void)store_->renew_source(id, holder_, now_ms(), options_.task_lease.count());
+    lock.lock();
   }
 }
 
@@ -159,7 +189,7 @@ fhir::Result<DataSource::Submitted> DataSource::submit(std::string_view task_jso
   const std::string document = fc::write_task_progress(task_json, task.id, task.progress, fhir::now_instant());
   auto stored = store_->insert_source({task.id, fc::task_status_code(task.progress.status), document});
   if (!stored) return stored.error();
-  if (task.progress.status == TaskStatus::accepted) enqueue(task.id);
+  if (task.progress.status == TaskStatus::accepted) wake_worker();
   return Submitted{task.id, document};
 }
 
@@ -222,7 +252,7 @@ fhir::Result<std::string> DataSource::move(const std::string& id, TaskStatus to,
 
 fhir::Result<std::string> DataSource::approve(const std::string& id, const std::string& note) {
   auto moved = move(id, TaskStatus::accepted, {}, note);
-  if (moved) enqueue(id);
+  if (moved) wake_worker();
   return moved;
 }
 
@@ -232,23 +262,36 @@ fhir::Result<std::string> DataSource::reject(const std::string& id, const std::s
   return move(id, TaskStatus::rejected, reason, {});
 }
 
-void DataSource::fulfil(const std::string& id) {
-  auto row = store_->source(id);
-  if (!row || !*row) return;
-  if ((*row)->status != "accepted" && (*row)->status != "in-progress") return;
-  auto task = fc::parse_data_request_task((*row)->document);
+void DataSource::fulfil(const SourceTaskRow& due) {
+  const int64_t lease_ms = options_.task_lease.count();
+  auto task = fc::parse_data_request_task(due.document);
   if (!task) {
-    (void)move(id, TaskStatus::failed, "the stored Task cannot be read: " + task.error().message, {});
+    // Claimed straight into its outcome: no worker will ever do better.
+    fc::TaskProgress failed{TaskStatus::failed, "the stored Task cannot be read: " + task.error().message, {}, {}, {}};
+    const std::string document = fc::write_task_progress(due.document, due.id, failed, fhir::now_instant());
+    (void)store_->claim_source({due.id, "failed", document}, due.status, holder_, now_ms(), lease_ms);
     return;
   }
   // The reviewer's note (businessStatus) stays with the Task to the end.
   const std::string note = task->progress.business_status;
-  if ((*row)->status == "accepted" && !move(id, TaskStatus::in_progress, {}, note)) return;
+  fc::TaskProgress progress{TaskStatus::in_progress, {}, note, {}, {}};
+  const std::string working = fc::write_task_progress(due.document, due.id, progress, fhir::now_instant());
+  auto claimed = store_->claim_source({due.id, "in-progress", working}, due.status, holder_, now_ms(), lease_ms);
+  if (!claimed || !*claimed) return;  // another worker has it, or a reviewer moved it
+  {
+    std::lock_guard lock(mutex_);
+    held_.insert(due.id);
+  }
   const auto done = fulfil_request(options_, task->request);
   if (done.ok)
-    (void)move(id, TaskStatus::completed, {}, note, {data_value_output()}, {done.result});
+    progress = {TaskStatus::completed, {}, note, {data_value_output()}, {done.result}};
   else
-    (void)move(id, TaskStatus::failed, done.problem, note);
+    progress = {TaskStatus::failed, done.problem, note, {}, {}};
+  const std::string document = fc::write_task_progress(working, due.id, progress, fhir::now_instant());
+  // Refused when the lease went to another worker: its outcome stands.
+  (void)store_->finish_source({due.id, fc::task_status_code(progress.status), document}, holder_);
+  std::lock_guard lock(mutex_);
+  held_.erase(due.id);
 }
 
 }  // namespace crdex::cdex

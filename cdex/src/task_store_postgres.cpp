@@ -37,6 +37,11 @@ CREATE TABLE cdex_consumer_requests (
 );
 CREATE INDEX cdex_consumer_requests_due ON cdex_consumer_requests (next_poll_ms) WHERE next_poll_ms > 0;
 )sql"},
+    {2, "a lease on each source Task: which worker fulfils it, until when", R"sql(
+ALTER TABLE cdex_source_tasks ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdex_source_tasks ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX cdex_source_tasks_pending ON cdex_source_tasks (seq) WHERE status IN ('accepted', 'in-progress');
+)sql"},
 };
 
 constexpr const char* kRequestColumns =
@@ -96,6 +101,54 @@ class PostgresTaskStore final : public TaskStore {
     std::vector<SourceTaskRow> rows;
     for (int i = 0; i < r->rows(); ++i) rows.push_back(read_source(*r, i));
     return rows;
+  }
+
+  fhir::Result<std::vector<SourceTaskRow>> due_sources(int64_t now_ms) override {
+    std::lock_guard lock(mutex_);
+    auto r = db_->query("cannot list due Tasks",
+                        "SELECT id, status, document FROM cdex_source_tasks WHERE status IN ('accepted', "
+                        "'in-progress') AND lease_until <= $1 ORDER BY seq",
+                        {std::to_string(now_ms)});
+    if (!r) return r.error();
+    std::vector<SourceTaskRow> rows;
+    for (int i = 0; i < r->rows(); ++i) rows.push_back(read_source(*r, i));
+    return rows;
+  }
+
+  fhir::Result<bool> claim_source(const SourceTaskRow& row, const std::string& expected_status,
+                                  const std::string& holder, int64_t now_ms, int64_t lease_ms) override {
+    std::lock_guard lock(mutex_);
+    // The UPDATE re-checks status and lease on the row as it stands once
+    // locked: of two replicas claiming one Task, one changes it.
+    auto done = db_->query("cannot claim Task " + row.id,
+                           "UPDATE cdex_source_tasks SET status = $2, document = $3, lease_holder = $5, "
+                           "lease_until = $6::bigint + $7::bigint WHERE id = $1 AND status = $4 AND "
+                           "lease_until <= $6::bigint",
+                           {row.id, row.status, row.document, expected_status, holder, std::to_string(now_ms),
+                            std::to_string(lease_ms)});
+    if (!done) return done.error();
+    return done->changed() == 1;
+  }
+
+  fhir::Result<bool> renew_source(const std::string& id, const std::string& holder, int64_t now_ms,
+                                  int64_t lease_ms) override {
+    std::lock_guard lock(mutex_);
+    auto done = db_->query("cannot renew the lease on Task " + id,
+                           "UPDATE cdex_source_tasks SET lease_until = $3::bigint + $4::bigint WHERE id = $1 AND "
+                           "lease_holder = $2 AND status = 'in-progress'",
+                           {id, holder, std::to_string(now_ms), std::to_string(lease_ms)});
+    if (!done) return done.error();
+    return done->changed() == 1;
+  }
+
+  fhir::Result<bool> finish_source(const SourceTaskRow& row, const std::string& holder) override {
+    std::lock_guard lock(mutex_);
+    auto done = db_->query("cannot update Task " + row.id,
+                           "UPDATE cdex_source_tasks SET status = $2, document = $3, lease_holder = '', "
+                           "lease_until = 0 WHERE id = $1 AND lease_holder = $4 AND status = 'in-progress'",
+                           {row.id, row.status, row.document, holder});
+    if (!done) return done.error();
+    return done->changed() == 1;
   }
 
   fhir::Result<bool> save_request(const ConsumerRequestRow& row) override {

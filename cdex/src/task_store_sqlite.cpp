@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS consumer_requests (
 ALTER TABLE consumer_requests ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
 ALTER TABLE consumer_requests ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {3, "a lease on each source Task: which worker fulfils it, until when", R"sql(
+ALTER TABLE source_tasks ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+ALTER TABLE source_tasks ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr const char* kRequestColumns =
@@ -96,6 +100,49 @@ class SqliteTaskStore final : public TaskStore {
     if (!s.each_row([&](const SqliteStatement& row) { rows.push_back({row.text(0), row.text(1), row.text(2)}); }))
       return db_->error("cannot list Tasks");
     return rows;
+  }
+
+  fhir::Result<std::vector<SourceTaskRow>> due_sources(int64_t now_ms) override {
+    std::lock_guard lock(mutex_);
+    SqliteStatement s(*db_, "SELECT id, status, document FROM source_tasks WHERE status IN ('accepted', "
+                            "'in-progress') AND lease_until <= ?1 ORDER BY seq");
+    if (!s.ok()) return db_->error("cannot list due Tasks");
+    s.bind(1, now_ms);
+    std::vector<SourceTaskRow> rows;
+    if (!s.each_row([&](const SqliteStatement& row) { rows.push_back({row.text(0), row.text(1), row.text(2)}); }))
+      return db_->error("cannot list due Tasks");
+    return rows;
+  }
+
+  fhir::Result<bool> claim_source(const SourceTaskRow& row, const std::string& expected_status,
+                                  const std::string& holder, int64_t now_ms, int64_t lease_ms) override {
+    std::lock_guard lock(mutex_);
+    // One statement under SQLite's write lock: the status move is the claim.
+    SqliteStatement s(*db_, "UPDATE source_tasks SET status = ?2, document = ?3, lease_holder = ?5, "
+                            "lease_until = ?6 + ?7 WHERE id = ?1 AND status = ?4 AND lease_until <= ?6");
+    if (!s.ok()) return db_->error("cannot claim Task " + row.id);
+    s.bind(1, row.id).bind(2, row.status).bind(3, row.document).bind(4, expected_status).bind(5, holder);
+    if (!s.bind(6, now_ms).bind(7, lease_ms).run()) return db_->error("cannot claim Task " + row.id);
+    return db_->changes() == 1;
+  }
+
+  fhir::Result<bool> renew_source(const std::string& id, const std::string& holder, int64_t now_ms,
+                                  int64_t lease_ms) override {
+    std::lock_guard lock(mutex_);
+    SqliteStatement s(*db_, "UPDATE source_tasks SET lease_until = ?3 + ?4 WHERE id = ?1 AND lease_holder = ?2 "
+                            "AND status = 'in-progress'");
+    if (!s.ok() || !s.bind(1, id).bind(2, holder).bind(3, now_ms).bind(4, lease_ms).run())
+      return db_->error("cannot renew the lease on Task " + id);
+    return db_->changes() == 1;
+  }
+
+  fhir::Result<bool> finish_source(const SourceTaskRow& row, const std::string& holder) override {
+    std::lock_guard lock(mutex_);
+    SqliteStatement s(*db_, "UPDATE source_tasks SET status = ?2, document = ?3, lease_holder = '', lease_until = 0 "
+                            "WHERE id = ?1 AND lease_holder = ?4 AND status = 'in-progress'");
+    if (!s.ok() || !s.bind(1, row.id).bind(2, row.status).bind(3, row.document).bind(4, holder).run())
+      return db_->error("cannot update Task " + row.id);
+    return db_->changes() == 1;
   }
 
   fhir::Result<bool> save_request(const ConsumerRequestRow& row) override {

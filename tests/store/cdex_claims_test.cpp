@@ -1,5 +1,5 @@
-// Work done once across replicas, on both back ends: a due push item and a
-// followed CDex request are claimed by exactly one of two connections to one
+// Work done once across replicas, on both back ends: a due push item, a
+// followed CDex request and an accepted Data Source Task are claimed by exactly one of two connections to one
 // database (as two replicas would race for them), the loser gets nothing; a
 // claim whose lease runs out (its replica died) is taken over by the other,
 // and the first one's late outcome is then refused.
@@ -160,6 +160,54 @@ CRDEX_STORE_CASE(CDEX_a_due_request_is_polled_by_one_replica_and_taken_over_when
   // The lease is free again: due at the next poll, for either replica.
   BOOST_TEST(winning.next_claimable_ms().value().value() == 9000);
   BOOST_TEST(winning.claim_due_request(9000, winner, 500).value().has_value());
+}
+
+CRDEX_STORE_CASE(CDEX_an_accepted_source_task_is_fulfilled_by_one_replica_and_taken_over_when_its_lease_ends) {
+  auto a = opened_for_claims(cdex::open_task_store(backend.location()));
+  auto b = opened_for_claims(cdex::open_task_store(backend.location()));
+  BOOST_TEST(a->insert_source({"t1", "accepted", R"({"status":"accepted"})"}).value());
+  BOOST_TEST(a->insert_source({"held", "on-hold", R"({"status":"on-hold"})"}).value());  // waits for review
+  const auto due = b->due_sources(1000).value();
+  BOOST_TEST_REQUIRE(due.size() == 1u);
+  BOOST_TEST(due.front().id == "t1");
+
+  const cdex::SourceTaskRow working{"t1", "in-progress", R"({"status":"in-progress"})"};
+  const auto winners = claim_winners([&](int replica) -> fhir::Result<bool> {
+    return (replica ? *b : *a).claim_source(working, "accepted", replica ? "b" : "a", 1000, 500);
+  });
+  BOOST_TEST_REQUIRE(winners.size() == 1u);
+  const std::string winner = winners.front();
+  BOOST_TEST_REQUIRE((winner == "a" || winner == "b"), winner);
+  const std::string loser = winner == "a" ? "b" : "a";
+  auto& winning = winner == "a" ? *a : *b;
+  auto& losing = winner == "a" ? *b : *a;
+  BOOST_TEST(winning.source("t1").value()->status == "in-progress");
+  // Leased: not due, not claimable, not the loser's to renew or finish.
+  BOOST_TEST(losing.due_sources(1400).value().empty());
+  BOOST_TEST(!losing.claim_source(working, "in-progress", loser, 1400, 500).value());
+  BOOST_TEST(!losing.renew_source("t1", loser, 1400, 500).value());
+  BOOST_TEST(!losing.finish_source({"t1", "completed", R"({"status":"completed"})"}, loser).value());
+  // Renewed by its holder: still not due after the first lease time.
+  BOOST_TEST(winning.renew_source("t1", winner, 1400, 500).value());
+  BOOST_TEST(losing.due_sources(1600).value().empty());
+  BOOST_TEST(!losing.claim_source(working, "in-progress", loser, 1600, 500).value());
+
+  // The winner "dies" mid-fulfilment; the other takes the Task over after the lease.
+  const auto expired = losing.due_sources(1900).value();
+  BOOST_TEST_REQUIRE(expired.size() == 1u);
+  BOOST_TEST(expired.front().status == "in-progress");
+  BOOST_TEST(losing.claim_source(working, "in-progress", loser, 1900, 500).value());
+  BOOST_TEST(!winning.claim_source(working, "in-progress", winner, 1900, 500).value());
+  BOOST_TEST(!winning.renew_source("t1", winner, 1950, 500).value());
+  BOOST_TEST(!winning.finish_source({"t1", "failed", R"({"status":"failed"})"}, winner).value());
+  BOOST_TEST(losing.finish_source({"t1", "completed", R"({"status":"completed"})"}, loser).value());
+  auto row = winning.source("t1").value();
+  BOOST_TEST_REQUIRE(row.has_value());
+  BOOST_TEST(row->status == "completed");
+  BOOST_TEST(row->document == R"({"status":"completed"})");
+  // Done: never due again, and a finished Task takes no second outcome.
+  BOOST_TEST(winning.due_sources(1'000'000).value().empty());
+  BOOST_TEST(!losing.finish_source({"t1", "failed", R"({"status":"failed"})"}, loser).value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -59,6 +59,12 @@ BOOST_AUTO_TEST_CASE(the_job_lease_is_read_and_bounded) {
   BOOST_TEST(!parse_server_args({"--job-lease-seconds", "0"}).options);
 }
 
+BOOST_AUTO_TEST_CASE(the_cdex_task_lease_is_read_and_bounded) {
+  BOOST_TEST(parse_server_args({}).options->cdex.task_lease_seconds == 60);
+  BOOST_TEST(parse_server_args({"--cdex-task-lease-seconds", "2"}).options->cdex.task_lease_seconds == 2);
+  BOOST_TEST(!parse_server_args({"--cdex-task-lease-seconds", "0"}).options);
+}
+
 BOOST_AUTO_TEST_CASE(usage_errors_end_with_2_and_help_with_0) {
   for (const auto& bad : std::vector<std::vector<std::string>>{
            {"--listen", "nonsense"},

@@ -13,15 +13,24 @@
 //   accepted -> in-progress (worker thread) -> completed (output: #result, a
 //               contained searchset Bundle) or failed + statusReason
 //
-// Every change is stored (TaskStore) before it is visible; start() queues the
-// Tasks a previous run left accepted or in-progress. [thread-safe]
+// Every change is stored (TaskStore) before it is visible. Fulfilment is a
+// leased step, so that replicas sharing one store fulfil each Task once: the
+// worker claims a Task (accepted -> in-progress and a lease of `task_lease`,
+// in one statement), a second thread renews the leases it holds every third
+// of the lease, and the outcome is stored only while the lease is held.
+// Every worker looks in the store for due Tasks (accepted, or in-progress
+// whose lease ran out because its worker died) at start, when a Task is
+// accepted here, and every third of the lease, so a Task accepted through a
+// replica that then dies is fulfilled by another within the lease time plus a
+// third, and a restarting replica leaves alone what a live one is fulfilling.
+// [thread-safe]
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -52,19 +61,22 @@ struct DataSourceOptions {
   std::chrono::milliseconds query_timeout{30'000};
   int max_pages = 5;
   bool allow_plain_http = false;
+  // How long a worker's claim on a Task lasts without renewal: another
+  // replica takes over a Task whose worker died after this long.
+  std::chrono::milliseconds task_lease{60'000};
 };
 
 class DataSource {
  public:
-  // Starts the worker and queues the Tasks left pending in `store`.
+  // Starts the worker, which claims at once the Tasks due in `store`.
   static fhir::Result<std::unique_ptr<DataSource>> start(std::shared_ptr<TaskStore> store, DataSourceOptions options);
   ~DataSource();  // stop()
   DataSource(const DataSource&) = delete;
   DataSource& operator=(const DataSource&) = delete;
 
   // Lets the Task being fulfilled finish (its query is bounded by
-  // query_timeout), then ends the worker. Queued Tasks stay accepted in the
-  // store for the next start.
+  // query_timeout), then ends the worker. Unclaimed Tasks stay accepted in
+  // the store for any replica's worker.
   void stop();
 
   // POST [base]/Task: the Task as stored (its id and first status), which the
@@ -79,7 +91,7 @@ class DataSource {
   // GET [base]/Task?status=...: a searchset Bundle (status empty: every Task).
   fhir::Result<std::string> search(const std::string& status) const;
 
-  // Human review: an on-hold (or still requested) Task is accepted and queued,
+  // Human review: an on-hold (or still requested) Task is accepted (the worker is woken),
   // or rejected with `reason` as its statusReason. 404 for an unknown id, 409
   // when the Task is no longer waiting. The plugin's CDex calls wrap these.
   fhir::Result<std::string> approve(const std::string& id, const std::string& note = {});
@@ -88,11 +100,14 @@ class DataSource {
  private:
   DataSource(std::shared_ptr<TaskStore> store, DataSourceOptions options);
   void run();
-  void fulfil(const std::string& id);
+  void renew_leases();
+  // Claims and fulfils every Task due now; false when stopping.
+  bool fulfil_due();
+  void fulfil(const SourceTaskRow& due);
   fhir::Result<std::string> move(const std::string& id, fhir::cdex::TaskStatus to, std::string reason,
                                  std::string business_status, std::vector<std::string> outputs = {},
                                  std::vector<std::string> contained = {});
-  void enqueue(const std::string& id);
+  void wake_worker();
   bool needs_review(const fhir::cdex::DataRequest& request) const;
   // Why this source cannot fulfil `request` at all, or "" when it can.
   std::string unsupported_because(const fhir::cdex::DataRequest& request) const;
@@ -101,9 +116,12 @@ class DataSource {
   DataSourceOptions options_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::string> queue_;
+  bool woken_ = false;
   bool stopping_ = false;
+  const std::string holder_;     // this worker's name in the leases it holds
+  std::set<std::string> held_;   // Tasks this worker is fulfilling (leases to renew)
   std::thread worker_;
+  std::thread renewer_;
 };
 
 }  // namespace crdex::cdex

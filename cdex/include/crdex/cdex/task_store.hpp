@@ -2,19 +2,22 @@
 // The durable home of CDex Tasks: `--data DIR/cdex.sqlite` (SQLite, WAL), or
 // the PostgreSQL database that replicas share (`--store postgresql://...`).
 // Both roles keep their Tasks here, and every change is committed before it
-// is reported, so a restart (or SIGTERM) loses nothing: the Data Source picks
-// up accepted and in-progress Tasks again, the Data Consumer its polling.
+// is reported, so a restart (or SIGTERM) loses nothing: the Data Source's
+// workers claim accepted Tasks (and in-progress ones whose worker died), the
+// Data Consumer resumes its polling.
 //
-//   source_tasks       Tasks received as Data Source: id, status, the Task as shown
+//   source_tasks       Tasks received as Data Source: id, status, the Task as shown,
+//                      and which worker is fulfilling it now (a lease)
 //   consumer_requests  requests made as Data Consumer: where, the remote Task id,
 //                      status, polling schedule, the latest Task and its outputs,
 //                      and who is polling it now (a lease)
 //
 // Work that must happen once across replicas is claimed in the store, in one
 // statement: a Data Source Task moves only from the status it was read with
-// (update_source), and a due request is polled by the one replica that
-// leased it (claim_due_request); a replica killed mid-poll loses its lease
-// when the lease time passes, and another takes the request over.
+// (update_source) and is fulfilled by the one worker that claimed it
+// (claim_source), a due request is polled by the one replica that leased it
+// (claim_due_request); a replica killed mid-fulfilment or mid-poll loses its
+// lease when the lease time passes, and another takes the Task over.
 //
 // A back end only stores and reads rows (task_store_sqlite.cpp,
 // task_store_postgres.cpp). [thread-safe]: each holds one connection behind a
@@ -70,6 +73,25 @@ class TaskStore {
   virtual fhir::Result<std::optional<SourceTaskRow>> source(const std::string& id) = 0;
   // Every Task, or those with `status`, oldest first.
   virtual fhir::Result<std::vector<SourceTaskRow>> sources(const std::string& status = {}) = 0;
+
+  // Fulfilment, leased so that one worker across replicas does it.
+  // Tasks due at `now_ms`, oldest first: accepted or in-progress, and no lease
+  // running (never leased, released, or expired: its worker died).
+  virtual fhir::Result<std::vector<SourceTaskRow>> due_sources(int64_t now_ms) = 0;
+  // Replaces the Task with `row` (accepted -> in-progress) and leases it to
+  // `holder` until now_ms + lease_ms, in one statement, only when its status
+  // is still `expected_status` and no lease runs at now_ms. false: another
+  // worker claimed it, or a reviewer moved it.
+  virtual fhir::Result<bool> claim_source(const SourceTaskRow& row, const std::string& expected_status,
+                                          const std::string& holder, int64_t now_ms, int64_t lease_ms) = 0;
+  // Extends `holder`'s lease on an in-progress Task to now_ms + lease_ms.
+  // false: the lease went to another worker (or the Task is no longer in progress).
+  virtual fhir::Result<bool> renew_source(const std::string& id, const std::string& holder, int64_t now_ms,
+                                          int64_t lease_ms) = 0;
+  // Stores the outcome of an in-progress Task (completed or failed) and frees
+  // the lease, only while `holder` still holds it. false: the lease went to
+  // another worker; nothing is stored.
+  virtual fhir::Result<bool> finish_source(const SourceTaskRow& row, const std::string& holder) = 0;
 
   // Data Consumer side.
   // Inserts, or replaces the request's fields (not who holds its lease).
