@@ -18,10 +18,12 @@
 #include "support/http_client.hpp"
 #include "support/json_checks.hpp"
 #include "support/server_process.hpp"
+#include "support/waiting.hpp"
 
 namespace crdex::test::bulk {
 
 using Kind = fhir::BulkStep::Kind;
+using crdex::test::wait_until;
 
 inline constexpr auto kPanel = R"({"resourceType":"Bundle","type":"collection","entry":[
   {"resource":{"resourceType":"Patient","id":"p1","gender":"female"}},
@@ -68,16 +70,6 @@ struct BulkFixture {
     for (auto job : jobs.root().get_array())
       if (std::string_view(job["id"]) == id) return int64_t(job["polls"]);
     return 0;
-  }
-
-  // Waits (bounded) until `ready` holds; what is awaited is checked each round.
-  template <class Ready>
-  static void wait_until(Ready ready, const char* what) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!ready()) {
-      if (std::chrono::steady_clock::now() > deadline) BOOST_FAIL(std::string("timed out waiting for ") + what);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // paces the status checks
-    }
   }
 
   static std::string start_job(const test::ServerProcess& crdex, const std::string& body) {

@@ -22,6 +22,7 @@
 #include "support/json_checks.hpp"
 #include "support/postgres_database.hpp"
 #include "support/server_process.hpp"
+#include "support/waiting.hpp"
 
 namespace {
 
@@ -36,12 +37,6 @@ constexpr auto kReplicaPanel = R"({"resourceType":"Bundle","type":"collection","
   {"resource":{"resourceType":"Group","id":"panel","type":"person","actual":true,
     "member":[{"entity":{"reference":"Patient/p1"}},{"entity":{"reference":"Patient/p2"}}]}},
   {"resource":{"resourceType":"Coverage","id":"c1","status":"active","beneficiary":{"reference":"Patient/p1"},"payor":[{"display":"Acme"}]}}]})";
-
-size_t occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 struct ExportReplicas {
   crdex::test::FhirServerProcess fhir;
@@ -84,14 +79,6 @@ struct ExportReplicas {
     crdex::test::Json job(crdex::test::http_get(replica.base_url() + "/bulk-exports/" + id).body);
     return std::string(std::string_view(job.root()["state"]));
   }
-  template <class Ready>
-  static void wait_until(Ready ready, const char* what, std::chrono::seconds limit = std::chrono::seconds(60)) {
-    const auto deadline = steady_clock::now() + limit;
-    while (!ready()) {
-      if (steady_clock::now() > deadline) BOOST_FAIL(std::string("timed out waiting for ") + what);
-      std::this_thread::sleep_for(milliseconds(10));  // paces the checks
-    }
-  }
 };
 
 }  // namespace
@@ -107,7 +94,7 @@ BOOST_AUTO_TEST_CASE(a_replica_killed_mid_export_is_replaced_within_the_lease_ti
   const std::string id{std::string_view(submitted.root()["id"])};
 
   // A kicks off and polls; B sees the job in the shared store but leaves it alone.
-  replicas.wait_until([&] { return replicas.server_jobs().second >= 3; }, "replica A's status polls");
+  crdex::test::wait_until([&] { return replicas.server_jobs().second >= 3; }, "replica A's status polls");
   BOOST_TEST(ExportReplicas::state_of(*replicas.b, id) == "in-progress");
   BOOST_TEST(replicas.b->stderr_text().find("export " + id) == std::string::npos, replicas.b->stderr_text());
 
@@ -116,7 +103,7 @@ BOOST_AUTO_TEST_CASE(a_replica_killed_mid_export_is_replaced_within_the_lease_ti
   const auto polls_by_a = replicas.server_jobs().second;
   replicas.bulk_config(R"({"polls":0})");  // the export is ready at the next poll
 
-  replicas.wait_until([&] { return ExportReplicas::state_of(*replicas.b, id) == "completed"; },
+  crdex::test::wait_until([&] { return ExportReplicas::state_of(*replicas.b, id) == "completed"; },
                       "replica B to complete the export", std::chrono::seconds(30));
   const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - killed_at);
   BOOST_TEST_MESSAGE("replica B completed the job " << took.count() << " ms after A was killed");
@@ -133,8 +120,8 @@ BOOST_AUTO_TEST_CASE(a_replica_killed_mid_export_is_replaced_within_the_lease_ti
   BOOST_TEST(jobs == 1u);
   BOOST_TEST(polls > polls_by_a);
   const auto log = replicas.fhir.request_log();
-  BOOST_TEST(occurrences(log, "$export") == 1u, log);
-  BOOST_TEST(occurrences(log, "/bulk/files/") == 2u, log);
+  BOOST_TEST(crdex::test::count_occurrences(log, "$export") == 1u, log);
+  BOOST_TEST(crdex::test::count_occurrences(log, "/bulk/files/") == 2u, log);
 
   crdex::test::Json job(crdex::test::http_get(replicas.b->base_url() + "/bulk-exports/" + id).body);
   BOOST_TEST(int64_t(job.root()["polls"]) >= polls_by_a);
@@ -154,7 +141,7 @@ BOOST_AUTO_TEST_CASE(a_job_cancelled_through_one_replica_is_not_run_again_by_the
   BOOST_TEST_REQUIRE(started.status == 202, started.body);
   crdex::test::Json submitted(started.body);
   const std::string id{std::string_view(submitted.root()["id"])};
-  replicas.wait_until([&] { return replicas.server_jobs().second >= 1; }, "replica A's first status poll");
+  crdex::test::wait_until([&] { return replicas.server_jobs().second >= 1; }, "replica A's first status poll");
 
   const auto cancelled = crdex::test::http_request("DELETE", replicas.b->base_url() + "/bulk-exports/" + id);
   BOOST_TEST_REQUIRE(cancelled.status == 202, cancelled.body);

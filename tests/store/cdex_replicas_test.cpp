@@ -11,6 +11,7 @@
 #include "support/http_client.hpp"
 #include "support/postgres_database.hpp"
 #include "support/server_process.hpp"
+#include "support/waiting.hpp"
 
 namespace {
 
@@ -40,14 +41,6 @@ struct CdexReplicas {
   }
 };
 
-std::string cdex_replica_task_id(const std::string& body) {
-  const std::string key = "\"id\":\"";
-  const auto at = body.find(key);
-  if (at == std::string::npos) return {};
-  const auto start = at + key.size();
-  return body.substr(start, body.find('"', start) - start);
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(store_cdex_replicas)
@@ -57,7 +50,7 @@ BOOST_AUTO_TEST_CASE(CDEX_a_task_posted_to_replica_a_is_reviewed_through_replica
   const auto posted = replicas.call(*replicas.a, "POST", "/fhir/Task",
                                     crdex::test::read_fixture("cdex-ig/cdex-task-example1.json"));
   BOOST_TEST_REQUIRE(posted.status == 201, posted.body);
-  const std::string id = cdex_replica_task_id(posted.body);
+  const std::string id = crdex::test::first_id_in(posted.body);
   BOOST_TEST_REQUIRE(!id.empty(), posted.body);
 
   const auto waiting = replicas.call(*replicas.b, "GET", "/fhir/Task/" + id);

@@ -24,6 +24,8 @@
 #include "support/http_client.hpp"
 #include "support/postgres_database.hpp"
 #include "support/server_process.hpp"
+#include "support/silent_server.hpp"
+#include "support/waiting.hpp"
 
 namespace {
 
@@ -39,35 +41,9 @@ constexpr auto kSourceReplicaEhr = R"({"resourceType":"Bundle","type":"collectio
   {"resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/cdex-example-patient"},"code":{"text":"Type 2 diabetes"},
     "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]}}}]})";
 
-// An EHR that never answers: connections complete in the listen backlog and
-// wait there, so a query to it hangs (for --cdex-query-timeout-ms).
-struct SilentEhr {
-  int fd = -1;
-  uint16_t port = 0;
-  SilentEhr() {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 || ::listen(fd, 64) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0)
-      throw std::runtime_error("cannot listen on 127.0.0.1:0");
-    port = ntohs(address.sin_port);
-  }
-  ~SilentEhr() { ::close(fd); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/fhir"; }
-};
-
-size_t source_replica_occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 struct SourceReplicas {
   crdex::test::FhirServerProcess ehr;
-  SilentEhr silent;
+  crdex::test::SilentServer silent;  // an EHR that never answers: fulfilment hangs
   crdex::test::ScratchPostgresDatabase database;
   crdex::test::TempDir dir;
 
@@ -88,24 +64,8 @@ struct SourceReplicas {
   static bool has_status(const crdex::test::ServerProcess& replica, const std::string& id, const std::string& status) {
     return call(replica, "GET", "/fhir/Task/" + id).body.find(R"("status":")" + status + "\"") != std::string::npos;
   }
-  size_t ehr_condition_queries() const { return source_replica_occurrences(ehr.request_log(), "/Condition?"); }
-  template <class Ready>
-  static void wait_until(Ready ready, const char* what, std::chrono::seconds limit = std::chrono::seconds(60)) {
-    const auto deadline = steady_clock::now() + limit;
-    while (!ready()) {
-      if (steady_clock::now() > deadline) BOOST_FAIL(std::string("timed out waiting for ") + what);
-      std::this_thread::sleep_for(milliseconds(10));  // paces the checks
-    }
-  }
+  size_t ehr_condition_queries() const { return crdex::test::count_occurrences(ehr.request_log(), "/Condition?"); }
 };
-
-std::string source_replica_task_id(const std::string& body) {
-  const std::string key = "\"id\":\"";
-  const auto at = body.find(key);
-  if (at == std::string::npos) return {};
-  const auto start = at + key.size();
-  return body.substr(start, body.find('"', start) - start);
-}
 
 }  // namespace
 
@@ -117,9 +77,9 @@ BOOST_AUTO_TEST_CASE(CDEX_a_replica_killed_mid_fulfilment_is_replaced_within_the
   const auto posted =
       SourceReplicas::call(*a, "POST", "/fhir/Task", crdex::test::read_fixture("cdex-ig/cdex-task-example1.json"));
   BOOST_TEST_REQUIRE(posted.status == 201, posted.body);
-  const std::string id = source_replica_task_id(posted.body);
+  const std::string id = crdex::test::first_id_in(posted.body);
   BOOST_TEST_REQUIRE(!id.empty(), posted.body);
-  SourceReplicas::wait_until([&] { return SourceReplicas::has_status(*a, id, "in-progress"); },
+  crdex::test::wait_until([&] { return SourceReplicas::has_status(*a, id, "in-progress"); },
                              "replica A to claim the Task");
 
   // B starts (as a replica restarting would) while A is fulfilling the Task:
@@ -134,7 +94,7 @@ BOOST_AUTO_TEST_CASE(CDEX_a_replica_killed_mid_fulfilment_is_replaced_within_the
 
   a->stop(SIGKILL);
   const auto killed_at = steady_clock::now();
-  SourceReplicas::wait_until([&] { return SourceReplicas::has_status(*b, id, "completed"); },
+  crdex::test::wait_until([&] { return SourceReplicas::has_status(*b, id, "completed"); },
                              "replica B to complete the Task");
   const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - killed_at);
   BOOST_TEST_MESSAGE("replica B completed the Task " << took.count() << " ms after A was killed");

@@ -30,6 +30,7 @@
 #include "support/guide_ehr_data.hpp"
 #include "support/nginx_process.hpp"
 #include "support/postgres_database.hpp"
+#include "support/silent_server.hpp"
 
 namespace {
 
@@ -48,31 +49,10 @@ uint16_t port_of(const std::string& base_url) {
   return static_cast<uint16_t>(std::stoi(base_url.substr(base_url.rfind(':') + 1)));
 }
 
-// A FHIR server that never answers: connections complete in the listen
-// backlog and wait there. A hook call whose prefetch must be fetched from it
-// stays in flight at its replica (for --prefetch-timeout-ms).
-struct SilentFhirServer {
-  int fd = -1;
-  uint16_t port = 0;
-  SilentFhirServer() {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 || ::listen(fd, 64) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0)
-      throw std::runtime_error("cannot listen on 127.0.0.1:0");
-    port = ntohs(address.sin_port);
-  }
-  ~SilentFhirServer() { ::close(fd); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/fhir"; }
-};
-
 struct ReplicasBehindNginx {
   crdex::test::ScratchPostgresDatabase database;
   crdex::test::TempDir dir;
-  SilentFhirServer silent;
+  crdex::test::SilentServer silent;  // the EHR of a call held in flight
   crdex::smart::SigningKey key = [] {
     auto generated = crdex::smart::SigningKey::generate(JwsAlgorithm::ES384, "ehr-1");
     BOOST_TEST_REQUIRE(generated.ok());
@@ -121,7 +101,7 @@ struct ReplicasBehindNginx {
                                   // no line per call: nobody reads the replicas' stderr while the load runs
                                   "--log-level", "warn",
                                   // the EHR's FHIR server of the in-flight call, on loopback here
-                                  "--outbound-allow-address", "127.0.0.1:" + std::to_string(silent.port)};
+                                  "--outbound-allow-address", "127.0.0.1:" + std::to_string(silent.port())};
     if (!listen.empty()) args.insert(args.end(), {"--listen", "127.0.0.1:" + listen});
     return std::make_unique<crdex::test::ServerProcess>(args);
   }
