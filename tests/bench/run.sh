@@ -145,11 +145,13 @@ if [ "$sustained" -gt 0 ]; then
   p50_ms=$(awk -v p="$(field p50_us "$crdex")" 'BEGIN { printf "%.3f", p / 1000 }')
   pause=$(awk -v t="$target" -v l="$p50_ms" 'BEGIN { d = 32000 / t - l; printf "%d", d < 0 ? 0 : d + 0.5 }')
   dropped_before=$(metric crdex_audit_dropped_total)
+  busy_before=$(busy)
   for ((elapsed = 0; elapsed < sustained; elapsed += part)); do
     sustained_parts+=("$(DELAY_MS=$pause wrk_run "$crdex_url" tests/bench/order_sign_paced.lua "$part")")
     sustained_rss+=("$(awk '/^VmRSS/ { print $2 }' /proc/"$crdex_pid"/status)")
   done
   sustained_dropped=$(( $(metric crdex_audit_dropped_total) - dropped_before ))
+  sustained_busy=$(( $(busy) - busy_before ))
 fi
 
 echo "crdex benchmarks — $(date -u +%Y-%m-%dT%H:%MZ) — $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) — load average $(cut -d' ' -f1-3 /proc/loadavg) — $(git rev-parse --short HEAD)"
@@ -209,7 +211,7 @@ if [ "$sustained" -gt 0 ]; then
     [ "$(field p99_us "$p")" -gt "$worst_p99" ] && worst_p99=$(field p99_us "$p")
     d=$(( ${sustained_rss[$i]} - ${sustained_rss[0]} )); d=${d#-}; [ "$d" -gt "$worst_rss" ] && worst_rss=$d
   done
-  goal "4 sustained ${sustained} s at $(awk -v c="$calls" -v s="$sustained" 'BEGIN { printf "%.0f", c / s }') req/s (target $target)" "$failed / $sustained_dropped" "failed calls / audit drops: 0 / 0"
+  goal "4 sustained ${sustained} s at $(awk -v c="$calls" -v s="$sustained" 'BEGIN { printf "%.0f", c / s }') req/s (target $target)" "$failed / $sustained_dropped" "failed calls / audit drops: 0 / 0 ($sustained_busy of the failed: audit back-pressure 503s)"
   goal "4 RSS: worst drift from the first minute" "$(awk -v d="$worst_rss" -v f="${sustained_rss[0]}" 'BEGIN { printf "%.1f%%", 100 * d / f }')" "within 10 % (first minute: ${sustained_rss[0]} kB)"
   goal "4 p99: worst minute / first minute" "$(ratio "$worst_p99" "$(field p99_us "$first")")" "<= 2 (first minute: $(field p99_us "$first") us)"
 else
