@@ -44,7 +44,7 @@ CREATE INDEX cdex_source_tasks_pending ON cdex_source_tasks (seq) WHERE status I
 )sql"},
 };
 
-constexpr const char* kRequestColumns =
+constexpr const char* kPostgresRequestColumns =
     "id, source, remote_id, status, status_reason, created_ms, last_poll_offset_ms, next_poll_ms, polls, task, "
     "outputs, problem";
 
@@ -170,7 +170,7 @@ class PostgresTaskStore final : public TaskStore {
 
   fhir::Result<std::optional<ConsumerRequestRow>> request(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    const std::string sql = std::string("SELECT ") + kRequestColumns + " FROM cdex_consumer_requests WHERE id = $1";
+    const std::string sql = std::string("SELECT ") + kPostgresRequestColumns + " FROM cdex_consumer_requests WHERE id = $1";
     auto r = db_->query("cannot read request " + id, sql.c_str(), {id});
     if (!r) return r.error();
     if (r->rows() == 0) return std::optional<ConsumerRequestRow>();
@@ -180,7 +180,7 @@ class PostgresTaskStore final : public TaskStore {
   fhir::Result<std::vector<ConsumerRequestRow>> followed_requests() override {
     std::lock_guard lock(mutex_);
     auto r = db_->query("cannot list requests",
-                        (std::string("SELECT ") + kRequestColumns +
+                        (std::string("SELECT ") + kPostgresRequestColumns +
                          " FROM cdex_consumer_requests WHERE next_poll_ms > 0 ORDER BY next_poll_ms")
                             .c_str());
     if (!r) return r.error();
@@ -200,7 +200,7 @@ class PostgresTaskStore final : public TaskStore {
                                      "next_poll_ms <= $2 AND lease_until <= $2 ORDER BY next_poll_ms, id LIMIT 1 "
                                      "FOR UPDATE SKIP LOCKED) AND next_poll_ms > 0 AND lease_until <= $2 "
                                      "RETURNING ") +
-                         kRequestColumns)
+                         kPostgresRequestColumns)
                             .c_str(),
                         {holder, std::to_string(now_ms), std::to_string(lease_ms)});
     if (!r) return r.error();

@@ -47,7 +47,7 @@ ALTER TABLE source_tasks ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
 )sql"},
 };
 
-constexpr const char* kRequestColumns =
+constexpr const char* kSqliteRequestColumns =
     "id, source, remote_id, status, status_reason, created_ms, last_poll_offset_ms, next_poll_ms, polls, task, "
     "outputs, problem";
 
@@ -165,7 +165,7 @@ class SqliteTaskStore final : public TaskStore {
 
   fhir::Result<std::optional<ConsumerRequestRow>> request(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    SqliteStatement s(*db_, std::string("SELECT ") + kRequestColumns + " FROM consumer_requests WHERE id = ?1");
+    SqliteStatement s(*db_, std::string("SELECT ") + kSqliteRequestColumns + " FROM consumer_requests WHERE id = ?1");
     if (!s.ok()) return db_->error("cannot read request " + id);
     s.bind(1, id);
     const SqliteStep rc = s.step();
@@ -176,7 +176,7 @@ class SqliteTaskStore final : public TaskStore {
 
   fhir::Result<std::vector<ConsumerRequestRow>> followed_requests() override {
     std::lock_guard lock(mutex_);
-    SqliteStatement s(*db_, std::string("SELECT ") + kRequestColumns +
+    SqliteStatement s(*db_, std::string("SELECT ") + kSqliteRequestColumns +
                                 " FROM consumer_requests WHERE next_poll_ms > 0 ORDER BY next_poll_ms");
     if (!s.ok()) return db_->error("cannot list requests");
     std::vector<ConsumerRequestRow> rows;
@@ -193,7 +193,7 @@ class SqliteTaskStore final : public TaskStore {
                                         "WHERE id = (SELECT id FROM consumer_requests WHERE next_poll_ms > 0 AND "
                                         "next_poll_ms <= ?2 AND lease_until <= ?2 ORDER BY next_poll_ms, id LIMIT 1) "
                                         "RETURNING ") +
-                                kRequestColumns);
+                                kSqliteRequestColumns);
     if (!s.ok()) return db_->error("cannot claim a due request");
     const SqliteStep rc = s.bind(1, holder).bind(2, now_ms).bind(3, lease_ms).step();
     if (rc == SqliteStep::done) return std::optional<ConsumerRequestRow>();
