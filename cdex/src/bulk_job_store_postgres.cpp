@@ -50,7 +50,7 @@ CREATE TABLE bulk_job_files (
 )sql"},
 };
 
-constexpr const char* kColumns =
+constexpr const char* kPostgresJobColumns =
     "id, created_at, updated_at, fhir_server, group_id, types, since, state, status_url, progress, polls, error, "
     "manifest, transaction_time, needs_token, export_type, holder, lease_until";
 
@@ -83,7 +83,7 @@ class PostgresBulkJobStore final : public BulkJobStore {
   fhir::Result<std::vector<Row>> select_rows(const std::string& id) override {
     std::lock_guard lock(mutex_);
     const std::string sql =
-        std::string("SELECT ") + kColumns + " FROM bulk_jobs" + (id.empty() ? " ORDER BY created_at, id" : " WHERE id = $1");
+        std::string("SELECT ") + kPostgresJobColumns + " FROM bulk_jobs" + (id.empty() ? " ORDER BY created_at, id" : " WHERE id = $1");
     auto rows = id.empty() ? db_->query("cannot list", sql.c_str()) : db_->query("cannot read", sql.c_str(), {id});
     if (!rows) return rows.error();
     std::vector<Row> out;

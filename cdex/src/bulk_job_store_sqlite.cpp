@@ -53,7 +53,7 @@ ALTER TABLE jobs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
 )sql"},
 };
 
-constexpr const char* kColumns =
+constexpr const char* kSqliteJobColumns =
     "id, created_at, updated_at, fhir_server, group_id, types, since, state, status_url, progress, polls, error, "
     "manifest, transaction_time, needs_token, export_type, holder, lease_until";
 
@@ -68,7 +68,7 @@ class SqliteBulkJobStore final : public BulkJobStore {
   fhir::Result<bool> insert_row(const Row& row, const std::string& holder, int64_t lease_ms) override {
     std::lock_guard lock(mutex_);
     const BulkJob& j = row.job;
-    SqliteStatement s(*db_, (std::string("INSERT INTO jobs (") + kColumns +
+    SqliteStatement s(*db_, (std::string("INSERT INTO jobs (") + kSqliteJobColumns +
                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                              "CASE WHEN ? = '' THEN 0 ELSE " CRDEX_SQLITE_NOW_MS " + ? END)"));
     s.bind(1, j.id).bind(2, j.created_at).bind(3, j.updated_at).bind(4, j.fhir_server).bind(5, j.group_id);
@@ -81,7 +81,7 @@ class SqliteBulkJobStore final : public BulkJobStore {
 
   fhir::Result<std::vector<Row>> select_rows(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    SqliteStatement s(*db_, std::string("SELECT ") + kColumns + " FROM jobs" +
+    SqliteStatement s(*db_, std::string("SELECT ") + kSqliteJobColumns + " FROM jobs" +
                                 (id.empty() ? " ORDER BY created_at, id" : " WHERE id = ?"));
     if (!id.empty()) s.bind(1, id);
     std::vector<Row> out;

@@ -8,17 +8,13 @@
 #include "crdex/cdex/task_posting.hpp"
 #include "crdex/fhir/fhir_write.hpp"
 #include "crdex/fhir/identifiers.hpp"
+#include "crdex/fhir/instant.hpp"
 
 namespace crdex::cdex {
 
 namespace fc = fhir::cdex;
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 fhir::DirectQueryOptions direct_options(const ConsumerOptions& options) {
   fhir::DirectQueryOptions direct;
@@ -133,7 +129,7 @@ void Consumer::run() {
     const uint64_t seen = generation_;
     lock.unlock();
     // Claim the soonest due request (no other replica polls it meanwhile).
-    auto claimed = store_->claim_due_request(now_ms(), holder_, options_.claim_lease.count());
+    auto claimed = store_->claim_due_request(fhir::now_epoch_ms(), holder_, options_.claim_lease.count());
     if (claimed && *claimed) {
       poll(std::move(**claimed));
       lock.lock();
@@ -145,14 +141,14 @@ void Consumer::run() {
     // the next request is claimable, a new one is made here, or `rescan`.
     std::chrono::milliseconds wait = options_.rescan;
     if (!next) wait = std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(1));
-    else if (*next) wait = std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(**next - now_ms()),
+    else if (*next) wait = std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(**next - fhir::now_epoch_ms()),
                                                                  std::chrono::milliseconds(0), options_.rescan);
     if (wait.count() > 0) wake_.wait_for(lock, wait, [&] { return stopping_ || generation_ != seen; });
   }
 }
 
 void Consumer::poll(ConsumerRequestRow row) {
-  const int64_t offset = now_ms() - row.created_ms;
+  const int64_t offset = fhir::now_epoch_ms() - row.created_ms;
   const auto answer = get_from_source(options_, row.source, "Task/" + row.remote_id);
   row.problem.clear();
   if (!answer.ok()) {
@@ -210,7 +206,7 @@ fhir::Result<ConsumerRequestRow> Consumer::request(const std::string& source_bas
   row.remote_id = created->id;
   row.status = fc::task_status_code(created->progress.status);
   row.status_reason = created->progress.status_reason;
-  row.created_ms = now_ms();
+  row.created_ms = fhir::now_epoch_ms();
   row.task = answer.body;
   row.outputs = "[]";
   // A Task refused at once is already final; anything else is polled.
@@ -230,7 +226,7 @@ fhir::Result<ConsumerRequestRow> Consumer::follow(const std::string& source_base
   row.source = source_base;
   row.remote_id = task_id;
   row.status = "requested";  // not known before the first poll
-  row.created_ms = now_ms();
+  row.created_ms = fhir::now_epoch_ms();
   row.outputs = "[]";
   row.next_poll_ms = row.created_ms + options_.cadence.first.count();
   auto saved = store_->save_request(row);

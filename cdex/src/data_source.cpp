@@ -16,11 +16,6 @@ namespace {
 
 constexpr const char* kWaitingOnReview = "waiting on internal review";
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 fhir::Error not_found(const std::string& id) {
   return fhir::Error{404, fhir::IssueType::not_found, "no Task " + id + " here", ""};
 }
@@ -72,7 +67,7 @@ fhir::Result<std::unique_ptr<DataSource>> DataSource::start(std::shared_ptr<Task
   std::unique_ptr<DataSource> source(new DataSource(std::move(store), std::move(options)));
   // The store must answer now; the worker's first look claims what is due
   // (work a previous run left: an interrupted query simply runs again).
-  if (auto due = source->store_->due_sources(now_ms()); !due) return due.error();
+  if (auto due = source->store_->due_sources(fhir::now_epoch_ms()); !due) return due.error();
   source->worker_ = std::thread([raw = source.get()] { raw->run(); });
   source->renewer_ = std::thread([raw = source.get()] { raw->renew_leases(); });
   return source;
@@ -112,7 +107,7 @@ void DataSource::run() {
 }
 
 bool DataSource::fulfil_due() {
-  auto due = store_->due_sources(now_ms());
+  auto due = store_->due_sources(fhir::now_epoch_ms());
   if (!due) return true;  // the store does not answer: look again at the next round
   for (const auto& row : *due) {
     {
@@ -134,7 +129,7 @@ void DataSource::renew_leases() {
     lock.unlock();
     // A renewal refused means the lease went elsewhere; the outcome will be
     // refused too, so nothing more to do here.
-    for (const auto& id : held) (void)store_->renew_source(id, holder_, now_ms(), options_.task_lease.count());
+    for (const auto& id : held) (void)store_->renew_source(id, holder_, fhir::now_epoch_ms(), options_.task_lease.count());
     lock.lock();
   }
 }
@@ -269,14 +264,14 @@ void DataSource::fulfil(const SourceTaskRow& due) {
     // Claimed straight into its outcome: no worker will ever do better.
     fc::TaskProgress failed{TaskStatus::failed, "the stored Task cannot be read: " + task.error().message, {}, {}, {}};
     const std::string document = fc::write_task_progress(due.document, due.id, failed, fhir::now_instant());
-    (void)store_->claim_source({due.id, "failed", document}, due.status, holder_, now_ms(), lease_ms);
+    (void)store_->claim_source({due.id, "failed", document}, due.status, holder_, fhir::now_epoch_ms(), lease_ms);
     return;
   }
   // The reviewer's note (businessStatus) stays with the Task to the end.
   const std::string note = task->progress.business_status;
   fc::TaskProgress progress{TaskStatus::in_progress, {}, note, {}, {}};
   const std::string working = fc::write_task_progress(due.document, due.id, progress, fhir::now_instant());
-  auto claimed = store_->claim_source({due.id, "in-progress", working}, due.status, holder_, now_ms(), lease_ms);
+  auto claimed = store_->claim_source({due.id, "in-progress", working}, due.status, holder_, fhir::now_epoch_ms(), lease_ms);
   if (!claimed || !*claimed) return;  // another worker has it, or a reviewer moved it
   {
     std::lock_guard lock(mutex_);

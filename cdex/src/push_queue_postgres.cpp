@@ -48,7 +48,7 @@ CREATE TABLE push_queue_attempts (
 )sql"},
 };
 
-constexpr const char* kPushColumns =
+constexpr const char* kPostgresPushColumns =
     "id, key, event, subject, payer_id, push_id, destination, what, parameters, state, attempts, next_attempt_ms, "
     "last_status, last_error, created_at, updated_at, sent_at";
 
@@ -81,7 +81,7 @@ std::vector<PushItem> read_pushes(const fhir::PostgresResult& r) {
 }
 
 std::string select_pushes(const char* rest) {
-  return std::string("SELECT ") + kPushColumns + " FROM push_queue_items " + rest;
+  return std::string("SELECT ") + kPostgresPushColumns + " FROM push_queue_items " + rest;
 }
 
 // The queue every replica shares: an item is leased to one sender at a time.
@@ -139,7 +139,7 @@ class PostgresPushQueue final : public PushQueue {
                                      "AND next_attempt_ms <= $2 AND lease_until <= $2 ORDER BY next_attempt_ms, id "
                                      "LIMIT 1 FOR UPDATE SKIP LOCKED) AND state = 'queued' AND lease_until <= $2 "
                                      "RETURNING ") +
-                         kPushColumns)
+                         kPostgresPushColumns)
                             .c_str(),
                         {holder, std::to_string(now_ms), std::to_string(lease_ms)});
     if (!r) return r.error();

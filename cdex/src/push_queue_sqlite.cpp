@@ -54,7 +54,7 @@ ALTER TABLE pushes ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
 )sql"},
 };
 
-constexpr const char* kPushColumns =
+constexpr const char* kSqlitePushColumns =
     "id, key, event, subject, payer_id, push_id, destination, what, parameters, state, attempts, next_attempt_ms, "
     "last_status, last_error, created_at, updated_at, sent_at";
 
@@ -87,7 +87,7 @@ class SqlitePushQueue final : public PushQueue {
   fhir::Result<Queued> enqueue(const PushItem& p, int64_t due_ms) override {
     std::lock_guard lock(mutex_);
     const auto now = fhir::now_instant();
-    SqliteStatement insert(*db_, std::string("INSERT OR IGNORE INTO pushes (") + kPushColumns +
+    SqliteStatement insert(*db_, std::string("INSERT OR IGNORE INTO pushes (") + kSqlitePushColumns +
                                      ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, 0, '', ?, ?, '')");
     insert.bind(1, p.key).bind(2, p.event).bind(3, p.subject).bind(4, p.payer_id).bind(5, p.push_id);
     insert.bind(6, p.destination).bind(7, p.what).bind(8, p.parameters).bind(9, due_ms).bind(10, now).bind(11, now);
@@ -100,7 +100,7 @@ class SqlitePushQueue final : public PushQueue {
 
   fhir::Result<std::vector<PushItem>> due(int64_t now_ms, int limit) override {
     std::lock_guard lock(mutex_);
-    SqliteStatement s(*db_, std::string("SELECT ") + kPushColumns +
+    SqliteStatement s(*db_, std::string("SELECT ") + kSqlitePushColumns +
                                 " FROM pushes WHERE state = 'queued' AND next_attempt_ms <= ?1 AND lease_until <= ?1 "
                                 "ORDER BY next_attempt_ms, id LIMIT ?2");
     std::vector<PushItem> out;
@@ -126,7 +126,7 @@ class SqlitePushQueue final : public PushQueue {
     SqliteStatement s(*db_, std::string("UPDATE pushes SET lease_holder = ?1, lease_until = ?2 + ?3 WHERE id = "
                                         "(SELECT id FROM pushes WHERE state = 'queued' AND next_attempt_ms <= ?2 AND "
                                         "lease_until <= ?2 ORDER BY next_attempt_ms, id LIMIT 1) RETURNING ") +
-                                kPushColumns);
+                                kSqlitePushColumns);
     if (!s.ok()) return db_->error("cannot claim a push");
     const SqliteStep rc = s.bind(1, holder).bind(2, now_ms).bind(3, lease_ms).step();
     if (rc == SqliteStep::done) return std::optional<PushItem>();
@@ -163,7 +163,7 @@ class SqlitePushQueue final : public PushQueue {
 
   fhir::Result<std::vector<PushItem>> list(const std::string& state, int limit) override {
     std::lock_guard lock(mutex_);
-    SqliteStatement s(*db_, std::string("SELECT ") + kPushColumns +
+    SqliteStatement s(*db_, std::string("SELECT ") + kSqlitePushColumns +
                                 " FROM pushes WHERE (? = '' OR state = ?) ORDER BY id DESC LIMIT ?");
     std::vector<PushItem> out;
     if (!s.bind(1, state).bind(2, state).bind(3, static_cast<int64_t>(limit)).each_row(
@@ -174,7 +174,7 @@ class SqlitePushQueue final : public PushQueue {
 
   fhir::Result<std::optional<PushItem>> get(int64_t id) override {
     std::lock_guard lock(mutex_);
-    SqliteStatement s(*db_, std::string("SELECT ") + kPushColumns + " FROM pushes WHERE id = ?");
+    SqliteStatement s(*db_, std::string("SELECT ") + kSqlitePushColumns + " FROM pushes WHERE id = ?");
     const auto rc = s.bind(1, id).step();
     if (rc == SqliteStep::done) return std::optional<PushItem>();
     if (rc != SqliteStep::row) return db_->error("cannot read the queue");

@@ -18,4 +18,9 @@ std::string now_instant() {
   return text;
 }
 
+int64_t now_epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace crdex::fhir
