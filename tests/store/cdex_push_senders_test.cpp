@@ -77,7 +77,8 @@ CRDEX_STORE_CASE(PUSH_two_senders_on_one_queue_send_each_push_once) {
   for (int i = 0; i < kPushes; ++i)
     BOOST_TEST(occurrences(log, "push=item-" + std::to_string(i) + "-end") == 1u, "push " << i << ": " << log);
   // Each item has exactly one attempt recorded, by whichever sender sent it.
-  for (const auto& item : queue_b->list("", kPushes).value()) BOOST_TEST(item.attempts == 1);
+  const auto items = queue_b->list("", kPushes).value();  // a copy: the Result is a temporary
+  for (const auto& item : items) BOOST_TEST(item.attempts == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
