@@ -17,12 +17,6 @@ namespace {
 
 using namespace crdex;
 
-template <class Store>
-std::shared_ptr<Store> opened_for_claims(fhir::Result<std::shared_ptr<Store>> opened) {
-  BOOST_TEST_REQUIRE(opened.ok(), (opened.ok() ? "" : opened.error().message));
-  return std::move(opened).value();
-}
-
 cdex::ConsumerRequestRow followed_request(const std::string& id, int64_t next_poll_ms) {
   cdex::ConsumerRequestRow row;
   row.id = id;
@@ -72,8 +66,8 @@ std::vector<std::string> claim_winners(Claim claim) {
 BOOST_AUTO_TEST_SUITE(store_cdex_claims)
 
 CRDEX_STORE_CASE(PUSH_a_due_item_is_claimed_by_one_replica_and_taken_over_when_its_lease_ends) {
-  auto a = opened_for_claims(cdex::open_push_queue(backend.location()));
-  auto b = opened_for_claims(cdex::open_push_queue(backend.location()));
+  auto a = test::required_store(cdex::open_push_queue(backend.location()));
+  auto b = test::required_store(cdex::open_push_queue(backend.location()));
   const auto id = a->enqueue(claimable_push("DocumentReference/ds"), 1000)->id;
   BOOST_TEST(!b->claim_next(999, "b", 500).value().has_value());  // not due yet
 
@@ -108,8 +102,8 @@ CRDEX_STORE_CASE(PUSH_a_due_item_is_claimed_by_one_replica_and_taken_over_when_i
 }
 
 CRDEX_STORE_CASE(PUSH_a_retried_item_is_claimable_again_at_once) {
-  auto a = opened_for_claims(cdex::open_push_queue(backend.location()));
-  auto b = opened_for_claims(cdex::open_push_queue(backend.location()));
+  auto a = test::required_store(cdex::open_push_queue(backend.location()));
+  auto b = test::required_store(cdex::open_push_queue(backend.location()));
   const auto id = a->enqueue(claimable_push("DocumentReference/ds"), 0)->id;
   BOOST_TEST_REQUIRE(a->claim_next(10, "a", 1000).value().has_value());
   // A failed attempt queued again frees the lease: due at its next attempt, for either replica.
@@ -121,8 +115,8 @@ CRDEX_STORE_CASE(PUSH_a_retried_item_is_claimable_again_at_once) {
 }
 
 CRDEX_STORE_CASE(CDEX_a_due_request_is_polled_by_one_replica_and_taken_over_when_its_lease_ends) {
-  auto a = opened_for_claims(cdex::open_task_store(backend.location()));
-  auto b = opened_for_claims(cdex::open_task_store(backend.location()));
+  auto a = test::required_store(cdex::open_task_store(backend.location()));
+  auto b = test::required_store(cdex::open_task_store(backend.location()));
   BOOST_TEST(a->save_request(followed_request("r1", 1000)).value());
   BOOST_TEST(a->save_request(followed_request("done", 0)).value());  // no longer followed: never claimed
   BOOST_TEST(!b->claim_due_request(999, "b", 500).value().has_value());
@@ -163,8 +157,8 @@ CRDEX_STORE_CASE(CDEX_a_due_request_is_polled_by_one_replica_and_taken_over_when
 }
 
 CRDEX_STORE_CASE(CDEX_an_accepted_source_task_is_fulfilled_by_one_replica_and_taken_over_when_its_lease_ends) {
-  auto a = opened_for_claims(cdex::open_task_store(backend.location()));
-  auto b = opened_for_claims(cdex::open_task_store(backend.location()));
+  auto a = test::required_store(cdex::open_task_store(backend.location()));
+  auto b = test::required_store(cdex::open_task_store(backend.location()));
   BOOST_TEST(a->insert_source({"t1", "accepted", R"({"status":"accepted"})"}).value());
   BOOST_TEST(a->insert_source({"held", "on-hold", R"({"status":"on-hold"})"}).value());  // waits for review
   const auto due = b->due_sources(1000).value();

@@ -10,6 +10,7 @@
 
 #include "crdex/cdex/push_sender.hpp"
 #include "store/store_backends.hpp"
+#include "support/waiting.hpp"
 #include "support/fhir_server_process.hpp"
 
 namespace {
@@ -17,9 +18,7 @@ namespace {
 using namespace crdex;
 
 std::shared_ptr<cdex::PushQueue> sender_queue(const test::StoreBackend& backend) {
-  auto opened = cdex::open_push_queue(backend.location());
-  BOOST_TEST_REQUIRE(opened.ok(), (opened.ok() ? "" : opened.error().message));
-  return std::move(opened).value();
+  return test::required_store(cdex::open_push_queue(backend.location()));
 }
 
 cdex::PushSenderOptions sender_options(const test::FhirServerProcess& payer) {
@@ -31,13 +30,6 @@ cdex::PushSenderOptions sender_options(const test::FhirServerProcess& payer) {
     return cdex::OutboxTarget{url + "/$submit-attachment?push=" + std::string(destination), ""};
   };
   return o;
-}
-
-// How often `needle` occurs in `text`.
-size_t occurrences(const std::string& text, const std::string& needle) {
-  size_t count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
-  return count;
 }
 
 }  // namespace
@@ -73,9 +65,9 @@ CRDEX_STORE_CASE(PUSH_two_senders_on_one_queue_send_each_push_once) {
   b.stop();
   BOOST_TEST_REQUIRE(queue_a->list("queued", kPushes).value().empty());
   const std::string log = payer.request_log();
-  BOOST_TEST(occurrences(log, "$submit-attachment") == static_cast<size_t>(kPushes), log);
+  BOOST_TEST(test::count_occurrences(log, "$submit-attachment") == static_cast<size_t>(kPushes), log);
   for (int i = 0; i < kPushes; ++i)
-    BOOST_TEST(occurrences(log, "push=item-" + std::to_string(i) + "-end") == 1u, "push " << i << ": " << log);
+    BOOST_TEST(test::count_occurrences(log, "push=item-" + std::to_string(i) + "-end") == 1u, "push " << i << ": " << log);
   // Each item has exactly one attempt recorded, by whichever sender sent it.
   const auto items = queue_b->list("", kPushes).value();  // a copy: the Result is a temporary
   for (const auto& item : items) BOOST_TEST(item.attempts == 1);

@@ -14,12 +14,6 @@ namespace {
 
 using namespace crdex;
 
-template <class Store>
-std::shared_ptr<Store> required(fhir::Result<std::shared_ptr<Store>> opened) {
-  BOOST_TEST_REQUIRE(opened.ok(), (opened.ok() ? "" : opened.error().message));
-  return std::move(opened).value();
-}
-
 cdex::ConsumerRequestRow cdex_request_row(const std::string& id, int64_t next_poll_ms) {
   cdex::ConsumerRequestRow row;
   row.id = id;
@@ -63,8 +57,8 @@ cdex::PushItem push_queue_item(const std::string& what) {
 BOOST_AUTO_TEST_SUITE(store_cdex)
 
 CRDEX_STORE_CASE(CDEX_source_tasks_move_only_from_the_status_read) {
-  auto a = required(cdex::open_task_store(backend.location()));
-  auto b = required(cdex::open_task_store(backend.location()));
+  auto a = test::required_store(cdex::open_task_store(backend.location()));
+  auto b = test::required_store(cdex::open_task_store(backend.location()));
   BOOST_TEST(a->insert_source({"t1", "accepted", R"({"id":"t1"})"}).value());
   BOOST_TEST(a->insert_source({"t2", "on-hold", R"({"id":"t2"})"}).value());
   BOOST_TEST(!b->insert_source({"t1", "accepted", "{}"}).ok());  // ids are unique
@@ -84,8 +78,8 @@ CRDEX_STORE_CASE(CDEX_source_tasks_move_only_from_the_status_read) {
 }
 
 CRDEX_STORE_CASE(CDEX_consumer_requests_round_trip) {
-  auto a = required(cdex::open_task_store(backend.location()));
-  auto b = required(cdex::open_task_store(backend.location()));
+  auto a = test::required_store(cdex::open_task_store(backend.location()));
+  auto b = test::required_store(cdex::open_task_store(backend.location()));
   BOOST_TEST(a->save_request(cdex_request_row("r2", 9000)).value());
   BOOST_TEST(a->save_request(cdex_request_row("r1", 5000)).value());
   auto done = cdex_request_row("r3", 0);
@@ -116,8 +110,8 @@ CRDEX_STORE_CASE(CDEX_consumer_requests_round_trip) {
 }
 
 CRDEX_STORE_CASE(ATTACH_submissions_are_held_until_their_claim_arrives) {
-  auto a = required(cdex::open_attachment_store(backend.location()));
-  auto b = required(cdex::open_attachment_store(backend.location()));
+  auto a = test::required_store(cdex::open_attachment_store(backend.location()));
+  auto b = test::required_store(cdex::open_attachment_store(backend.location()));
   auto stored = a->add(attach_submission("T-1"), R"({"resourceType":"Parameters","n":1})");
   BOOST_TEST_REQUIRE(stored.ok(), (stored.ok() ? "" : stored.error().message));
   BOOST_TEST(stored->status == "held");
@@ -165,8 +159,8 @@ CRDEX_STORE_CASE(ATTACH_submissions_are_held_until_their_claim_arrives) {
 }
 
 CRDEX_STORE_CASE(PUSH_queue_round_trip_across_connections) {
-  auto a = required(cdex::open_push_queue(backend.location()));
-  auto b = required(cdex::open_push_queue(backend.location()));
+  auto a = test::required_store(cdex::open_push_queue(backend.location()));
+  auto b = test::required_store(cdex::open_push_queue(backend.location()));
   auto first = a->enqueue(push_queue_item("DocumentReference/ds"), 1000);
   auto again = b->enqueue(push_queue_item("DocumentReference/ds"), 1000);
   BOOST_TEST_REQUIRE((first.ok() && again.ok()));

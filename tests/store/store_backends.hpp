@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "crdex/fhir/result.hpp"
 #include "crdex/fhir/store_location.hpp"
 #include "support/fixtures.hpp"
 #include "support/postgres_database.hpp"
@@ -52,6 +53,13 @@ class PostgresBackend final : public StoreBackend {
  private:
   ScratchPostgresDatabase database_;
 };
+
+// The store a case opened, or the case stops with the reason it could not.
+template <class Store>
+std::shared_ptr<Store> required_store(fhir::Result<std::shared_ptr<Store>> opened) {
+  BOOST_TEST_REQUIRE(opened.ok(), (opened.ok() ? "" : opened.error().message));
+  return std::move(opened).value();
+}
 
 }  // namespace crdex::test
 
